@@ -1,0 +1,196 @@
+"""Campaigns, assessments, answers and the score snapshot read by lists and dashboards."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from establishments.models import Establishment
+from referential.models import ReferentialVersion, Requirement
+
+
+class Campaign(models.Model):
+    """A yearly self-assessment campaign against one referential version."""
+
+    year = models.PositiveIntegerField(_("année"), unique=True)
+    referential = models.ForeignKey(
+        ReferentialVersion,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        verbose_name=_("référentiel"),
+    )
+    opens_on = models.DateField(_("ouverture"), null=True, blank=True)
+    closes_on = models.DateField(_("clôture"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("campagne")
+        verbose_name_plural = _("campagnes")
+
+    def __str__(self) -> str:
+        return _("Campagne %(year)s") % {"year": self.year}
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def for_user(self, user) -> AssessmentQuerySet:
+        """The assessments of the establishments this person may see."""
+        if not user.is_authenticated:
+            return self.none()
+        q = user.scope.establishment_q(prefix="establishment__")
+        return self.none() if q is None else self.filter(q)
+
+
+class Assessment(models.Model):
+    """One establishment's self-assessment for one campaign."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        SUBMITTED = "submitted", _("Transmise")
+        VALIDATED = "validated", _("Validée")
+        REOPENED = "reopened", _("Rouverte")
+
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.CASCADE,
+        related_name="assessments",
+        verbose_name=_("établissement"),
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("campagne")
+    )
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    # Bumped at every write; a save carrying an older version is refused (no lost update).
+    version = models.PositiveIntegerField(_("version"), default=0)
+    reference_date = models.DateField(_("date de référence"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    submitted_at = models.DateTimeField(_("transmise le"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("transmise par"),
+    )
+    validated_at = models.DateTimeField(_("validée le"), null=True, blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("validée par"),
+    )
+
+    objects = AssessmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-campaign__year", "establishment__name"]
+        verbose_name = _("auto-évaluation")
+        verbose_name_plural = _("auto-évaluations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["establishment", "campaign"], name="one_assessment_per_campaign"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.establishment.name} — {self.campaign.year}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.REOPENED)
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status in (self.Status.SUBMITTED, self.Status.VALIDATED)
+
+    def effective_reference_date(self):
+        """The date scores are computed against: the submission date, or today for a draft."""
+        if self.reference_date:
+            return self.reference_date
+        return timezone.localdate()
+
+
+class Answer(models.Model):
+    """One answer to one requirement, stored as typed JSON (see the API's answer values)."""
+
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        verbose_name=_("auto-évaluation"),
+    )
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.PROTECT, related_name="answers", verbose_name=_("exigence")
+    )
+    value = models.JSONField(_("réponse"), null=True, blank=True)
+    comment = models.TextField(_("commentaire"), blank=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("modifiée par"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("réponse")
+        verbose_name_plural = _("réponses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "requirement"], name="one_answer_per_requirement"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} / {self.requirement.code}"
+
+
+class ScoreSnapshot(models.Model):
+    """Scores of an assessment, stored at each change so lists and dashboards aggregate in SQL."""
+
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, primary_key=True, related_name="snapshot"
+    )
+    score_global = models.FloatField(_("score global"), null=True, blank=True, db_index=True)
+    score_d1 = models.FloatField(_("score domaine 1"), null=True, blank=True)
+    score_d2 = models.FloatField(_("score domaine 2"), null=True, blank=True)
+    score_d3 = models.FloatField(_("score domaine 3"), null=True, blank=True)
+    score_d4 = models.FloatField(_("score domaine 4"), null=True, blank=True)
+    # Headline CaRE targets: True met, False not met, None unknown.
+    hl_rssi = models.BooleanField(null=True)
+    hl_governance = models.BooleanField(null=True)
+    hl_budget = models.BooleanField(null=True)
+    hl_exercise = models.BooleanField(null=True)
+    hl_pcra_referent = models.BooleanField(null=True)
+    hl_plan_blanc = models.BooleanField(null=True)
+    hl_domain1 = models.BooleanField(null=True)
+    count_met = models.PositiveIntegerField(default=0)
+    count_partial = models.PositiveIntegerField(default=0)
+    count_not_met = models.PositiveIntegerField(default=0)
+    count_unanswered = models.PositiveIntegerField(default=0)
+    count_not_applicable = models.PositiveIntegerField(default=0)
+    count_overdue = models.PositiveIntegerField(default=0)
+    # Per-axis and per-objective scores, and the ordered gap list, for detail pages and the API.
+    detail = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("instantané de score")
+        verbose_name_plural = _("instantanés de score")
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}: {self.score_global}"

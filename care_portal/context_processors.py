@@ -1,0 +1,47 @@
+"""Template context shared by every page: the navigation of the signed-in person's role."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from establishments.models import Role
+
+
+def _url(name: str, *args) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [(_("Accueil"), _url("home"))]
+    if user.roles & {Role.RSSI, Role.DIRECTOR}:
+        items.append((_("Mes auto-évaluations"), _url("assessments:mine")))
+    if user.is_national:
+        items.append((_("Tableau de bord national"), _url("dashboards:national")))
+    for assignment in user.assignments:
+        if assignment.role == Role.ARS:
+            items.append(
+                (_("Tableau de bord régional"), _url("dashboards:region", assignment.region_id))
+            )
+        elif assignment.role == Role.GHT:
+            items.append((_("Tableau de bord du GHT"), _url("dashboards:ght", assignment.ght.code)))
+    items.append((_("Établissements"), _url("establishments:list")))
+    items.append((_("Référentiel"), _url("referential:index")))
+    if user.is_staff:
+        items.append((_("Administration"), _url("admin:index")))
+    current = request.path
+    return {
+        "nav_items": [
+            {
+                "label": label,
+                "url": url,
+                "active": url == current or (url != "/" and current.startswith(url)),
+            }
+            for label, url in items
+            if url
+        ]
+    }

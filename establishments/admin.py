@@ -1,0 +1,70 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from establishments.models import (
+    GHT,
+    Department,
+    Establishment,
+    GHTMember,
+    Region,
+    RoleAssignment,
+    User,
+)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "region"]
+    list_filter = ["region"]
+    search_fields = ["code", "name"]
+
+
+class GHTMemberInline(admin.TabularInline):
+    model = GHTMember
+    extra = 0
+
+
+@admin.register(GHT)
+class GHTAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "region", "support_establishment"]
+    list_filter = ["region"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["support_establishment"]
+    inlines = [GHTMemberInline]
+
+
+@admin.register(Establishment)
+class EstablishmentAdmin(admin.ModelAdmin):
+    list_display = ["finess", "name", "kind", "category_label", "department", "region", "ght"]
+    list_filter = ["kind", "region", "is_active"]
+    search_fields = ["finess", "finess_ej", "name"]
+    raw_id_fields = ["ght"]
+    list_select_related = ["department", "region", "ght"]
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+    raw_id_fields = ["establishment", "ght"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    inlines = [RoleAssignmentInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Identité"), {"fields": ("first_name", "last_name")}),
+        (_("Droits"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)

@@ -1,0 +1,52 @@
+"""REST API of the registry: establishments within the caller's scope."""
+
+import django_filters
+from rest_framework import serializers, viewsets
+
+from establishments.models import Establishment, Kind
+
+
+class EstablishmentSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region_id")
+    department = serializers.CharField(source="department_id")
+    ght = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Establishment
+        fields = [
+            "finess",
+            "finess_ej",
+            "name",
+            "kind",
+            "category_code",
+            "category_label",
+            "department",
+            "region",
+            "ght",
+            "legal_status",
+        ]
+
+
+class EstablishmentApiFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region_id")
+    kind = django_filters.ChoiceFilter(choices=Kind.choices)
+    ght = django_filters.CharFilter(field_name="ght__code")
+    department = django_filters.CharFilter(field_name="department_id")
+
+    class Meta:
+        model = Establishment
+        fields = ["region", "kind", "ght", "department"]
+
+
+class EstablishmentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = EstablishmentSerializer
+    filterset_class = EstablishmentApiFilter
+    lookup_field = "finess"
+    lookup_value_regex = "[0-9AB]{9}"
+
+    def get_queryset(self):
+        return (
+            Establishment.objects.for_user(self.request.user)
+            .select_related("ght")
+            .order_by("finess")
+        )

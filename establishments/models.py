@@ -1,0 +1,397 @@
+"""The registry: regions, departments, GHTs, establishments, and the people who use the portal."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from establishments.validators import validate_finess
+
+
+class Role(models.TextChoices):
+    RSSI = "rssi", _("RSSI")
+    DIRECTOR = "director", _("Direction d'établissement")
+    GHT = "ght", _("Responsable de GHT")
+    ARS = "ars", _("ARS")
+    NATIONAL = "national", _("Niveau national")
+
+
+# The order in which a person's main role is picked when they hold several.
+ROLE_PRECEDENCE = [Role.NATIONAL, Role.ARS, Role.GHT, Role.DIRECTOR, Role.RSSI]
+
+
+class Kind(models.TextChoices):
+    ES = "ES", _("Établissement de santé")
+    ESSMS = "ESSMS", _("Établissement social et médico-social")
+
+
+# --- Scopes -----------------------------------------------------------------------------------
+
+
+class Scope:
+    """What one person may see, computed once from their role assignments."""
+
+    def __init__(self, user) -> None:
+        self.everything = False
+        self.establishment_ids: set[int] = set()
+        self.ght_ids: set[int] = set()
+        self.region_codes: set[str] = set()
+        if not user.is_authenticated or not user.is_active:
+            return
+        if user.is_superuser:
+            self.everything = True
+            return
+        for assignment in user.assignments:
+            if assignment.role == Role.NATIONAL:
+                self.everything = True
+            elif assignment.role in (Role.RSSI, Role.DIRECTOR):
+                self.establishment_ids.add(assignment.establishment_id)
+            elif assignment.role == Role.GHT:
+                self.ght_ids.add(assignment.ght_id)
+            elif assignment.role == Role.ARS:
+                self.region_codes.add(assignment.region_id)
+
+    def establishment_q(self, prefix: str = "") -> Q | None:
+        """A filter on establishments (through `prefix`), None when nothing is visible."""
+        if self.everything:
+            return Q()
+        q = Q()
+        if self.establishment_ids:
+            q |= Q(**{f"{prefix}pk__in": self.establishment_ids})
+        if self.ght_ids:
+            q |= Q(**{f"{prefix}ght_id__in": self.ght_ids})
+        if self.region_codes:
+            q |= Q(**{f"{prefix}region_id__in": self.region_codes})
+        return q or None
+
+
+class RegionQuerySet(models.QuerySet):
+    def for_user(self, user) -> RegionQuerySet:
+        scope = user.scope if user.is_authenticated else None
+        if scope is None:
+            return self.none()
+        if scope.everything:
+            return self.all()
+        return self.filter(code__in=scope.region_codes)
+
+
+class GHTQuerySet(models.QuerySet):
+    def for_user(self, user) -> GHTQuerySet:
+        scope = user.scope if user.is_authenticated else None
+        if scope is None:
+            return self.none()
+        if scope.everything:
+            return self.all()
+        return self.filter(Q(pk__in=scope.ght_ids) | Q(region_id__in=scope.region_codes))
+
+
+class EstablishmentQuerySet(models.QuerySet):
+    def for_user(self, user) -> EstablishmentQuerySet:
+        """The establishments this person may see: the one rule every view, export and API uses."""
+        if not user.is_authenticated:
+            return self.none()
+        q = user.scope.establishment_q()
+        return self.none() if q is None else self.filter(q)
+
+
+# --- Registry ---------------------------------------------------------------------------------
+
+
+class Region(models.Model):
+    """A region and its ARS (agence régionale de santé), keyed by its INSEE code."""
+
+    code = models.CharField(_("code INSEE"), max_length=2, primary_key=True)
+    name = models.CharField(_("nom"), max_length=100)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("région")
+        verbose_name_plural = _("régions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A department as FINESS codes it (01…95, 2A/2B, 9A–9F overseas)."""
+
+    code = models.CharField(_("code"), max_length=3, primary_key=True)
+    name = models.CharField(_("nom"), max_length=100)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="departments", verbose_name=_("région")
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("département")
+        verbose_name_plural = _("départements")
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class GHT(models.Model):
+    """A groupement hospitalier de territoire, led by its support establishment."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("nom"), max_length=255)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="ghts", verbose_name=_("région")
+    )
+    support_ej = models.CharField(
+        _("FINESS EJ de l'établissement support"), max_length=9, blank=True
+    )
+    support_establishment = models.ForeignKey(
+        "Establishment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("établissement support"),
+    )
+
+    objects = GHTQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("GHT")
+        verbose_name_plural = _("GHT")
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class GHTMember(models.Model):
+    """A legal entity (FINESS EJ) belonging to a GHT; its establishments belong to the GHT."""
+
+    finess_ej = models.CharField(
+        _("FINESS EJ"), max_length=9, unique=True, validators=[validate_finess]
+    )
+    ght = models.ForeignKey(
+        GHT, on_delete=models.CASCADE, related_name="members", verbose_name=_("GHT")
+    )
+    is_support = models.BooleanField(_("établissement support"), default=False)
+
+    class Meta:
+        ordering = ["ght", "finess_ej"]
+        verbose_name = _("membre de GHT")
+        verbose_name_plural = _("membres de GHT")
+
+    def __str__(self) -> str:
+        return f"{self.finess_ej} ({self.ght.code})"
+
+
+class Establishment(models.Model):
+    """A geographic establishment (FINESS ET): a hospital, a clinic, a nursing home…"""
+
+    finess = models.CharField(
+        _("FINESS ET"), max_length=9, unique=True, validators=[validate_finess]
+    )
+    finess_ej = models.CharField(
+        _("FINESS EJ"), max_length=9, db_index=True, validators=[validate_finess]
+    )
+    name = models.CharField(_("raison sociale"), max_length=255)
+    kind = models.CharField(_("type"), max_length=5, choices=Kind.choices, db_index=True)
+    category_code = models.CharField(_("code catégorie"), max_length=4)
+    category_label = models.CharField(_("catégorie"), max_length=255)
+    aggregated_category_code = models.CharField(
+        _("code catégorie agrégée"), max_length=4, blank=True
+    )
+    aggregated_category_label = models.CharField(_("catégorie agrégée"), max_length=255, blank=True)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("département")
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="establishments", verbose_name=_("région")
+    )
+    ght = models.ForeignKey(
+        GHT,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="establishments",
+        verbose_name=_("GHT"),
+    )
+    legal_status = models.CharField(_("statut juridique"), max_length=255, blank=True)
+    city = models.CharField(_("commune"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+    updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
+
+    objects = EstablishmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("établissement")
+        verbose_name_plural = _("établissements")
+        indexes = [models.Index(fields=["region", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.finess})"
+
+    @property
+    def is_ght_support(self) -> bool:
+        return self.ght_id is not None and self.ght.support_establishment_id == self.pk
+
+
+# --- People -----------------------------------------------------------------------------------
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person signing in with their e-mail address."""
+
+    email = models.EmailField(_("adresse électronique"), unique=True)
+    first_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    is_staff = models.BooleanField(_("accès à l'administration"), default=False)
+    is_active = models.BooleanField(_("actif"), default=True)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @cached_property
+    def assignments(self) -> list[RoleAssignment]:
+        return list(
+            self.role_assignments.select_related("establishment", "ght", "region").order_by("pk")
+        )
+
+    @cached_property
+    def scope(self) -> Scope:
+        return Scope(self)
+
+    @cached_property
+    def roles(self) -> set[str]:
+        return {assignment.role for assignment in self.assignments}
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def is_national(self) -> bool:
+        return self.is_superuser or Role.NATIONAL in self.roles
+
+    @property
+    def main_role(self) -> str | None:
+        """The broadest role this person holds (shown in the header, drives navigation)."""
+        for role in ROLE_PRECEDENCE:
+            if role in self.roles:
+                return role
+        return Role.NATIONAL if self.is_superuser else None
+
+    @property
+    def main_role_label(self) -> str:
+        role = self.main_role
+        return Role(role).label if role else _("Sans rôle")
+
+
+class RoleAssignment(models.Model):
+    """One role held by one person over one scope (an establishment, a GHT, a region, or all)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("personne")
+    )
+    role = models.CharField(_("rôle"), max_length=10, choices=Role.choices)
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("établissement"),
+    )
+    ght = models.ForeignKey(
+        GHT, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("GHT")
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("région")
+    )
+    created_at = models.DateTimeField(_("attribué le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "role"]
+        verbose_name = _("attribution de rôle")
+        verbose_name_plural = _("attributions de rôle")
+        constraints = [
+            models.CheckConstraint(
+                name="role_assignment_scope_matches_role",
+                condition=(
+                    Q(
+                        role__in=[Role.RSSI, Role.DIRECTOR],
+                        establishment__isnull=False,
+                        ght__isnull=True,
+                        region__isnull=True,
+                    )
+                    | Q(
+                        role=Role.GHT,
+                        establishment__isnull=True,
+                        ght__isnull=False,
+                        region__isnull=True,
+                    )
+                    | Q(
+                        role=Role.ARS,
+                        establishment__isnull=True,
+                        ght__isnull=True,
+                        region__isnull=False,
+                    )
+                    | Q(
+                        role=Role.NATIONAL,
+                        establishment__isnull=True,
+                        ght__isnull=True,
+                        region__isnull=True,
+                    )
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        target = self.establishment or self.ght or self.region
+        return str(target) if target else str(_("tout le territoire"))

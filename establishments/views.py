@@ -1,0 +1,43 @@
+"""Pages of the registry: the establishment list and an establishment's detail."""
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from establishments.filters import EstablishmentFilter
+from establishments.models import Establishment
+
+PAGE_SIZE = 50
+
+
+def establishment_list(request: HttpRequest) -> HttpResponse:
+    queryset = Establishment.objects.for_user(request.user).select_related(
+        "region", "department", "ght"
+    )
+    filterset = EstablishmentFilter(request.GET or None, queryset=queryset, user=request.user)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "establishments/list.html",
+        {
+            "page_title": _("Établissements"),
+            "filter": filterset,
+            "page_obj": page,
+            "querystring": query.urlencode(),
+        },
+    )
+
+
+def establishment_detail(request: HttpRequest, finess: str) -> HttpResponse:
+    establishment = get_object_or_404(
+        Establishment.objects.for_user(request.user).select_related("region", "department", "ght"),
+        finess=finess,
+    )
+    return render(
+        request,
+        "establishments/detail.html",
+        {"page_title": establishment.name, "establishment": establishment},
+    )

@@ -1,0 +1,178 @@
+"""The CaRE referential as versioned data: versions, axes, objectives, requirements."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AnswerType(models.TextChoices):
+    BOOLEAN = "boolean", _("Oui / non")
+    TRISTATE = "tristate", _("Oui / partiellement / non")
+    RATIO_AT_LEAST = "ratio_at_least", _("Deux montants (ratio)")
+    PERCENT_AT_LEAST = "percent_at_least", _("Pourcentage")
+    WITHIN_DAYS = "within_days", _("Date")
+    LEVEL = "level", _("Niveau")
+    PERSON_NAMED = "person_named", _("Personne nommée")
+
+
+class Headline(models.TextChoices):
+    """The headline CaRE targets an ARS asks about first (scoring.md)."""
+
+    RSSI = "rssi", _("RSSI nommé")
+    GOVERNANCE = "governance", _("Comité de gouvernance cyber")
+    BUDGET = "budget", _("Budget numérique ≥ 2 %")
+    EXERCISE = "exercise", _("Exercice de crise dans les 12 mois")
+    PCRA_REFERENT = "pcra_referent", _("Référent PCRA nommé")
+    PLAN_BLANC = "plan_blanc", _("Plan blanc numérique")
+    SUBMITTED = "submitted", _("Auto-évaluation transmise")
+    DOMAIN1 = "domain1", _("Objectifs du domaine 1 atteints")
+
+
+class Domain(models.TextChoices):
+    D1 = "D1", _("Domaine 1 — exposition internet et annuaires")
+    D2 = "D2", _("Domaine 2 — postes de travail et détection")
+    D3 = "D3", _("Domaine 3 — accès de télémaintenance")
+    D4 = "D4", _("Domaine 4 — continuité et sauvegardes")
+
+
+class ReferentialVersionQuerySet(models.QuerySet):
+    def published(self) -> ReferentialVersionQuerySet:
+        return self.filter(status=ReferentialVersion.Status.PUBLISHED)
+
+
+class ReferentialVersion(models.Model):
+    """One version of a referential; immutable once a campaign uses it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        PUBLISHED = "published", _("Publié")
+
+    code = models.CharField(_("code"), max_length=20)
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("titre"), max_length=255)
+    published_on = models.DateField(_("date de publication"), null=True, blank=True)
+    source = models.TextField(_("source"), blank=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    objects = ReferentialVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code", "-version"]
+        verbose_name = _("version du référentiel")
+        verbose_name_plural = _("versions du référentiel")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="referential_code_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version} — {self.title}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.code}:{self.version}"
+
+
+class Axis(models.Model):
+    referential = models.ForeignKey(
+        ReferentialVersion, on_delete=models.CASCADE, related_name="axes"
+    )
+    code = models.CharField(_("code"), max_length=10)
+    number = models.PositiveSmallIntegerField(_("numéro"))
+    title = models.CharField(_("titre"), max_length=255)
+
+    class Meta:
+        ordering = ["referential", "number"]
+        verbose_name = _("axe")
+        verbose_name_plural = _("axes")
+        constraints = [
+            models.UniqueConstraint(fields=["referential", "code"], name="axis_code_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Axe')} {self.number} — {self.title}"
+
+
+class Objective(models.Model):
+    referential = models.ForeignKey(
+        ReferentialVersion, on_delete=models.CASCADE, related_name="objectives"
+    )
+    axis = models.ForeignKey(Axis, on_delete=models.CASCADE, related_name="objectives")
+    code = models.CharField(_("code"), max_length=10)
+    number = models.PositiveSmallIntegerField(_("numéro"))
+    title = models.CharField(_("titre"), max_length=500)
+    national_only = models.BooleanField(
+        _("concerne uniquement le niveau national"),
+        default=False,
+        help_text=_("Objectif porté par les instances nationales, sans exigence d'établissement."),
+    )
+
+    class Meta:
+        ordering = ["referential", "number"]
+        verbose_name = _("objectif")
+        verbose_name_plural = _("objectifs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referential", "code"], name="objective_code_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Objectif')} {self.number} — {self.title}"
+
+
+class Requirement(models.Model):
+    """One item an establishment answers, with its scoring rule, weight, deadline and target."""
+
+    referential = models.ForeignKey(
+        ReferentialVersion, on_delete=models.CASCADE, related_name="requirements"
+    )
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="requirements")
+    code = models.CharField(_("code"), max_length=40)
+    label = models.TextField(_("intitulé"))
+    help_text = models.TextField(_("éléments de preuve attendus"), blank=True)
+    care_action = models.CharField(_("action CaRE"), max_length=20)
+    applies_to = models.JSONField(_("s'applique à"), default=list)
+    answer_type = models.CharField(_("type de réponse"), max_length=20, choices=AnswerType.choices)
+    rule = models.JSONField(_("règle de notation"), default=dict)
+    weight = models.FloatField(_("poids"))
+    deadline = models.DateField(_("échéance"), null=True, blank=True)
+    deadline_label = models.CharField(_("échéance (libellé)"), max_length=40, blank=True)
+    national_target_share = models.FloatField(_("cible nationale (%)"), null=True, blank=True)
+    national_target_population = models.CharField(
+        _("population de la cible nationale"), max_length=255, blank=True
+    )
+    domain = models.CharField(
+        _("domaine technique"), max_length=2, choices=Domain.choices, blank=True
+    )
+    funding_call = models.CharField(_("appel à financement"), max_length=255, blank=True)
+    not_applicable_allowed = models.BooleanField(_("« non applicable » autorisé"), default=False)
+    required = models.BooleanField(_("réponse obligatoire"), default=True)
+    headline = models.CharField(
+        _("cible phare"), max_length=20, choices=Headline.choices, blank=True
+    )
+    prerequisite = models.BooleanField(_("prérequis du domaine"), default=False)
+    condition = models.JSONField(_("condition d'affichage"), null=True, blank=True)
+    recommendation = models.TextField(_("recommandation"), blank=True)
+    order = models.PositiveIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        ordering = ["referential", "order"]
+        verbose_name = _("exigence")
+        verbose_name_plural = _("exigences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referential", "code"], name="requirement_code_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.label[:80]}"
+
+    @property
+    def is_ght_level(self) -> bool:
+        """Answered once per GHT, by its lead, on the support establishment's assessment."""
+        return list(self.applies_to) == ["GHT"]

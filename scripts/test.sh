@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the portal and its test tools in a virtual environment and runs the test suite.
+# DATABASE_URL picks the database (SQLite by default); extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --upgrade pip
+.venv/bin/pip install --quiet -e '.[dev]'
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+# pytest exits with 5 when it collected no test: nothing failed.
+if [ "$status" -eq 5 ]; then status=0; fi
+exit "$status"

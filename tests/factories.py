@@ -1,0 +1,107 @@
+"""factory_boy factories shared by the test suite."""
+
+import factory
+
+from establishments.models import (
+    GHT,
+    Department,
+    Establishment,
+    Kind,
+    Region,
+    Role,
+    RoleAssignment,
+    User,
+)
+from establishments.validators import luhn_is_valid
+
+
+def finess_number(prefix: str, n: int) -> str:
+    """A valid all-digit FINESS number: 2-digit department prefix, serial, Luhn key."""
+    body = f"{prefix}{n:06d}"[:8]
+    for key in range(10):
+        candidate = f"{body}{key}"
+        if luhn_is_valid(candidate):
+            return candidate
+    raise AssertionError("unreachable")
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ["code"]
+
+    code = factory.Iterator(["84", "11", "93", "44", "76", "75"])
+    name = factory.LazyAttribute(lambda o: f"Région {o.code}")
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"{10 + n % 80:02d}")
+    name = factory.LazyAttribute(lambda o: f"Département {o.code}")
+    region = factory.SubFactory(RegionFactory)
+
+
+class GHTFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GHT
+
+    code = factory.Sequence(lambda n: f"GHT-{n:03d}")
+    name = factory.Sequence(lambda n: f"GHT de test {n}")
+    region = factory.SubFactory(RegionFactory)
+
+
+class EstablishmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Establishment
+
+    department = factory.SubFactory(DepartmentFactory)
+    region = factory.LazyAttribute(lambda o: o.department.region)
+    finess = factory.Sequence(lambda n: finess_number("01", n + 1))
+    finess_ej = factory.Sequence(lambda n: finess_number("01", 500000 + n))
+    name = factory.Sequence(lambda n: f"Centre hospitalier {n}")
+    kind = Kind.ES
+    category_code = "355"
+    category_label = "Centre Hospitalier (C.H.)"
+    aggregated_category_code = "1102"
+    aggregated_category_label = "Centres Hospitaliers"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.fr")
+    first_name = "Camille"
+    last_name = factory.Sequence(lambda n: f"Martin{n}")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class RoleAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleAssignment
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.RSSI
+
+
+def user_with_role(role: str, target=None, **user_kwargs) -> User:
+    """A user holding one role over `target` (an establishment, a GHT, a region, or None)."""
+    user = UserFactory(**user_kwargs)
+    scope = {}
+    if isinstance(target, Establishment):
+        scope["establishment"] = target
+    elif isinstance(target, GHT):
+        scope["ght"] = target
+    elif isinstance(target, Region):
+        scope["region"] = target
+    RoleAssignmentFactory(user=user, role=role, **scope)
+    return User.objects.get(pk=user.pk)
