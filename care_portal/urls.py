@@ -9,6 +9,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("establishments/", include("establishments.urls")),
+    path("referential/", include("referential.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("api/", include("care_portal.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,77 @@
+"""Who may do what to an assessment: the one set of predicates every view and template uses.
+
+Seeing an assessment at all is decided by `Assessment.objects.for_user`; these rules decide the
+actions on an assessment already in scope.
+"""
+
+import rules
+
+from establishments.models import Role
+
+
+@rules.predicate
+def is_rssi_of(user, assessment) -> bool:
+    return any(
+        a.role == Role.RSSI and a.establishment_id == assessment.establishment_id
+        for a in user.assignments
+    )
+
+
+@rules.predicate
+def is_director_of(user, assessment) -> bool:
+    return any(
+        a.role == Role.DIRECTOR and a.establishment_id == assessment.establishment_id
+        for a in user.assignments
+    )
+
+
+@rules.predicate
+def is_ght_lead_of(user, assessment) -> bool:
+    ght_id = assessment.establishment.ght_id
+    return ght_id is not None and any(
+        a.role == Role.GHT and a.ght_id == ght_id for a in user.assignments
+    )
+
+
+@rules.predicate
+def is_ars_of(user, assessment) -> bool:
+    return any(
+        a.role == Role.ARS and a.region_id == assessment.establishment.region_id
+        for a in user.assignments
+    )
+
+
+@rules.predicate
+def is_national(user) -> bool:
+    return user.is_national
+
+
+@rules.predicate
+def is_editable(user, assessment) -> bool:
+    return assessment.is_editable
+
+
+@rules.predicate
+def is_submitted(user, assessment) -> bool:
+    return assessment.status == assessment.Status.SUBMITTED
+
+
+@rules.predicate
+def is_closed(user, assessment) -> bool:
+    return assessment.status in (assessment.Status.SUBMITTED, assessment.Status.VALIDATED)
+
+
+@rules.predicate
+def is_ght_support(user, assessment) -> bool:
+    return assessment.establishment.is_ght_support
+
+
+# The RSSI fills and submits; the GHT lead fills the GHT-level items on the support's assessment.
+rules.add_perm("assessments.edit_answers", is_editable & is_rssi_of)
+rules.add_perm("assessments.edit_ght_answers", is_editable & is_ght_support & is_ght_lead_of)
+rules.add_perm("assessments.submit", is_editable & is_rssi_of)
+# The director signs off (or sends back) what the RSSI submitted.
+rules.add_perm("assessments.validate", is_submitted & is_director_of)
+rules.add_perm("assessments.send_back", is_submitted & is_director_of)
+# The ARS of the region, or the national level, reopens a submitted or validated assessment.
+rules.add_perm("assessments.reopen", is_closed & (is_ars_of | is_national))

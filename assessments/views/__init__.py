@@ -1,0 +1,1 @@
+"""Pages of assessments, one module per concern (form, workflow, evidence, report…)."""
