@@ -1,0 +1,466 @@
+"""The scoring model: answers + referential + reference date -> statuses, scores, gaps, headlines.
+
+Pure functions, no database access; described for people in ``docs/scoring.md``.
+
+- Each requirement's rule gives a status and a score (met 1, partial 0.5 or the level's score,
+  not met 0, unanswered 0, not applicable excluded).
+- A group (objective, axis, domain, the whole assessment) scores 100 × Σ weight·score ÷ Σ weight
+  over the requirements that apply to the establishment and are not "not applicable"; a group
+  with none has no score (None).
+- Every applicable requirement scoring below 1 is a gap, with a severity from its deadline.
+- A requirement with a ``condition`` is asked only when the answer it depends on is one of the
+  listed values; when it is not asked it counts as not applicable.
+
+Scoring many assessments against one referential version: build a :class:`ScoringModel` once
+(``ScoringModel.from_specs(specs)``, cached) and call its ``score`` method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from referential.rules import (
+    MET,
+    NOT_APPLICABLE,
+    NOT_APPLICABLE_VALUE,
+    NOT_MET,
+    PARTIAL,
+    STATUSES,
+    UNANSWERED,
+    get_rule,
+)
+
+OVERDUE = "overdue"
+DUE_SOON = "due_soon"
+PLANNED = "planned"
+SEVERITIES = (OVERDUE, DUE_SOON, PLANNED)
+# A deadline at most this many days after the reference date is "due soon".
+DUE_SOON_DAYS = 183
+
+KINDS = frozenset({"ES", "ESSMS", "GHT"})
+HEADLINES = (
+    "rssi",
+    "governance",
+    "budget",
+    "exercise",
+    "pcra_referent",
+    "plan_blanc",
+    "submitted",
+    "domain1",
+)
+SUBMITTED_HEADLINE = "submitted"
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementSpec:
+    """What scoring needs to know of one requirement of a referential version."""
+
+    code: str
+    axis: str
+    objective: str
+    weight: float
+    rule: Mapping[str, Any] = field(hash=False)
+    applies_to: frozenset[str] = KINDS
+    label: str = ""
+    domain: str | None = None
+    deadline: date | None = None
+    not_applicable_allowed: bool = False
+    headline: str | None = None
+    care_action: str = ""
+    recommendation: str = ""
+    order: int = 0
+    required: bool = True
+    condition: Mapping[str, Any] | None = field(default=None, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """An applicable requirement scoring below 1: one line of the action plan."""
+
+    requirement: str
+    status: str
+    severity: str
+    deadline: date | None
+    weight: float
+    care_action: str
+    label: str
+    recommendation: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requirement": self.requirement,
+            "status": self.status,
+            "severity": self.severity,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "weight": self.weight,
+            "care_action": self.care_action,
+        }
+
+
+@dataclass(slots=True)
+class AssessmentResult:
+    """Everything derived from one assessment's answers.
+
+    ``statuses`` and ``requirement_scores`` hold the requirements that apply to the
+    establishment's kinds, in referential order; scores are 0-100, unrounded, or None.
+    """
+
+    statuses: dict[str, str]
+    requirement_scores: dict[str, float | None]
+    score_global: float | None
+    axes: dict[str, float | None]
+    objectives: dict[str, float | None]
+    domains: dict[str, float | None]
+    gaps: list[Gap]
+    headline: dict[str, bool | None]
+    counts: dict[str, int]
+
+    @property
+    def scores(self) -> dict[str, Any]:
+        """Scores in the API's shape."""
+        return {
+            "global": self.score_global,
+            "axes": self.axes,
+            "objectives": self.objectives,
+            "domains": self.domains,
+        }
+
+    @property
+    def severity_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for gap in self.gaps:
+            counts[gap.severity] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serializable form (stored in the score snapshot)."""
+        return {
+            "statuses": self.statuses,
+            "requirement_scores": self.requirement_scores,
+            "scores": self.scores,
+            "gaps": [gap.as_dict() for gap in self.gaps],
+            "headline": self.headline,
+            "counts": self.counts,
+        }
+
+
+class ScoringModelError(ValueError):
+    """The requirements given cannot be scored together (duplicate code, bad weight…)."""
+
+
+def _severity(deadline: date | None, reference_date: date, due_soon_until: date) -> str:
+    if deadline is None:
+        return PLANNED
+    if deadline < reference_date:
+        return OVERDUE
+    if deadline <= due_soon_until:
+        return DUE_SOON
+    return PLANNED
+
+
+def severity(deadline: date | None, reference_date: date) -> str:
+    """overdue (deadline passed), due_soon (within the next 183 days) or planned."""
+    return _severity(deadline, reference_date, reference_date + timedelta(days=DUE_SOON_DAYS))
+
+
+def gap_sort_key(gap: Gap) -> tuple:
+    """The documented gap order: severity, deadline (none last), weight (largest first), code."""
+    return (
+        SEVERITIES.index(gap.severity),
+        gap.deadline is None,
+        gap.deadline or date.min,
+        -gap.weight,
+        gap.requirement,
+    )
+
+
+class _Entry:
+    """A requirement compiled for scoring: its rule, weight and the group slots it feeds."""
+
+    __slots__ = (
+        "code",
+        "index",
+        "evaluate",
+        "weight",
+        "slots",
+        "na_allowed",
+        "condition_code",
+        "condition_index",
+        "condition_values",
+        "applies_to",
+        "spec",
+    )
+
+    def __init__(self, index: int, spec: RequirementSpec, slots: tuple[int, ...]):
+        rule = get_rule(spec.rule)
+        rule.check_params()
+        self.code = spec.code
+        self.index = index
+        self.evaluate = rule.evaluate
+        self.weight = float(spec.weight)
+        self.slots = slots
+        self.na_allowed = spec.not_applicable_allowed
+        self.applies_to = frozenset(spec.applies_to)
+        self.spec = spec
+        self.condition_code = None
+        self.condition_index = -1
+        self.condition_values: tuple = ()
+        if spec.condition:
+            self.condition_code = spec.condition.get("requirement")
+            # Typed values: `true` must not match an answer of 1.
+            self.condition_values = tuple(
+                (type(value), value) for value in spec.condition.get("in", ())
+            )
+
+    def condition_holds(self, value: Any) -> bool:
+        return (type(value), value) in self.condition_values
+
+
+class ScoringModel:
+    """One referential version compiled for fast scoring of many assessments."""
+
+    def __init__(self, specs: Iterable[RequirementSpec]):
+        self.specs: tuple[RequirementSpec, ...] = tuple(specs)
+        self.by_code: dict[str, RequirementSpec] = {}
+        for spec in self.specs:
+            if spec.code in self.by_code:
+                raise ScoringModelError(f"Duplicate requirement code {spec.code!r}.")
+            if not spec.weight > 0:
+                raise ScoringModelError(f"Requirement {spec.code!r}: weight must be > 0.")
+            self.by_code[spec.code] = spec
+
+        # Group slots: 0 is the whole assessment, then axes, objectives and domains.
+        self.axis_slots: dict[str, int] = {}
+        self.objective_slots: dict[str, int] = {}
+        self.domain_slots: dict[str, int] = {}
+        slot_count = 1
+        for groups, attr in (
+            (self.axis_slots, "axis"),
+            (self.objective_slots, "objective"),
+            (self.domain_slots, "domain"),
+        ):
+            for spec in self.specs:
+                code = getattr(spec, attr)
+                if code and code not in groups:
+                    groups[code] = slot_count
+                    slot_count += 1
+        self.slot_count = slot_count
+
+        self.entries: tuple[_Entry, ...] = tuple(
+            _Entry(index, spec, self._slots_of(spec)) for index, spec in enumerate(self.specs)
+        )
+        index_of = {spec.code: index for index, spec in enumerate(self.specs)}
+        for entry in self.entries:
+            if entry.condition_code is None:
+                continue
+            if entry.condition_code not in index_of:
+                raise ScoringModelError(
+                    f"Requirement {entry.code!r}: condition on unknown {entry.condition_code!r}."
+                )
+            entry.condition_index = index_of[entry.condition_code]
+        self.evaluation_order = self._evaluation_order()
+        self.in_spec_order = all(
+            entry.index == position for position, entry in enumerate(self.evaluation_order)
+        )
+        # Severity is a monotonic function of the deadline, so the documented order (severity,
+        # deadline, weight, code) is the same as (deadline with none last, weight, code).
+        self.gap_order: tuple[int, ...] = tuple(
+            sorted(
+                range(len(self.specs)),
+                key=lambda i: (
+                    self.specs[i].deadline is None,
+                    self.specs[i].deadline or date.min,
+                    -self.specs[i].weight,
+                    self.specs[i].code,
+                ),
+            )
+        )
+        self.headline_feeders: dict[str, tuple[int, ...]] = {}
+        for name in (*HEADLINES, *sorted({s.headline for s in self.specs if s.headline})):
+            self.headline_feeders[name] = tuple(
+                i for i, spec in enumerate(self.specs) if spec.headline == name
+            )
+        self._applicable: dict[frozenset[str], tuple[_Entry, ...]] = {}
+
+    def _slots_of(self, spec: RequirementSpec) -> tuple[int, ...]:
+        slots = [0, self.axis_slots[spec.axis], self.objective_slots[spec.objective]]
+        if spec.domain:
+            slots.append(self.domain_slots[spec.domain])
+        return tuple(slots)
+
+    def _evaluation_order(self) -> tuple[_Entry, ...]:
+        """Referential order, except that a requirement comes after the one it depends on."""
+        done: set[str] = set()
+        order: list[_Entry] = []
+        visiting: set[str] = set()
+
+        def visit(entry: _Entry) -> None:
+            if entry.code in done:
+                return
+            if entry.code in visiting:
+                raise ScoringModelError(f"Circular condition through {entry.code!r}.")
+            visiting.add(entry.code)
+            if entry.condition_code is not None:
+                visit(self.entries[entry.condition_index])
+            visiting.discard(entry.code)
+            done.add(entry.code)
+            order.append(entry)
+
+        for entry in self.entries:
+            visit(entry)
+        return tuple(order)
+
+    @classmethod
+    def from_specs(cls, specs: Sequence[RequirementSpec]) -> ScoringModel:
+        """The model for these specs, built once per specs object and then reused."""
+        if isinstance(specs, ScoringModel):
+            return specs
+        cached = _MODEL_CACHE.get(id(specs))
+        # Holding `specs` in the cache keeps its id from being reused by another object.
+        if cached is not None and cached[0] is specs:
+            return cached[1]
+        model = cls(specs)
+        if len(_MODEL_CACHE) >= _MODEL_CACHE_SIZE:
+            _MODEL_CACHE.pop(next(iter(_MODEL_CACHE)))
+        _MODEL_CACHE[id(specs)] = (specs, model)
+        return model
+
+    def applicable(self, kinds: Iterable[str]) -> tuple[_Entry, ...]:
+        """The compiled requirements that apply to an establishment of these kinds."""
+        key = kinds if isinstance(kinds, frozenset) else frozenset(kinds)
+        entries = self._applicable.get(key)
+        if entries is None:
+            entries = tuple(e for e in self.evaluation_order if e.applies_to & key)
+            self._applicable[key] = entries
+        return entries
+
+    def score(
+        self,
+        answers: Mapping[str, Any],
+        *,
+        kinds: Iterable[str],
+        reference_date: date,
+        submitted: bool = False,
+    ) -> AssessmentResult:
+        """Score one assessment; ``answers`` maps requirement codes to cleaned answer values."""
+        entries = self.applicable(kinds)
+        sums = [0.0] * self.slot_count
+        weights = [0.0] * self.slot_count
+        statuses: dict[str, str] = {}
+        req_scores: dict[str, float | None] = {}
+        by_index: list[str | None] = [None] * len(self.specs)
+        counts = dict.fromkeys(STATUSES, 0)
+        get = answers.get
+
+        for entry in entries:
+            code = entry.code
+            value = get(code)
+            if entry.condition_code is not None and (
+                by_index[entry.condition_index] in (None, NOT_APPLICABLE)
+                or not entry.condition_holds(get(entry.condition_code))
+            ):
+                status, score = NOT_APPLICABLE, None
+            elif value is None:
+                status, score = UNANSWERED, 0.0
+            elif value == NOT_APPLICABLE_VALUE:
+                # Refused on entry where not allowed; a stray one counts as unanswered.
+                status, score = (NOT_APPLICABLE, None) if entry.na_allowed else (UNANSWERED, 0.0)
+            else:
+                status, score = entry.evaluate(value, reference_date)
+            statuses[code] = status
+            req_scores[code] = score
+            by_index[entry.index] = status
+            counts[status] += 1
+            if score is not None:
+                weight = entry.weight
+                weighted = weight * score
+                for slot in entry.slots:
+                    sums[slot] += weighted
+                    weights[slot] += weight
+
+        if not self.in_spec_order:
+            statuses = {s.code: statuses[s.code] for s in self.specs if s.code in statuses}
+            req_scores = {code: req_scores[code] for code in statuses}
+
+        def group(slot: int) -> float | None:
+            total = weights[slot]
+            return min(100.0, 100.0 * sums[slot] / total) if total else None
+
+        return AssessmentResult(
+            statuses=statuses,
+            requirement_scores=req_scores,
+            score_global=group(0),
+            axes={code: group(slot) for code, slot in self.axis_slots.items()},
+            objectives={code: group(slot) for code, slot in self.objective_slots.items()},
+            domains={code: group(slot) for code, slot in self.domain_slots.items()},
+            gaps=self._gaps(by_index, reference_date),
+            headline=self._headline(by_index, submitted),
+            counts=counts,
+        )
+
+    def _gaps(self, by_index: list[str | None], reference_date: date) -> list[Gap]:
+        due_soon_until = reference_date + timedelta(days=DUE_SOON_DAYS)
+        gaps = []
+        for index in self.gap_order:
+            status = by_index[index]
+            if status is None or status in (NOT_APPLICABLE, MET):
+                continue
+            spec = self.specs[index]
+            gaps.append(
+                Gap(
+                    spec.code,
+                    status,
+                    _severity(spec.deadline, reference_date, due_soon_until),
+                    spec.deadline,
+                    float(spec.weight),
+                    spec.care_action,
+                    spec.label,
+                    spec.recommendation,
+                )
+            )
+        return gaps
+
+    def _headline(self, by_index: list[str | None], submitted: bool) -> dict[str, bool | None]:
+        """Per headline target: True when every applicable feeder is met, False as soon as one
+        is answered and not met, otherwise None (unknown)."""
+        flags: dict[str, bool | None] = {}
+        for name, feeders in self.headline_feeders.items():
+            statuses = [by_index[i] for i in feeders if by_index[i] not in (None, NOT_APPLICABLE)]
+            if not statuses:
+                flag = None
+            elif all(status == MET for status in statuses):
+                flag = True
+            elif any(status in (PARTIAL, NOT_MET) for status in statuses):
+                flag = False
+            else:
+                flag = None
+            flags[name] = flag
+        flags[SUBMITTED_HEADLINE] = bool(submitted)
+        return flags
+
+
+_MODEL_CACHE: dict[int, tuple[Any, ScoringModel]] = {}
+_MODEL_CACHE_SIZE = 16
+
+
+def score_assessment(
+    requirements: Sequence[RequirementSpec] | ScoringModel,
+    answers: Mapping[str, Any],
+    *,
+    kinds: Iterable[str],
+    reference_date: date,
+    submitted: bool = False,
+) -> AssessmentResult:
+    """Statuses, group scores, ordered gaps, headline flags and counts of one assessment.
+
+    ``requirements`` is the referential version's specs (or its ScoringModel); ``answers`` maps
+    requirement codes to cleaned values (absent or None = unanswered); ``kinds`` the
+    establishment's kinds, e.g. {"ES"} or {"ES", "GHT"} for a GHT member; ``reference_date``
+    the submission date, or today for a draft.
+    """
+    return ScoringModel.from_specs(requirements).score(
+        answers, kinds=kinds, reference_date=reference_date, submitted=submitted
+    )
