@@ -78,6 +78,15 @@ def _is_number(value: Any) -> bool:
     return not (isinstance(value, float) and not math.isfinite(value))
 
 
+def _refuse_extra_keys(value: dict, allowed: set[str]) -> None:
+    extra = set(value) - allowed
+    if extra:
+        raise AnswerError(
+            _("Réponse invalide : champ(s) inattendu(s) %(names)s.")
+            % {"names": ", ".join(sorted(map(str, extra)))}
+        )
+
+
 class Rule:
     """Base of every rule type; subclasses set ``type`` and override what differs."""
 
@@ -235,12 +244,7 @@ class RatioAtLeastRule(_ThresholdRule):
     def clean_value(self, value: Any, *, reference_date: date) -> dict[str, int | float]:
         if not isinstance(value, dict):
             raise self._wrong_type(_("deux montants (numérateur et dénominateur)"))
-        extra = set(value) - {"numerator", "denominator"}
-        if extra:
-            raise AnswerError(
-                _("Réponse invalide : champ(s) inattendu(s) %(names)s.")
-                % {"names": ", ".join(sorted(map(str, extra)))}
-            )
+        _refuse_extra_keys(value, {"numerator", "denominator"})
         amounts = {}
         for key, label in (("numerator", _("numérateur")), ("denominator", _("dénominateur"))):
             amount = value.get(key)
@@ -453,12 +457,7 @@ class PersonNamedRule(Rule):
             return False  # nobody named
         if not isinstance(value, dict):
             raise self._wrong_type(_("un nom et une adresse e-mail"))
-        extra = set(value) - {"name", "email"}
-        if extra:
-            raise AnswerError(
-                _("Réponse invalide : champ(s) inattendu(s) %(names)s.")
-                % {"names": ", ".join(sorted(map(str, extra)))}
-            )
+        _refuse_extra_keys(value, {"name", "email"})
         name, email = value.get("name") or "", value.get("email") or ""
         if not isinstance(name, str) or not isinstance(email, str):
             raise self._wrong_type(_("un nom et une adresse e-mail (textes)"))
