@@ -1,0 +1,83 @@
+"""FINESS number validation (9 characters, Luhn key on all-digit numbers, 2A/2B for Corsica)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from establishments.validators import finess_error, luhn_is_valid, validate_finess
+
+# Real FINESS numbers (establishments and legal entities) from the public extract.
+REAL_NUMBERS = [
+    "010000024",  # CH de Fleyriat (ET)
+    "010780054",  # its legal entity (EJ)
+    "010000032",
+    "750100125",  # GHU AP-HP Pitié-Salpêtrière (ET)
+    "750712184",  # AP-HP (EJ)
+    "300006475",
+    "590799730",
+    "970100012",
+    "970100103",
+    "970100186",
+    "970100400",  # CH Louis Constant Fleming, Saint-Martin
+    "970102018",
+    "970102059",
+    "970112611",
+    "970113015",
+    "970210118",
+    "970210126",
+    "970216057",
+    "970300026",  # CH de Cayenne
+    "970302022",
+    "970302287",
+    "970400024",  # CHU de La Réunion, Félix Guyon
+    "970400149",
+    "970405767",
+    "970408589",
+    "970409645",
+    "970463600",
+    "980501498",
+    "980501506",
+    "980502181",
+    "980502199",
+    "980600019",
+    "980600027",  # Hôpital de Sia, Wallis-et-Futuna
+]
+
+
+@pytest.mark.parametrize("number", REAL_NUMBERS)
+def test_real_finess_numbers_pass_the_luhn_check(number):
+    assert luhn_is_valid(number)
+    assert finess_error(number) is None
+    validate_finess(number)
+
+
+@pytest.mark.parametrize("number", REAL_NUMBERS[:8])
+def test_changing_the_key_digit_breaks_the_check(number):
+    wrong = number[:-1] + str((int(number[-1]) + 1) % 10)
+    assert not luhn_is_valid(wrong)
+    assert "clé de contrôle" in finess_error(wrong)
+
+
+def test_swapping_two_digits_is_caught():
+    assert finess_error("100000024") is not None
+
+
+@pytest.mark.parametrize("number", ["01000002", "0100000245", "", "01 000 024"])
+def test_a_finess_number_has_nine_characters(number):
+    assert "9 caractères" in finess_error(number)
+
+
+@pytest.mark.parametrize("number", ["2A0000100", "2B0000199", "2A0780000"])
+def test_corsican_numbers_start_with_2a_or_2b_and_carry_no_luhn_key(number):
+    assert finess_error(number) is None
+
+
+@pytest.mark.parametrize("number", ["2C0000100", "AB0000024", "01000002X", "2a0000100"])
+def test_other_letters_are_refused(number):
+    assert "caractères invalides" in finess_error(number)
+
+
+def test_django_validator_raises_a_validation_error_with_a_french_message():
+    with pytest.raises(ValidationError) as excinfo:
+        validate_finess("010000025")
+    assert excinfo.value.code == "invalid_finess"
+    assert "010000025" in excinfo.value.messages[0]
