@@ -31,6 +31,8 @@ def navigation(request) -> dict:
             items.append((_("Tableau de bord du GHT"), _url("dashboards:ght", assignment.ght.code)))
     items.append((_("Établissements"), _url("establishments:list")))
     items.append((_("Référentiel"), _url("referential:index")))
+    if user.is_national or Role.ARS in user.roles:
+        items.append((_("Journal d'audit"), _url("audit:list")))
     if user.is_staff:
         items.append((_("Administration"), _url("admin:index")))
     current = request.path

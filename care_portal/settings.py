@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "referential",
     "assessments",
     "dashboards",
+    "audit",
 ]
 
 MIDDLEWARE = [

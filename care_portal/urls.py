@@ -12,6 +12,7 @@ urlpatterns = [
     path("referential/", include("referential.urls")),
     path("assessments/", include("assessments.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("audit/", include("audit.urls")),
     path("api/", include("care_portal.api_urls")),
     path("admin/", admin.site.urls),
 ]

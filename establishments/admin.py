@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from audit.services import record_admin_rights_change, record_role_change
 from establishments.models import (
     GHT,
     Department,
@@ -68,3 +69,26 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record_admin_rights_change(actor=request.user, user=obj, form=form, request=request)
+
+    def save_formset(self, request, form, formset, change):
+        """Role assignments added, changed or removed here go to the audit log."""
+        super().save_formset(request, form, formset, change)
+        if formset.model is not RoleAssignment:
+            return
+        changes = [
+            *((assignment, "revoked") for assignment in formset.deleted_objects),
+            *((assignment, "granted") for assignment in formset.new_objects),
+            *((assignment, "changed") for assignment, _fields in formset.changed_objects),
+        ]
+        for assignment, change in changes:
+            record_role_change(
+                actor=request.user,
+                assignment=assignment,
+                change=change,
+                request=request,
+                source="admin",
+            )

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.services import record_role_change
 from establishments.models import GHT, Establishment, Region, Role, RoleAssignment, User
 
 
@@ -47,6 +48,7 @@ def grant_role(
     password: str | None = None,
     first_name: str = "",
     last_name: str = "",
+    actor: User | None = None,
 ) -> tuple[User, RoleAssignment, bool]:
     """Create the person if needed and give them a role; returns (user, assignment, created)."""
     target = _scope_for(role, scope)
@@ -66,4 +68,6 @@ def grant_role(
         ght=target.get("ght"),
         region=target.get("region"),
     )
+    if created:
+        record_role_change(actor=actor, assignment=assignment, change="granted", source="grant")
     return user, assignment, created

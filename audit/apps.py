@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "audit"
+    verbose_name = _("Journal d'audit")
+
+    def ready(self) -> None:
+        from audit import signals  # noqa: F401  (connects the sign-in receivers)
