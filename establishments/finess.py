@@ -226,9 +226,9 @@ class FinessReader:
             elif tag == GEOLOCATION_TAG:
                 self.counts.geolocations += 1
             elif tag == MANIFEST_TAG:
-                self._error(number, _("en-tête « finess;… » répété en cours de fichier."))
+                self.add_error(number, _("en-tête « finess;… » répété en cours de fichier."))
             else:
-                self._error(
+                self.add_error(
                     number,
                     _(
                         "type de ligne « %(tag)s » inconnu (attendu : structureet ou "
@@ -237,9 +237,9 @@ class FinessReader:
                     % {"tag": fields[0][:30]},
                 )
         if blank_only:
-            self._error(1, _("le fichier est vide."))
+            self.add_error(1, _("le fichier est vide."))
         elif not manifest_seen:
-            self._error(
+            self.add_error(
                 1,
                 _(
                     "la première ligne doit être l'en-tête d'un extrait FINESS "
@@ -247,7 +247,7 @@ class FinessReader:
                 ),
             )
         elif self.counts.structures == 0 and self.error_count == 0:
-            self._error(number, _("le fichier ne contient aucune ligne « structureet »."))
+            self.add_error(number, _("le fichier ne contient aucune ligne « structureet »."))
         self.errors.sort(key=lambda error: error.line)
 
     def _decode(self, raw: bytes, number: int) -> str | None:
@@ -265,7 +265,7 @@ class FinessReader:
         try:
             text = raw.decode(self.encoding)
         except UnicodeDecodeError as exc:
-            self._error(
+            self.add_error(
                 number,
                 _(
                     "octet 0x%(byte)02X illisible en %(encoding)s (caractère n° %(position)s) : "
@@ -279,7 +279,7 @@ class FinessReader:
             )
             return None
         if self.encoding == LATIN1 and _is_utf8_text(raw):
-            self._error(
+            self.add_error(
                 number,
                 _(
                     "ligne encodée en UTF-8 alors que le début du fichier est en latin-1 : "
@@ -291,7 +291,7 @@ class FinessReader:
 
     def _structure(self, fields: list[str], number: int) -> FinessRecord | None:
         if len(fields) != FIELD_COUNT:
-            self._error(
+            self.add_error(
                 number,
                 _("%(expected)s champs attendus dans une ligne structureet, %(found)s trouvés.")
                 % {"expected": FIELD_COUNT, "found": len(fields)},
@@ -326,7 +326,7 @@ class FinessReader:
             )
         if problems:
             for problem in problems:
-                self._error(number, problem)
+                self.add_error(number, problem)
             return None
         self._seen[finess] = number
 
@@ -369,7 +369,8 @@ class FinessReader:
             updated_on=_parse_date(values[Column.UPDATED_ON]),
         )
 
-    def _error(self, number: int, message: str) -> None:
+    def add_error(self, number: int, message: str) -> None:
+        """Record a problem of line `number` (also used by callers with checks of their own)."""
         self.error_count += 1
         if len(self.errors) < self.max_errors:
             self.errors.append(LineError(number, message))
