@@ -6,3 +6,6 @@ class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assessments"
     verbose_name = _("Auto-évaluations")
+
+    def ready(self) -> None:
+        from assessments import permissions, signals  # noqa: F401

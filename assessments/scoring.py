@@ -30,6 +30,7 @@ from referential.rules import (
     PARTIAL,
     STATUSES,
     UNANSWERED,
+    Rule,
     get_rule,
 )
 
@@ -191,12 +192,14 @@ class _Entry:
         "condition_index",
         "condition_values",
         "applies_to",
+        "rule",
         "spec",
     )
 
     def __init__(self, index: int, spec: RequirementSpec, slots: tuple[int, ...]):
         rule = get_rule(spec.rule)
         rule.check_params()
+        self.rule = rule
         self.code = spec.code
         self.index = index
         self.evaluate = rule.evaluate
@@ -252,6 +255,7 @@ class ScoringModel:
         self.entries: tuple[_Entry, ...] = tuple(
             _Entry(index, spec, self._slots_of(spec)) for index, spec in enumerate(self.specs)
         )
+        self.rules: dict[str, Rule] = {entry.code: entry.rule for entry in self.entries}
         index_of = {spec.code: index for index, spec in enumerate(self.specs)}
         for entry in self.entries:
             if entry.condition_code is None:

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from assessments.specs import forget_referential
 from establishments.models import GHT, Establishment, Kind, Region, Role, User
+from tests.campaigns import CampaignWorld, build_campaign
 from tests.factories import (
     DepartmentFactory,
     EstablishmentFactory,
@@ -85,3 +87,15 @@ def world(db) -> World:
 def _fast_password_hashing(settings):
     """Hashing passwords properly is slow by design; the tests don't need that strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def campaign(world) -> CampaignWorld:
+    """A 2025 campaign on a small referential, one draft assessment per establishment of `world`."""
+    return build_campaign(world)
+
+
+@pytest.fixture(autouse=True)
+def _forget_compiled_referentials():
+    """Database ids come back between tests: never score against another test's referential."""
+    forget_referential()

@@ -2,6 +2,7 @@
 
 import factory
 
+from assessments.models import Assessment, Campaign
 from establishments.models import (
     GHT,
     Department,
@@ -13,6 +14,7 @@ from establishments.models import (
     User,
 )
 from establishments.validators import luhn_is_valid
+from referential.models import Axis, Objective, ReferentialVersion, Requirement
 
 
 def finess_number(prefix: str, n: int) -> str:
@@ -105,3 +107,71 @@ def user_with_role(role: str, target=None, **user_kwargs) -> User:
         scope["region"] = target
     RoleAssignmentFactory(user=user, role=role, **scope)
     return User.objects.get(pk=user.pk)
+
+
+# --- referential and assessments --------------------------------------------------------------
+
+
+class ReferentialVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReferentialVersion
+
+    code = "TEST"
+    version = factory.Sequence(lambda n: n + 1)
+    title = "Référentiel de test"
+    status = ReferentialVersion.Status.PUBLISHED
+
+
+class AxisFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Axis
+
+    referential = factory.SubFactory(ReferentialVersionFactory)
+    number = factory.Sequence(lambda n: n % 4 + 1)
+    code = factory.LazyAttribute(lambda o: str(o.number))
+    title = factory.LazyAttribute(lambda o: f"Axe {o.number}")
+
+
+class ObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Objective
+
+    axis = factory.SubFactory(AxisFactory)
+    referential = factory.LazyAttribute(lambda o: o.axis.referential)
+    number = factory.Sequence(lambda n: n % 20 + 1)
+    code = factory.LazyAttribute(lambda o: str(o.number))
+    title = factory.LazyAttribute(lambda o: f"Objectif {o.number}")
+
+
+class RequirementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Requirement
+
+    objective = factory.SubFactory(ObjectiveFactory)
+    referential = factory.LazyAttribute(lambda o: o.objective.referential)
+    code = factory.Sequence(lambda n: f"REQ-{n:03d}")
+    label = factory.LazyAttribute(lambda o: f"Exigence {o.code}")
+    care_action = "2-1"
+    applies_to = factory.LazyFunction(lambda: ["ES", "ESSMS"])
+    rule = factory.LazyFunction(lambda: {"type": "boolean"})
+    answer_type = factory.LazyAttribute(lambda o: o.rule["type"])
+    weight = 1
+    recommendation = "Mettre en place ce qui est demandé."
+    order = factory.Sequence(lambda n: n)
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+        django_get_or_create = ["year"]
+
+    year = 2025
+    referential = factory.SubFactory(ReferentialVersionFactory)
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    establishment = factory.SubFactory(EstablishmentFactory)
+    campaign = factory.SubFactory(CampaignFactory)

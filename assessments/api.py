@@ -1,0 +1,162 @@
+"""REST API of assessments: list with scores, detail with answers, scores and gaps, answer saving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import F
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from assessments.models import Assessment
+from assessments.services import (
+    AnswersRejected,
+    AssessmentLocked,
+    StaleVersion,
+    answers_for_scoring,
+    compute_result,
+    peer_percentile,
+    save_answers,
+)
+from establishments.models import Kind
+
+
+class AssessmentListSerializer(serializers.ModelSerializer):
+    establishment = serializers.CharField(source="establishment.finess")
+    establishment_name = serializers.CharField(source="establishment.name")
+    kind = serializers.CharField(source="establishment.kind")
+    region = serializers.CharField(source="establishment.region_id")
+    year = serializers.IntegerField(source="campaign.year")
+    score_global = serializers.FloatField(allow_null=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "establishment",
+            "establishment_name",
+            "kind",
+            "region",
+            "year",
+            "status",
+            "version",
+            "score_global",
+        ]
+
+
+class AssessmentApiFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter(field_name="campaign__year")
+    region = django_filters.CharFilter(field_name="establishment__region_id")
+    status = django_filters.ChoiceFilter(choices=Assessment.Status.choices)
+    kind = django_filters.ChoiceFilter(field_name="establishment__kind", choices=Kind.choices)
+    ght = django_filters.CharFilter(field_name="establishment__ght__code")
+
+    class Meta:
+        model = Assessment
+        fields = ["year", "region", "status", "kind", "ght"]
+
+
+def assessment_state(assessment: Assessment) -> dict[str, Any]:
+    """The assessment as the API shows it, scored afresh from its answers."""
+    answers = answers_for_scoring(assessment)
+    result = compute_result(assessment, answers=answers)
+    peers = peer_percentile(assessment)
+    establishment = assessment.establishment
+    return {
+        "id": assessment.pk,
+        "establishment": establishment.finess,
+        "establishment_name": establishment.name,
+        "kind": establishment.kind,
+        "year": assessment.campaign.year,
+        "status": assessment.status,
+        "version": assessment.version,
+        "reference_date": assessment.effective_reference_date().isoformat(),
+        "answers": {code: answers[code] for code in result.statuses if code in answers},
+        "scores": result.scores,
+        "gaps": [gap.as_dict() for gap in result.gaps],
+        "headline": result.headline,
+        "counts": result.counts,
+        "peers": {"percentile": peers.percentile, "count": peers.peers},
+    }
+
+
+def _answers_body(data: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """The version and answers of a PATCH body, and the errors found in its shape."""
+    errors: dict[str, str] = {}
+    if not isinstance(data, dict):
+        return 0, {}, {"detail": _("Le corps de la requête doit être un objet JSON.")}
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        errors["version"] = _("« version » doit être le numéro de version lu (entier positif).")
+    answers = data.get("answers")
+    if not isinstance(answers, dict):
+        errors["answers"] = _("« answers » doit être un objet {code de l'exigence: réponse}.")
+    return version, answers, errors
+
+
+class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = AssessmentListSerializer
+    filterset_class = AssessmentApiFilter
+
+    def get_queryset(self):
+        return (
+            Assessment.objects.for_user(self.request.user)
+            .select_related("establishment__ght", "campaign")
+            .annotate(score_global=F("snapshot__score_global"))
+            .order_by("-campaign__year", "establishment__finess")
+        )
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return Response(assessment_state(self.get_object()))
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["patch"], url_path="answers")
+    def answers(self, request: Request, pk=None) -> Response:
+        assessment = self.get_object()
+        version, answers, errors = _answers_body(request.data)
+        if errors:
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            save_answers(
+                assessment=assessment,
+                answers=answers,
+                expected_version=version,
+                user=request.user,
+            )
+        except AssessmentLocked:
+            return Response(
+                {
+                    "detail": _(
+                        "L'auto-évaluation est transmise : ses réponses ne sont plus modifiables."
+                    )
+                },
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        except StaleVersion:
+            assessment.refresh_from_db()
+            return Response(
+                {
+                    "detail": _(
+                        "Quelqu'un a enregistré cette auto-évaluation entre-temps : rien n'a été "
+                        "enregistré. Voici son état actuel."
+                    ),
+                    "current": assessment_state(assessment),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        except AnswersRejected as rejected:
+            return Response(
+                {
+                    "detail": _("Réponses invalides : rien n'a été enregistré."),
+                    "answers": rejected.errors,
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(assessment_state(assessment))

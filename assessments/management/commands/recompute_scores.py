@@ -1,0 +1,29 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from assessments.models import Assessment, Campaign
+from assessments.services import recompute_snapshots
+
+
+class Command(BaseCommand):
+    help = "Recompute the score snapshots of every assessment of a campaign, in bulk."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--campaign", type=int, required=True, metavar="YEAR")
+        parser.add_argument("--chunk-size", type=int, default=1000)
+
+    def handle(self, *args, campaign, chunk_size, **options):
+        found = Campaign.objects.filter(year=campaign).first()
+        if found is None:
+            raise CommandError(f"No campaign for year {campaign}.")
+        started = time.perf_counter()
+        count = recompute_snapshots(
+            Assessment.objects.filter(campaign=found), chunk_size=max(1, chunk_size)
+        )
+        elapsed = time.perf_counter() - started
+        rate = count / elapsed if elapsed else 0
+        self.stdout.write(
+            f"Campaign {campaign}: {count} snapshots recomputed in {elapsed:.2f} s "
+            f"({rate:,.0f} assessments/s)."
+        )

@@ -1,0 +1,46 @@
+"""Peer benchmark: percentile of the global score among same kind, same region, same campaign."""
+
+import pytest
+
+from assessments.models import ScoreSnapshot
+from assessments.services import peer_percentile
+from tests.factories import AssessmentFactory, EstablishmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def scored(assessment, score):
+    ScoreSnapshot.objects.create(assessment=assessment, score_global=score)
+    return assessment
+
+
+def test_percentile_among_peers(world, campaign):
+    scored(campaign.hospital, 50)
+    scored(campaign.clinic, 30)
+    scored(campaign.nursing_home, 90)  # an ESSMS: not a peer of hospitals
+    scored(campaign.other_hospital, 10)  # another region
+    third = AssessmentFactory(
+        campaign=campaign.campaign,
+        establishment=EstablishmentFactory(department=world.hospital.department),
+    )
+    scored(third, 50)
+    unscored = AssessmentFactory(
+        campaign=campaign.campaign,
+        establishment=EstablishmentFactory(department=world.hospital.department),
+    )
+
+    hospital = peer_percentile(campaign.hospital)
+    # Above the clinic, level with the third hospital: (1 + ½) of 2 peers.
+    assert (hospital.percentile, hospital.peers) == (75, 2)
+    assert peer_percentile(campaign.clinic).percentile == 0
+    assert peer_percentile(third).percentile == 75
+    # Alone of its kind in its region; no score yet.
+    assert peer_percentile(campaign.nursing_home).percentile is None
+    assert peer_percentile(unscored).percentile is None
+    assert peer_percentile(unscored).peers == 3
+
+
+def test_best_of_its_region(world, campaign):
+    scored(campaign.hospital, 80)
+    scored(campaign.clinic, 20)
+    assert peer_percentile(campaign.hospital).percentile == 100
