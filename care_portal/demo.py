@@ -1,0 +1,121 @@
+"""The demo data set: the real-format FINESS extract, GHTs, one person per role, a campaign.
+
+Everything goes through the same services as real use (imports, grants, loader, campaign
+opening, answer saving, workflow), so the demo exercises the real paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from establishments.models import GHT, Establishment, Kind, User
+from establishments.roles import grant_role
+from establishments.services import import_finess, import_ght
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+FINESS_FILE = FIXTURES / "finess" / "finess-demo.csv"
+GHT_FILE = FIXTURES / "finess" / "ght-demo.csv"
+DEMO_PASSWORD = "demo-care-2025"  # noqa: S105 - published demo credentials
+DEMO_REGION = "84"
+
+
+@dataclass
+class DemoAccount:
+    email: str
+    role: str
+    scope: str | None
+    first_name: str
+    last_name: str
+    label: str
+
+
+def seed_registry() -> tuple[str, str]:
+    """Import the demo FINESS extract and GHT file; returns their summaries."""
+    finess = import_finess(path=FINESS_FILE)
+    if not finess.ok:
+        raise RuntimeError(f"Demo FINESS extract rejected: {finess.errors[:3]}")
+    ght = import_ght(path=GHT_FILE)
+    if not ght.ok:
+        raise RuntimeError(f"Demo GHT file rejected: {ght.errors[:3]}")
+    return finess.counts_text(), f"{GHT.objects.count()} GHT"
+
+
+def demo_accounts() -> list[DemoAccount]:
+    """One account per role, all in the demo region so their scopes overlap in a readable way."""
+    ght = GHT.objects.filter(region_id=DEMO_REGION, support_establishment__isnull=False).first()
+    hospital = ght.support_establishment
+    nursing_home = (
+        Establishment.objects.filter(region_id=DEMO_REGION, kind=Kind.ESSMS)
+        .order_by("finess")
+        .first()
+    )
+    return [
+        DemoAccount(
+            "national@demo.care.fr", "national", None, "Nadia", "Nationale", "tout le territoire"
+        ),
+        DemoAccount(
+            "ars.ara@demo.care.fr",
+            "ars",
+            DEMO_REGION,
+            "Arnaud",
+            "Régional",
+            "ARS Auvergne-Rhône-Alpes",
+        ),
+        DemoAccount("ght@demo.care.fr", "ght", ght.code, "Gaëlle", "Territoire", str(ght)),
+        DemoAccount(
+            "rssi@demo.care.fr", "rssi", hospital.finess, "Romain", "Sécurité", str(hospital)
+        ),
+        DemoAccount(
+            "direction@demo.care.fr",
+            "director",
+            hospital.finess,
+            "Delphine",
+            "Directrice",
+            str(hospital),
+        ),
+        DemoAccount(
+            "rssi.ehpad@demo.care.fr",
+            "rssi",
+            nursing_home.finess,
+            "Élise",
+            "Médico-social",
+            str(nursing_home),
+        ),
+    ]
+
+
+def seed_people() -> list[DemoAccount]:
+    accounts = demo_accounts()
+    for account in accounts:
+        grant_role(
+            email=account.email,
+            role=account.role,
+            scope=account.scope,
+            password=DEMO_PASSWORD,
+            first_name=account.first_name,
+            last_name=account.last_name,
+        )
+    admin = User.objects.filter(email="admin@demo.care.fr").first()
+    if admin is None:
+        User.objects.create_superuser(
+            email="admin@demo.care.fr",
+            password=DEMO_PASSWORD,
+            first_name="Adèle",
+            last_name="Admin",
+        )
+    return accounts
+
+
+@transaction.atomic
+def seed_all(*, stdout) -> None:
+    registry = seed_registry()
+    stdout.write(f"Registry: {registry[0]}; {registry[1]}")
+    accounts = seed_people()
+    stdout.write(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    for account in accounts:
+        stdout.write(f"  {account.email:<28} {account.role:<9} {account.label}")
+    stdout.write(f"  {'admin@demo.care.fr':<28} {'admin':<9} Django admin")
