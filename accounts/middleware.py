@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.two_factor import has_two_factor, requires_two_factor
 
@@ -19,6 +20,16 @@ SIGNED_IN_AT_SESSION_KEY = "care_signed_in_at"
 
 # Pages a signed-in person reaches before the second factor: the two-factor steps and sign-out.
 _OPEN_URL_NAMES = ["login", "logout", "accounts:verify", "accounts:setup"]
+
+
+def passed_second_factor(request) -> bool:
+    """Whether this session passed the second factor, read from the session alone.
+
+    Only `django_otp.login` writes the key, and sessions live on the server, so no query is
+    needed on every request. To cut off a session after a device is lost, change the person's
+    password: every session of theirs ends.
+    """
+    return DEVICE_ID_SESSION_KEY in request.session
 
 
 class SessionLifetimeMiddleware:
@@ -59,7 +70,7 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or user.is_verified():
+        if user is None or not user.is_authenticated or passed_second_factor(request):
             return self.get_response(request)
         request_path = request.path_info
         if request_path in {reverse(name) for name in _OPEN_URL_NAMES}:

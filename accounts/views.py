@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 
 from accounts.forms import CodeForm
+from accounts.middleware import passed_second_factor
 from accounts.two_factor import (
     confirm_enrolment,
     disable_two_factor,
@@ -48,7 +49,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     """The second step of sign-in: a code from the application, or a recovery code."""
     user = request.user
     next_url = _next_url(request)
-    if user.is_verified():
+    if passed_second_factor(request):
         return redirect(next_url)
     if not has_two_factor(user):
         return redirect(f"{reverse('accounts:setup')}?{urlencode({'next': next_url})}")
@@ -75,7 +76,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator application: QR code or manual key, then a first code."""
     user = request.user
     next_url = _next_url(request)
-    if has_two_factor(user) and not user.is_verified():
+    if has_two_factor(user) and not passed_second_factor(request):
         return redirect(f"{reverse('accounts:verify')}?{urlencode({'next': next_url})}")
     device = pending_device(user)
     form = CodeForm(request.POST or None)

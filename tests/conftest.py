@@ -7,6 +7,8 @@ outside any GHT, so every role can be tested inside and outside its scope.
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
 from django.test import Client
 
 from assessments.specs import forget_referential
@@ -129,11 +131,22 @@ def login(client, user) -> None:
 
 
 class VerifiedClient(Client):
-    """A test client whose `force_login` also passes the second factor."""
+    """A test client whose `force_login` and `login` also pass the second factor."""
 
     def force_login(self, user, backend=None):
         super().force_login(user, backend)
         mark_two_factor_verified(self, user)
+
+    def login(self, **credentials):
+        # Sign-in throttling needs the request to count failures per address.
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+        user = authenticate(request, **credentials)
+        if user is None:
+            return False
+        self._login(user)
+        mark_two_factor_verified(self, user)
+        return True
 
 
 @pytest.fixture
