@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dashboards import views
 
 app_name = "dashboards"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("national/", views.national, name="national"),
+    path("national/export/", views.national_export, name="national_export"),
+    path("region/<str:code>/", views.region, name="region"),
+    path("region/<str:code>/export/", views.region_export, name="region_export"),
+    path("ght/<str:code>/", views.ght, name="ght"),
+    path("ght/<str:code>/export/", views.ght_export, name="ght_export"),
+]

@@ -2,7 +2,7 @@
 
 import factory
 
-from assessments.models import Assessment, Campaign
+from assessments.models import Assessment, Campaign, ScoreSnapshot
 from establishments.models import (
     GHT,
     Department,
@@ -175,3 +175,12 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
 
     establishment = factory.SubFactory(EstablishmentFactory)
     campaign = factory.SubFactory(CampaignFactory)
+
+
+class ScoreSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScoreSnapshot
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    score_global = 50.0
+    count_met = 1

@@ -1,0 +1,155 @@
+"""CSV and XLSX exports of the dashboards' lists, with the page's filters applied.
+
+CSV is written the way French spreadsheet software reads it (UTF-8 with BOM, `;` separator,
+decimal comma) and streamed row by row; XLSX is written with openpyxl in write-only mode.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from dashboards.listing import decorate
+from dashboards.targets import HeadlineTarget
+
+CSV = "csv"
+XLSX = "xlsx"
+FORMATS = (CSV, XLSX)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Callable[[object], object]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _flag(value) -> str:
+    if value == "n/a":
+        return _("Non concerné")
+    if value is None:
+        return _("Non renseigné")
+    return _("Oui") if value else _("Non")
+
+
+def establishment_columns(
+    targets: Sequence[HeadlineTarget], absolute_url: Callable[[str], str]
+) -> list[Column]:
+    def link(suffix: str):
+        def value(row: dict) -> str:
+            if row["assessment_id"] is None:
+                return ""
+            return absolute_url(f"/assessments/{row['assessment_id']}/{suffix}")
+
+        return value
+
+    columns = [
+        Column(_("FINESS ET"), lambda r: r["finess"]),
+        Column(_("Établissement"), lambda r: r["name"]),
+        Column(_("Type"), lambda r: r["kind"]),
+        Column(_("Catégorie"), lambda r: r["category_label"]),
+        Column(_("Statut juridique"), lambda r: r["legal_status"]),
+        Column(_("Département"), lambda r: r["department_id"]),
+        Column(_("Région"), lambda r: r["region__name"]),
+        Column(_("GHT"), lambda r: r["ght__code"] or ""),
+        Column(_("Avancement"), lambda r: str(r["progress_label"])),
+        Column(_("Score global"), lambda r: _round(r["score"])),
+    ]
+    for i, target in enumerate(targets):
+        columns.append(Column(target.label, lambda r, i=i: _flag(r["flags"][i][1])))
+    columns.append(Column(_("Auto-évaluation"), link("")))
+    columns.append(Column(_("Rapport PDF"), link("report.pdf")))
+    return columns
+
+
+def figures_columns(targets: Sequence[HeadlineTarget], group_header: str) -> list[Column]:
+    columns = [
+        Column(group_header, lambda f: f.label),
+        Column(_("Établissements"), lambda f: f.total),
+        Column(_("Non commencées"), lambda f: f.not_started),
+        Column(_("En cours"), lambda f: f.draft),
+        Column(_("Transmises"), lambda f: f.submitted),
+        Column(_("Validées"), lambda f: f.validated),
+        Column(_("Part transmise ou validée (%)"), lambda f: _round(f.transmitted_share)),
+        Column(_("Score moyen"), lambda f: _round(f.average_score)),
+    ]
+    for i, target in enumerate(targets):
+        columns.append(
+            Column(
+                _("%(target)s (%%)") % {"target": target.label},
+                lambda f, i=i: _round(f.target_figures[i].share),
+            )
+        )
+    return columns
+
+
+def decorated(rows: Iterable[dict], targets: Sequence[HeadlineTarget]) -> Iterable[dict]:
+    for row in rows:
+        yield decorate(row, targets)
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    text = str(value)
+    # A cell starting with a formula character would run in a spreadsheet: neutralise it.
+    if text[:1] in ("=", "+", "-", "@"):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(columns: Sequence[Column], items: Iterable, filename: str):
+    writer = csv.writer(_Echo(), delimiter=";")
+
+    def lines():
+        yield "\ufeff" + writer.writerow([c.header for c in columns])
+        for item in items:
+            yield writer.writerow([_csv_cell(c.value(item)) for c in columns])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def xlsx_response(columns: Sequence[Column], items: Iterable, filename: str, title: str):
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append([c.header for c in columns])
+    for item in items:
+        sheet.append([_xlsx_cell(c.value(item)) for c in columns])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+def _xlsx_cell(value):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def export_response(
+    fmt: str, columns: Sequence[Column], items: Iterable, filename: str, title: str
+):
+    if fmt == XLSX:
+        return xlsx_response(columns, items, filename, title)
+    return csv_response(columns, items, filename)

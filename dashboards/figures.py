@@ -1,0 +1,227 @@
+"""Dashboard figures computed in SQL from the assessments' score snapshots.
+
+The establishments in scope are joined to their assessment of the chosen campaign (`cur`, absent
+when the establishment has none) and to its snapshot. One grouped query gives additive counts
+per group (department, GHT, kind × legal status…); totals and coarser groups (regions, the whole
+scope) are sums of those rows, so a page runs a fixed number of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import Assessment, Campaign
+from dashboards.targets import STATUS_BADGES, STATUS_LABELS, HeadlineTarget, target_status
+
+NOT_STARTED = "not_started"
+DRAFT = "draft"
+SUBMITTED = "submitted"
+VALIDATED = "validated"
+PROGRESS = (NOT_STARTED, DRAFT, SUBMITTED, VALIDATED)
+PROGRESS_LABELS = {
+    NOT_STARTED: _("Non commencée"),
+    DRAFT: _("En cours"),
+    SUBMITTED: _("Transmise"),
+    VALIDATED: _("Validée"),
+}
+# Score buckets of the distribution: [0, 10), [10, 20), … [90, 100].
+BUCKETS = tuple((low, low + 10) for low in range(0, 100, 10))
+
+
+def campaign_establishments(establishments: QuerySet, campaign: Campaign) -> QuerySet:
+    """Active establishments joined to their assessment of `campaign` as `cur` (may be absent)."""
+    return establishments.filter(is_active=True).annotate(
+        cur=FilteredRelation("assessments", condition=Q(assessments__campaign=campaign))
+    )
+
+
+def _started_q() -> Q:
+    """A draft counts as started once its snapshot records at least one answer."""
+    return (
+        Q(cur__snapshot__count_met__gt=0)
+        | Q(cur__snapshot__count_partial__gt=0)
+        | Q(cur__snapshot__count_not_met__gt=0)
+    )
+
+
+PROGRESS_Q = {
+    VALIDATED: Q(cur__status=Assessment.Status.VALIDATED),
+    SUBMITTED: Q(cur__status=Assessment.Status.SUBMITTED),
+    DRAFT: Q(cur__status__in=[Assessment.Status.DRAFT, Assessment.Status.REOPENED]) & _started_q(),
+}
+PROGRESS_Q[NOT_STARTED] = ~(PROGRESS_Q[VALIDATED] | PROGRESS_Q[SUBMITTED] | PROGRESS_Q[DRAFT])
+STARTED_Q = PROGRESS_Q[VALIDATED] | PROGRESS_Q[SUBMITTED] | PROGRESS_Q[DRAFT]
+
+
+def _aggregates(targets: Sequence[HeadlineTarget]) -> dict:
+    """Additive counts only (sums and counts), so that rows can be summed into coarser groups."""
+    score = "cur__snapshot__score_global"
+    scored = STARTED_Q & Q(cur__snapshot__score_global__isnull=False)
+    aggregates = {"total": Count("pk")}
+    for name, q in PROGRESS_Q.items():
+        aggregates[name] = Count("pk", filter=q)
+    aggregates["score_sum"] = Sum(score, filter=scored)
+    aggregates["score_n"] = Count("pk", filter=scored)
+    for i, (low, high) in enumerate(BUCKETS):
+        upper = Q(**{f"{score}__lte": high}) if high == 100 else Q(**{f"{score}__lt": high})
+        aggregates[f"bucket_{i}"] = Count("pk", filter=scored & Q(**{f"{score}__gte": low}) & upper)
+    for target in targets:
+        aggregates[f"pop_{target.key}"] = Count("pk", filter=target.population_q)
+        aggregates[f"met_{target.key}"] = Count("pk", filter=target.population_q & target.met_q)
+    return aggregates
+
+
+def count_names(targets: Sequence[HeadlineTarget]) -> list[str]:
+    """The names of the additive counts of a row."""
+    return list(_aggregates(targets))
+
+
+def grouped_counts(
+    base: QuerySet, group_by: Sequence[str], targets: Sequence[HeadlineTarget]
+) -> list[dict]:
+    """One row of additive counts per distinct value of `group_by` (one query)."""
+    return list(
+        base.order_by().values(*group_by).annotate(**_aggregates(targets)).order_by(*group_by)
+    )
+
+
+def total_counts(base: QuerySet, targets: Sequence[HeadlineTarget]) -> dict:
+    """The additive counts of the whole queryset (one query)."""
+    return base.order_by().aggregate(**_aggregates(targets))
+
+
+@dataclass
+class TargetFigure:
+    target: HeadlineTarget
+    population: int
+    met: int
+    share: float | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def badge(self) -> str:
+        return STATUS_BADGES[self.status]
+
+
+@dataclass
+class Figures:
+    """The figures of one group (a whole scope, a department, a region…) from its counts."""
+
+    key: object
+    label: str
+    counts: dict
+    targets: Sequence[HeadlineTarget]
+    today: date
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.counts.get("total") or 0
+
+    @property
+    def progress(self) -> list[tuple[str, str, int, float | None]]:
+        """(key, label, count, share of the total) per progress step."""
+        return [
+            (key, str(PROGRESS_LABELS[key]), self.counts.get(key) or 0, self._share(key))
+            for key in PROGRESS
+        ]
+
+    def _share(self, key: str) -> float | None:
+        return 100 * (self.counts.get(key) or 0) / self.total if self.total else None
+
+    @property
+    def not_started(self) -> int:
+        return self.counts.get(NOT_STARTED) or 0
+
+    @property
+    def draft(self) -> int:
+        return self.counts.get(DRAFT) or 0
+
+    @property
+    def submitted(self) -> int:
+        return self.counts.get(SUBMITTED) or 0
+
+    @property
+    def validated(self) -> int:
+        return self.counts.get(VALIDATED) or 0
+
+    @property
+    def transmitted_share(self) -> float | None:
+        """Submitted or validated, in % of the establishments."""
+        return 100 * (self.submitted + self.validated) / self.total if self.total else None
+
+    @property
+    def scored(self) -> int:
+        return self.counts.get("score_n") or 0
+
+    @property
+    def average_score(self) -> float | None:
+        return (self.counts.get("score_sum") or 0) / self.scored if self.scored else None
+
+    @property
+    def distribution(self) -> list[tuple[str, int]]:
+        return [
+            (f"{low}–{high}", self.counts.get(f"bucket_{i}") or 0)
+            for i, (low, high) in enumerate(BUCKETS)
+        ]
+
+    @cached_property
+    def target_figures(self) -> list[TargetFigure]:
+        figures = []
+        for target in self.targets:
+            population = self.counts.get(f"pop_{target.key}") or 0
+            met = self.counts.get(f"met_{target.key}") or 0
+            share = 100 * met / population if population else None
+            figures.append(
+                TargetFigure(
+                    target=target,
+                    population=population,
+                    met=met,
+                    share=share,
+                    status=target_status(share, target.share, target.deadline, self.today),
+                )
+            )
+        return figures
+
+
+def rollup(
+    rows: Iterable[dict],
+    key: Callable[[dict], object],
+    label: Callable[[dict], str],
+    *,
+    targets: Sequence[HeadlineTarget],
+    today: date,
+) -> list[Figures]:
+    """Sum count rows into groups (a region from its departments, everything into one)."""
+    names = count_names(targets)
+    groups: dict[object, Figures] = {}
+    for row in rows:
+        group_key = key(row)
+        figures = groups.get(group_key)
+        if figures is None:
+            figures = groups[group_key] = Figures(
+                key=group_key, label=label(row), counts={}, targets=targets, today=today
+            )
+        for name in names:
+            figures.counts[name] = (figures.counts.get(name) or 0) + (row.get(name) or 0)
+    return list(groups.values())
+
+
+def total_of(
+    rows: Iterable[dict], *, label: str, targets: Sequence[HeadlineTarget], today: date
+) -> Figures:
+    """All rows summed into one group."""
+    summed = rollup(rows, lambda _row: None, lambda _row: label, targets=targets, today=today)
+    if summed:
+        return summed[0]
+    return Figures(key=None, label=label, counts={}, targets=targets, today=today)

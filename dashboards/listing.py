@@ -1,0 +1,230 @@
+"""The establishment list of a dashboard: its filters, its sort orders and its rows.
+
+The same filtered rows feed the page (paginated) and the CSV/XLSX exports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django import forms
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from dashboards.figures import DRAFT, NOT_STARTED, PROGRESS, PROGRESS_LABELS, PROGRESS_Q
+from dashboards.targets import HeadlineTarget
+from establishments.models import Kind
+from referential.models import Headline
+
+FLAG_MET = "met"
+FLAG_NOT_MET = "not_met"
+FLAG_UNKNOWN = "unknown"
+FLAG_CHOICES = [
+    ("", _("Tous")),
+    (FLAG_MET, _("Atteinte")),
+    (FLAG_NOT_MET, _("Non atteinte")),
+    (FLAG_UNKNOWN, _("Non renseignée")),
+]
+NO_GHT = "-"
+
+# Sort keys offered on the list's column headers; each maps to an ORDER BY.
+SORTS = {
+    "name": [F("name").asc(), F("finess").asc()],
+    "finess": [F("finess").asc()],
+    "kind": [F("kind").asc(), F("name").asc(), F("finess").asc()],
+    "department": [F("department_id").asc(), F("name").asc(), F("finess").asc()],
+    "ght": [F("ght__code").asc(nulls_last=True), F("name").asc(), F("finess").asc()],
+    "status": [F("progress").asc(), F("name").asc(), F("finess").asc()],
+    "score": [F("score").asc(nulls_first=True), F("name").asc(), F("finess").asc()],
+}
+DEFAULT_SORT = "name"
+
+
+def order_by_for(sort: str) -> list:
+    """The ORDER BY of a sort key (`score`, `-score`…); unknown keys fall back to the name."""
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        return SORTS[DEFAULT_SORT]
+    if not descending:
+        return SORTS[key]
+    first, *rest = SORTS[key]
+    flipped = F(first.expression.name).desc(nulls_last=True)
+    return [flipped, *rest]
+
+
+def progress_rank() -> Case:
+    """The progress step as its index in PROGRESS (0 not started … 3 validated), sortable."""
+    return Case(
+        *(
+            When(PROGRESS_Q[key], then=Value(i))
+            for i, key in enumerate(PROGRESS)
+            if key != NOT_STARTED
+        ),
+        default=Value(PROGRESS.index(NOT_STARTED)),
+        output_field=IntegerField(),
+    )
+
+
+class ListFilterForm(forms.Form):
+    """Filters of the establishment list; every field optional."""
+
+    q = forms.CharField(label=_("Nom ou numéro FINESS"), required=False, max_length=100)
+    region = forms.ChoiceField(label=_("Région"), required=False)
+    department = forms.ChoiceField(label=_("Département"), required=False)
+    ght = forms.ChoiceField(label=_("GHT"), required=False)
+    kind = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("Tous")), *Kind.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Avancement"),
+        required=False,
+        choices=[("", _("Tous")), *((key, PROGRESS_LABELS[key]) for key in PROGRESS)],
+    )
+    score_min = forms.IntegerField(
+        label=_("Score global minimum"), required=False, min_value=0, max_value=100
+    )
+    score_max = forms.IntegerField(
+        label=_("Score global maximum"), required=False, min_value=0, max_value=100
+    )
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        data=None,
+        *,
+        targets: Sequence[HeadlineTarget],
+        departments: Sequence[tuple[str, str]],
+        ghts: Sequence[tuple[str, str]] | None,
+        regions: Sequence[tuple[str, str]] | None = None,
+    ):
+        super().__init__(data)
+        self.targets = list(targets)
+        if regions is None:
+            del self.fields["region"]
+        else:
+            self.fields["region"].choices = [("", _("Toutes")), *regions]
+        self.fields["department"].choices = [("", _("Tous")), *departments]
+        if ghts is None:
+            del self.fields["ght"]
+        else:
+            self.fields["ght"].choices = [("", _("Tous")), (NO_GHT, _("Hors GHT")), *ghts]
+        for target in self.targets:
+            choices = FLAG_CHOICES
+            if target.key == Headline.SUBMITTED:
+                choices = FLAG_CHOICES[:3]
+            self.fields[f"hl_{target.key}"] = forms.ChoiceField(
+                label=target.label, required=False, choices=choices
+            )
+
+    @property
+    def main_fields(self):
+        return [self[name] for name in self.fields if not name.startswith("hl_") and name != "sort"]
+
+    @property
+    def target_fields(self):
+        return [self[name] for name in self.fields if name.startswith("hl_")]
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("score_min"), cleaned.get("score_max")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "score_max",
+                _("Le score maximum (%(high)s) doit être supérieur ou égal au minimum (%(low)s).")
+                % {"high": high, "low": low},
+            )
+        return cleaned
+
+    def filter(self, queryset: QuerySet) -> QuerySet:
+        """Apply every valid filter (the invalid ones are reported on the form)."""
+        data = self.cleaned_data if self.is_bound else {}
+        if self.is_bound and not self.is_valid():
+            data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        q = Q()
+        text = (data.get("q") or "").strip()
+        if text:
+            q &= Q(finess=text.upper()) | Q(name__icontains=text)
+        if data.get("region"):
+            q &= Q(region_id=data["region"])
+        if data.get("department"):
+            q &= Q(department_id=data["department"])
+        if data.get("ght") == NO_GHT:
+            q &= Q(ght__isnull=True)
+        elif data.get("ght"):
+            q &= Q(ght__code=data["ght"])
+        if data.get("kind"):
+            q &= Q(kind=data["kind"])
+        if data.get("status"):
+            q &= PROGRESS_Q[data["status"]]
+        if data.get("score_min") is not None:
+            q &= Q(cur__snapshot__score_global__gte=data["score_min"])
+        if data.get("score_max") is not None:
+            q &= Q(cur__snapshot__score_global__lte=data["score_max"])
+        for target in self.targets:
+            flag = data.get(f"hl_{target.key}")
+            if flag == FLAG_MET:
+                q &= target.population_q & target.met_q
+            elif flag == FLAG_NOT_MET:
+                q &= target.population_q & target.not_met_q
+            elif flag == FLAG_UNKNOWN:
+                q &= target.population_q & target.unknown_q
+        return queryset.filter(q)
+
+    @property
+    def sort_key(self) -> str:
+        value = (self.data.get("sort") or DEFAULT_SORT) if self.is_bound else DEFAULT_SORT
+        return value if value.lstrip("-") in SORTS else DEFAULT_SORT
+
+
+def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: str) -> QuerySet:
+    """The list's rows as dicts, in the requested order."""
+    flags = {
+        f"hl_{t.key}": F(f"cur__snapshot__hl_{t.key}")
+        for t in targets
+        if t.key != Headline.SUBMITTED
+    }
+    return (
+        base.annotate(
+            progress=progress_rank(),
+            score=F("cur__snapshot__score_global"),
+            assessment_id=F("cur__id"),
+            **flags,
+        )
+        .values(
+            "pk",
+            "finess",
+            "name",
+            "kind",
+            "category_label",
+            "legal_status",
+            "department_id",
+            "department__name",
+            "region_id",
+            "region__name",
+            "ght__code",
+            "progress",
+            "score",
+            "assessment_id",
+            *flags,
+        )
+        .order_by(*order_by_for(sort))
+    )
+
+
+def decorate(row: dict, targets: Sequence[HeadlineTarget]) -> dict:
+    """Add the progress key and label and one flag per target (True, False or None) to a row."""
+    progress = PROGRESS[row["progress"]]
+    row["progress_key"] = progress
+    row["progress_label"] = PROGRESS_LABELS[progress]
+    row["flags"] = []
+    for target in targets:
+        if target.kind_applies(row["kind"]):
+            if target.key == Headline.SUBMITTED:
+                value = progress not in (NOT_STARTED, DRAFT)
+            else:
+                value = row.get(f"hl_{target.key}")
+        else:
+            value = "n/a"
+        row["flags"].append((target, value))
+    return row

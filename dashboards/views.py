@@ -1,0 +1,329 @@
+"""National, regional and GHT dashboards, and the exports of their lists.
+
+Every page starts from the person's scope: the region, GHT or national level must be theirs
+(404 otherwise) and the establishments counted are `Establishment.objects.for_user(user)`.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from care_portal import charts
+from dashboards.dashboard import GHT_LEVEL, NATIONAL, REGION, Dashboard
+from dashboards.exports import (
+    FORMATS,
+    decorated,
+    establishment_columns,
+    export_response,
+    figures_columns,
+)
+from dashboards.figures import PROGRESS
+from dashboards.listing import decorate
+from dashboards.targets import NEAR_DEADLINE_DAYS, STATUS_TONES
+from establishments.models import GHT, Establishment, Region
+
+PAGE_SIZE = 50
+LIST_NAMES = {
+    "establishments": gettext_lazy("Établissements"),
+    "regions": gettext_lazy("Région"),
+    "departments": gettext_lazy("Département"),
+    "ghts": gettext_lazy("GHT"),
+    "kinds": gettext_lazy("Type"),
+    "legal_statuses": gettext_lazy("Statut juridique"),
+}
+
+
+# --- Building the dashboard from the request --------------------------------------------------
+
+
+def _national(request: HttpRequest) -> Dashboard:
+    if not request.user.is_national:
+        raise Http404
+    return Dashboard(
+        level=NATIONAL,
+        establishments=Establishment.objects.for_user(request.user),
+        params=request.GET,
+        regions=list(Region.objects.for_user(request.user).order_by("name")),
+    )
+
+
+def _region(request: HttpRequest, code: str) -> Dashboard:
+    region = get_object_or_404(Region.objects.for_user(request.user), code=code)
+    return Dashboard(
+        level=REGION,
+        establishments=Establishment.objects.for_user(request.user).filter(region=region),
+        params=request.GET,
+        region=region,
+    )
+
+
+def _ght(request: HttpRequest, code: str) -> Dashboard:
+    ght = get_object_or_404(
+        GHT.objects.for_user(request.user).select_related("region", "support_establishment"),
+        code=code,
+    )
+    return Dashboard(
+        level=GHT_LEVEL,
+        establishments=Establishment.objects.for_user(request.user).filter(ght=ght),
+        params=request.GET,
+        region=ght.region,
+        ght=ght,
+    )
+
+
+# --- Pages -------------------------------------------------------------------------------------
+
+
+def national(request: HttpRequest) -> HttpResponse:
+    dashboard = _national(request)
+    return _render(
+        request,
+        dashboard,
+        title=_("Tableau de bord national"),
+        export_url=reverse("dashboards:national_export"),
+    )
+
+
+def region(request: HttpRequest, code: str) -> HttpResponse:
+    dashboard = _region(request, code)
+    return _render(
+        request,
+        dashboard,
+        title=_("Tableau de bord régional — %(name)s") % {"name": dashboard.region.name},
+        export_url=reverse("dashboards:region_export", args=[code]),
+    )
+
+
+def ght(request: HttpRequest, code: str) -> HttpResponse:
+    dashboard = _ght(request, code)
+    return _render(
+        request,
+        dashboard,
+        title=_("Tableau de bord du GHT — %(name)s") % {"name": dashboard.ght.name},
+        export_url=reverse("dashboards:ght_export", args=[code]),
+        extra={"ght_targets": dashboard.ght_targets(request.user)},
+    )
+
+
+def _parents(request: HttpRequest, dashboard: Dashboard) -> list[tuple[str, str]]:
+    """The breadcrumb above this dashboard, as far as the person may go."""
+    parents = []
+    if dashboard.level != NATIONAL and request.user.is_national:
+        parents.append((_("National"), reverse("dashboards:national")))
+    if (
+        dashboard.level == GHT_LEVEL
+        and Region.objects.for_user(request.user).filter(code=dashboard.region.code).exists()
+    ):
+        parents.append(
+            (dashboard.region.name, reverse("dashboards:region", args=[dashboard.region.code]))
+        )
+    return parents
+
+
+def _link_groups(request: HttpRequest, dashboard: Dashboard) -> None:
+    """Regions and GHTs of the breakdowns link to their own dashboard."""
+    if dashboard.level == NATIONAL:
+        for figures in dashboard.by_region:
+            figures.extra["url"] = reverse("dashboards:region", args=[figures.key])
+    if dashboard.level != GHT_LEVEL:
+        for figures in dashboard.by_ght:
+            if figures.key:
+                figures.extra["url"] = reverse("dashboards:ght", args=[figures.key])
+
+
+def _render(
+    request: HttpRequest, dashboard: Dashboard, *, title: str, export_url: str, extra=None
+) -> HttpResponse:
+    context = {
+        "page_title": title,
+        "dashboard": dashboard,
+        "export_url": export_url,
+        "parents": _parents(request, dashboard),
+    }
+    if dashboard.campaign is not None:
+        _link_groups(request, dashboard)
+        context.update(_figures_context(dashboard))
+        form = dashboard.filter_form
+        page = Paginator(dashboard.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        for row in page.object_list:
+            decorate(row, dashboard.targets)
+        query = request.GET.copy()
+        query.pop("page", None)
+        filters_query = query.copy()
+        filters_query.pop("sort", None)
+        context.update(
+            {
+                "form": form,
+                "page_obj": page,
+                "querystring": query.urlencode(),
+                "filters_query": filters_query.urlencode(),
+                "sort": form.sort_key,
+                "sort_columns": _sort_columns(form.sort_key, filters_query.urlencode()),
+                "near_deadline_days": NEAR_DEADLINE_DAYS,
+                "campaign_query": _campaign_query(dashboard),
+            }
+        )
+    context.update(extra or {})
+    return render(request, "dashboards/dashboard.html", context)
+
+
+def _campaign_query(dashboard: Dashboard) -> str:
+    return f"campaign={dashboard.campaign.year}" if dashboard.campaign else ""
+
+
+def _figures_context(dashboard: Dashboard) -> dict:
+    total = dashboard.total
+    targets = total.target_figures
+    context = {
+        "total": total,
+        "target_figures": targets,
+        "targets_chart": charts.bar_chart(
+            [
+                charts.Bar(
+                    f.target.label,
+                    f.share,
+                    target=f.target.share,
+                    tone=STATUS_TONES.get(f.status, "neutral"),
+                )
+                for f in targets
+            ],
+            title=_("Cibles phares CaRE : part des établissements concernés qui les atteignent"),
+            description=_("Part atteinte, et cible nationale quand le plan en fixe une."),
+            target_label=_("Cible nationale"),
+        ),
+        "progress_chart": charts.stacked_bar(
+            [(label, count) for _key, label, count, _share in total.progress],
+            title=_("Avancement des auto-évaluations de la campagne"),
+            description=_("Nombre d’établissements à chaque étape."),
+        ),
+        "distribution_chart": charts.histogram(
+            total.distribution,
+            title=_("Répartition des scores globaux"),
+            description=_(
+                "Nombre d’auto-évaluations commencées par tranche de score global (en %)."
+            ),
+            x_label=_("Score global (%)"),
+            y_label=_("Établissements"),
+        ),
+        "breakdowns": dashboard.breakdowns,
+        "progress_keys": PROGRESS,
+    }
+    if dashboard.level == NATIONAL:
+        context.update(_region_comparison(dashboard))
+    return context
+
+
+def _region_comparison(dashboard: Dashboard) -> dict:
+    """The 18 regions side by side: progress, and the share meeting a chosen target."""
+    targets = dashboard.targets
+    chosen = dashboard.params.get("compare")
+    index = next((i for i, t in enumerate(targets) if t.key == chosen), None)
+    if index is None:
+        index = next((i for i, t in enumerate(targets) if t.key == "submitted"), 0)
+    regions = dashboard.by_region
+    context = {
+        "regions_progress_chart": charts.stacked_bars(
+            [str(label) for _key, label, _count, _share in dashboard.total.progress],
+            [(f.label, [count for _k, _l, count, _s in f.progress]) for f in regions],
+            title=_("Avancement des auto-évaluations par région"),
+        ),
+        "compare_index": index,
+    }
+    if targets:
+        target = targets[index]
+        context["compare_target"] = target
+        context["regions_target_chart"] = charts.bar_chart(
+            [
+                charts.Bar(
+                    f.label,
+                    f.target_figures[index].share,
+                    target=target.share,
+                    tone=STATUS_TONES.get(f.target_figures[index].status, "neutral"),
+                )
+                for f in regions
+            ],
+            title=_("%(target)s : part des établissements par région") % {"target": target.label},
+            target_label=_("Cible nationale"),
+            label_width=220,
+        )
+    return context
+
+
+def _sort_columns(current: str, filters_query: str) -> dict:
+    """For each sortable column: the link that sorts by it and its aria-sort state."""
+    columns = {}
+    for key in ("name", "finess", "kind", "department", "ght", "status", "score"):
+        if current == key:
+            state, next_sort = "ascending", f"-{key}"
+        elif current == f"-{key}":
+            state, next_sort = "descending", key
+        else:
+            state, next_sort = "none", key
+        prefix = f"{filters_query}&" if filters_query else ""
+        columns[key] = {"url": f"?{prefix}sort={next_sort}", "state": state}
+    return columns
+
+
+# --- Exports -----------------------------------------------------------------------------------
+
+
+def national_export(request: HttpRequest) -> HttpResponse:
+    return _export(request, _national(request), "national")
+
+
+def region_export(request: HttpRequest, code: str) -> HttpResponse:
+    return _export(request, _region(request, code), f"region-{code}")
+
+
+def ght_export(request: HttpRequest, code: str) -> HttpResponse:
+    return _export(request, _ght(request, code), f"ght-{code}")
+
+
+def _export(request: HttpRequest, dashboard: Dashboard, scope_name: str) -> HttpResponse:
+    fmt = request.GET.get("format", "csv")
+    if fmt not in FORMATS:
+        return HttpResponseBadRequest(
+            _("Format d’export inconnu « %(format)s » : choisissez csv ou xlsx.") % {"format": fmt},
+            content_type="text/plain; charset=utf-8",
+        )
+    list_name = request.GET.get("list", "establishments")
+    if list_name not in LIST_NAMES:
+        return HttpResponseBadRequest(
+            _("Liste inconnue « %(list)s ».") % {"list": list_name},
+            content_type="text/plain; charset=utf-8",
+        )
+    if dashboard.campaign is None:
+        raise Http404
+    filename = f"care-{scope_name}-{dashboard.campaign.year}-{list_name}"
+    if list_name == "establishments":
+        form = dashboard.filter_form
+        if form.is_bound and not form.is_valid():
+            errors = "; ".join(
+                f"{form.fields[name].label if name in form.fields else ''} : {' '.join(msgs)}"
+                for name, msgs in form.errors.items()
+            )
+            return HttpResponseBadRequest(
+                _("Filtres invalides, rien n’a été exporté : %(errors)s") % {"errors": errors},
+                content_type="text/plain; charset=utf-8",
+            )
+        rows = dashboard.rows
+        iterator = rows.iterator(chunk_size=2000)
+        columns = establishment_columns(dashboard.targets, request.build_absolute_uri)
+        return export_response(
+            fmt,
+            columns,
+            decorated(iterator, dashboard.targets),
+            filename,
+            str(LIST_NAMES[list_name]),
+        )
+    figures = dashboard.breakdown(list_name)
+    if figures is None:
+        raise Http404
+    header = str(LIST_NAMES[list_name])
+    columns = figures_columns(dashboard.targets, header)
+    return export_response(fmt, columns, figures, filename, header)

@@ -1,0 +1,50 @@
+"""Every dashboard page and export runs a bounded number of queries, whatever its size."""
+
+import pytest
+from django.urls import reverse
+
+from tests.dashboards_data import build_campaign
+
+# Session, user and roles, the region or GHT, campaigns, targets, three grouped counts, the
+# filter choices (departments, GHTs), the list (count + page), the GHT-level items (GHT page).
+PAGE_QUERIES = 14
+EXPORT_QUERIES = 10
+
+
+@pytest.fixture(params=[10, 100], ids=["10-establishments", "100-establishments"])
+def sized_campaign(request, world):
+    return build_campaign(world, extra=request.param - 4)
+
+
+FILTERS = {"kind": "ES", "status": "draft", "hl_rssi": "met", "score_min": "10", "sort": "-score"}
+
+
+@pytest.mark.parametrize(
+    ("role", "name", "args"),
+    [
+        ("ars", "region", ["84"]),
+        ("national", "national", []),
+        ("ght_lead", "ght", ["GHT-RHONE"]),
+    ],
+)
+def test_pages_run_a_bounded_number_of_queries(
+    client, world, sized_campaign, django_assert_max_num_queries, role, name, args
+):
+    client.force_login(getattr(world, role))
+    url = reverse(f"dashboards:{name}", args=args)
+    for params in ({}, FILTERS, {"page": "2"}):
+        with django_assert_max_num_queries(PAGE_QUERIES):
+            assert client.get(url, params).status_code == 200
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("list_name", ["establishments", "departments", "regions"])
+def test_exports_run_a_bounded_number_of_queries(
+    client, world, sized_campaign, django_assert_max_num_queries, fmt, list_name
+):
+    client.force_login(world.national)
+    url = reverse("dashboards:national_export")
+    with django_assert_max_num_queries(EXPORT_QUERIES):
+        response = client.get(url, {"format": fmt, "list": list_name, **FILTERS})
+        assert response.status_code == 200
+        b"".join(response.streaming_content) if response.streaming else response.content
