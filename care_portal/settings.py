@@ -5,12 +5,13 @@ portal runs on an embedded SQLite database with no set-up.
 """
 
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from care_portal.env import env_bool, env_list, env_str
+from care_portal.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,11 +46,16 @@ INSTALLED_APPS = [
     "django_filters",
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "establishments",
     "referential",
     "assessments",
     "dashboards",
     "audit",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -62,8 +68,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "care_portal.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "care_portal.urls"
@@ -96,6 +106,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "establishments.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses to even check the password of an account locked after repeated failures.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -108,6 +120,29 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sessions end when the browser closes, and at most CARE_SESSION_HOURS after sign-in however
+# active the person is (accounts.middleware.SessionLifetimeMiddleware).
+SESSION_COOKIE_AGE = env_int("CARE_SESSION_HOURS", 8) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Second factor (django-otp): authenticator applications and single-use recovery codes.
+OTP_TOTP_ISSUER = "Portail CaRE"
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures for one account from one
+# address, that pair is locked for the cool-off time. Behind a reverse proxy, set
+# CARE_CLIENT_IP_HEADER to the header it fills with the client's address (e.g. HTTP_X_REAL_IP).
+CARE_CLIENT_IP_HEADER = env_str("CARE_CLIENT_IP_HEADER", "")
+AXES_FAILURE_LIMIT = env_int("CARE_SIGN_IN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CARE_SIGN_IN_LOCK_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.attempt_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]

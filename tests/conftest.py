@@ -7,6 +7,9 @@ outside any GHT, so every role can be tested inside and outside its scope.
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from django.test import Client
 
 from assessments.specs import forget_referential
 from establishments.models import GHT, Establishment, Kind, Region, Role, User
@@ -99,3 +102,65 @@ def campaign(world) -> CampaignWorld:
 def _forget_compiled_referentials():
     """Database ids come back between tests: never score against another test's referential."""
     forget_referential()
+
+
+# --- Signing in within tests ------------------------------------------------------------------
+# ARS, national and admin accounts must pass a second factor (accounts.middleware). Tests sign in
+# with `client.force_login(user)` as usual: the `client` and `admin_client` fixtures below also
+# mark the session as having passed the second factor, as a real sign-in would. To test the
+# second factor itself, use the `unverified_client` fixture (a plain Django test client).
+
+
+def mark_two_factor_verified(client, user) -> None:
+    """Record in the client's session that `user` passed the second factor."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+def login(client, user) -> None:
+    """Sign `user` in on `client`, second factor included."""
+    client.force_login(user)
+    mark_two_factor_verified(client, user)
+
+
+class VerifiedClient(Client):
+    """A test client whose `force_login` and `login` also pass the second factor."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        mark_two_factor_verified(self, user)
+
+    def login(self, **credentials):
+        # Sign-in throttling needs the request to count failures per address.
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+        user = authenticate(request, **credentials)
+        if user is None:
+            return False
+        self._login(user)
+        mark_two_factor_verified(self, user)
+        return True
+
+
+@pytest.fixture
+def client():
+    return VerifiedClient()
+
+
+@pytest.fixture
+def unverified_client():
+    return Client()
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    client = VerifiedClient()
+    client.force_login(admin_user)
+    return client

@@ -1,0 +1,32 @@
+"""Record when a session starts (for its fixed lifetime) and when sign-in is locked."""
+
+import time
+
+from axes.signals import user_locked_out
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from accounts.middleware import SIGNED_IN_AT_SESSION_KEY
+from audit.models import Action
+from audit.services import home_establishment, home_region_code, record_event
+
+
+@receiver(user_logged_in, dispatch_uid="accounts_session_start")
+def _session_started(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT_SESSION_KEY] = time.time()
+
+
+@receiver(user_locked_out, dispatch_uid="accounts_locked_out")
+def _locked_out(sender, request, username=None, ip_address=None, **kwargs) -> None:
+    username = str(username or "")[:254]
+    user = get_user_model().objects.filter(email=username.strip().lower()).first()
+    record_event(
+        actor=None,
+        action=Action.LOCKOUT,
+        establishment=home_establishment(user) if user else None,
+        region=home_region_code(user) if user else None,
+        request=request,
+        target=username,
+    )

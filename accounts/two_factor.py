@@ -1,0 +1,127 @@
+"""Two-factor authentication: an authenticator application (TOTP) and single-use recovery codes."""
+
+from __future__ import annotations
+
+import base64
+
+import segno
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from establishments.models import Role
+
+RECOVERY_CODE_COUNT = 10
+TOTP_DEVICE_NAME = "Application d'authentification"
+RECOVERY_DEVICE_NAME = "Codes de secours"
+
+
+def requires_two_factor(user) -> bool:
+    """ARS, national and administration accounts may not work without a second factor."""
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_staff or user.is_superuser or user.roles & {Role.ARS, Role.NATIONAL})
+
+
+def has_two_factor(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def pending_device(user) -> TOTPDevice:
+    """The device being enrolled: the same one (same key) until it is confirmed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def manual_key(device: TOTPDevice) -> str:
+    """The secret as people type it into an application: base32, in groups of four."""
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def qr_code_svg(device: TOTPDevice, *, title: str) -> str:
+    """The enrolment QR code as inline SVG, drawn here (no image service, no script)."""
+    return segno.make(device.config_url, error="m").svg_inline(
+        scale=5, border=2, title=title, svgclass="care-qr", omitsize=False
+    )
+
+
+def normalize_token(token: str) -> str:
+    return "".join(token.split()).lower()
+
+
+@transaction.atomic
+def confirm_enrolment(*, user, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirm the new device with a code it shows; returns fresh recovery codes, or None.
+
+    The person's previous authenticator devices are removed: one application at a time.
+    """
+    if device.user_id != user.pk or device.confirmed:
+        return None
+    if not device.verify_token(normalize_token(token)):
+        return None
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return regenerate_recovery_codes(user=user)
+
+
+@transaction.atomic
+def regenerate_recovery_codes(*, user) -> list[str]:
+    """New single-use recovery codes; the old ones stop working."""
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def recovery_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def locked_until(user):
+    """When the second-factor check accepts a code again after wrong ones, or None."""
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        allowed, data = device.verify_is_allowed()
+        if not allowed and data and data.get("locked_until"):
+            return data["locked_until"]
+    return None
+
+
+def verify_code(*, user, token: str):
+    """The device that accepts this code (authenticator or a recovery code, used up), or None."""
+    token = normalize_token(token)
+    if not token:
+        return None
+    devices = [
+        *TOTPDevice.objects.filter(user=user, confirmed=True),
+        *StaticDevice.objects.filter(user=user, confirmed=True),
+    ]
+    # A six-digit code goes to the application, anything else to the recovery codes, so a
+    # mistyped code does not throttle both.
+    wanted = TOTPDevice if token.isdigit() else StaticDevice
+    for device in devices:
+        if isinstance(device, wanted) and device.verify_token(token):
+            return device
+    return None
+
+
+@transaction.atomic
+def disable_two_factor(*, user) -> None:
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+
+
+def otp_demo_device(user, key_hex: str) -> TOTPDevice:
+    """A confirmed authenticator device with a known secret, for demonstration accounts only.
+
+    Print `manual_key(device)` (or the device's `config_url`) so demo users can add it to an
+    application.
+    """
+    TOTPDevice.objects.filter(user=user).delete()
+    return TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, key=key_hex, confirmed=True)
