@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "dashboards",
     "audit",
     "accounts",
+    "django_tasks",
+    "django_tasks_db",
+    "followup",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +220,14 @@ SPECTACULAR_SETTINGS = {
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "portail-care@localhost")
+
+# Background work (bulk PDF reports, reminders, relaunch e-mails): queued in the database and run
+# by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The address of the portal as people reach it, for the links in e-mails.
+CARE_BASE_URL = env_str("CARE_BASE_URL", "http://127.0.0.1:8000")
+# How long a bulk PDF report stays downloadable.
+CARE_BULK_REPORT_DAYS = 3
 
 LOGGING = {
     "version": 1,

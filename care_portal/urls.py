@@ -14,6 +14,7 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("audit/", include("audit.urls")),
+    path("followup/", include("followup.urls")),
     path("api/", include("care_portal.api_urls")),
     path("admin/", admin.site.urls),
 ]

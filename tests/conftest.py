@@ -164,3 +164,9 @@ def admin_client(db, admin_user):
     client = VerifiedClient()
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_immediately(settings):
+    """Background tasks run at once, with their real code, inside the test."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,0 +1,214 @@
+"""Campaign follow-up: reminders sent, ARS relaunches, bulk PDF reports."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import Assessment, Campaign
+from establishments.models import Establishment, Region
+
+
+def _region_scoped(queryset: models.QuerySet, user, field: str = "region_id") -> models.QuerySet:
+    """National users see every region; an ARS sees its own; nobody else sees anything."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    scope = user.scope
+    if scope.everything:
+        return queryset
+    if not scope.region_codes:
+        return queryset.none()
+    return queryset.filter(**{f"{field}__in": scope.region_codes})
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+class ReminderKind(models.TextChoices):
+    CAMPAIGN_CLOSING = "campaign_closing", _("Clôture de campagne proche")
+    REQUIREMENT_DEADLINE = "requirement_deadline", _("Échéance d'exigences proche")
+    AWAITING_VALIDATION = "awaiting_validation", _("Auto-évaluation à valider")
+
+
+class ReminderLog(models.Model):
+    """One reminder given to one person; the unique key is what keeps re-runs from repeating it.
+
+    `period` says which occurrence of the reminder this is: the threshold before the campaign
+    closes ("30", "7"), the requirement deadline ("2025-06-30"), the submission date.
+    """
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("destinataire"),
+    )
+    kind = models.CharField(_("type de rappel"), max_length=32, choices=ReminderKind.choices)
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("auto-évaluation"),
+    )
+    period = models.CharField(_("période"), max_length=40)
+    email = models.EmailField(_("adresse"), blank=True)
+    # The run that claimed the row: a run only sends the reminders it claimed itself.
+    run = models.UUIDField(_("exécution"), db_index=True)
+    created_at = models.DateTimeField(_("prévu le"), default=timezone.now)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("rappel envoyé")
+        verbose_name_plural = _("rappels envoyés")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "kind", "assessment", "period"], name="one_reminder_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.email} — {self.period}"
+
+
+# --- Relaunches -------------------------------------------------------------------------------
+
+
+class RelaunchQuerySet(models.QuerySet):
+    def for_user(self, user) -> RelaunchQuerySet:
+        return _region_scoped(self, user)
+
+
+class Relaunch(models.Model):
+    """A message an ARS sent to the RSSIs of a selection of establishments of its region."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("région")
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("envoyée par"),
+    )
+    # Kept as text too: the account may be deleted later.
+    sender_label = models.CharField(_("envoyée par (texte)"), max_length=254)
+    created_at = models.DateTimeField(_("envoyée le"), default=timezone.now, db_index=True)
+    subject = models.CharField(_("objet"), max_length=200)
+    message = models.TextField(_("message"))
+    # How the establishments were chosen: the dashboard filters, or a hand-picked list.
+    criteria = models.JSONField(_("critères de sélection"), default=dict, blank=True)
+
+    objects = RelaunchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("relance")
+        verbose_name_plural = _("relances")
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.created_at:%d/%m/%Y})"
+
+
+class RelaunchRecipient(models.Model):
+    """One establishment relaunched, and the RSSI written to (none when it has no RSSI)."""
+
+    relaunch = models.ForeignKey(
+        Relaunch, on_delete=models.CASCADE, related_name="recipients", verbose_name=_("relance")
+    )
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.CASCADE,
+        related_name="relaunches_received",
+        verbose_name=_("établissement"),
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("destinataire"),
+    )
+    email = models.EmailField(_("adresse"), blank=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["establishment__name", "email"]
+        verbose_name = _("destinataire de relance")
+        verbose_name_plural = _("destinataires de relance")
+
+    def __str__(self) -> str:
+        return f"{self.establishment.name} — {self.email or '—'}"
+
+
+# --- Bulk reports -----------------------------------------------------------------------------
+
+
+class BulkReportQuerySet(models.QuerySet):
+    def for_user(self, user) -> BulkReportQuerySet:
+        """National users see every bulk report; others only their own, in their region."""
+        scoped = _region_scoped(self, user)
+        if user.is_authenticated and user.scope.everything:
+            return scoped
+        return scoped.filter(requester=user)
+
+
+def bulk_report_path(instance: BulkReport, filename: str) -> str:
+    return f"bulk-reports/{instance.created_at:%Y/%m}/{filename}"
+
+
+class BulkReport(models.Model):
+    """The PDF reports of a selection of establishments, rendered in the background into a ZIP."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        RUNNING = "running", _("En cours")
+        READY = "ready", _("Prêt")
+        FAILED = "failed", _("Échec")
+        EXPIRED = "expired", _("Expiré")
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("demandé par"),
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("région")
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="+", verbose_name=_("campagne")
+    )
+    establishments = models.ManyToManyField(
+        Establishment, related_name="+", verbose_name=_("sélection")
+    )
+    criteria = models.JSONField(_("critères de sélection"), default=dict, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    file = models.FileField(_("fichier"), upload_to=bulk_report_path, blank=True)
+    report_count = models.PositiveIntegerField(_("rapports"), default=0)
+    # Establishments of the selection without an assessment in the campaign: no report for them.
+    skipped = models.JSONField(_("sans auto-évaluation"), default=list, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expire le"))
+
+    objects = BulkReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("rapports PDF groupés")
+        verbose_name_plural = _("rapports PDF groupés")
+
+    def __str__(self) -> str:
+        return f"{self.region_id} — {self.created_at:%d/%m/%Y %H:%M}"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == self.Status.READY and self.expires_at > timezone.now()

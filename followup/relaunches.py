@@ -1,0 +1,89 @@
+"""Relaunches: who receives an ARS message, and sending it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.core.mail import get_connection
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from assessments.models import Assessment
+from establishments.models import Establishment, Role, RoleAssignment
+from followup.emails import absolute_url, assessment_url, build_email
+from followup.models import Relaunch, RelaunchRecipient
+
+
+def rssi_recipients(establishments: QuerySet[Establishment]) -> Iterator[tuple[int, dict]]:
+    """(establishment id, recipient fields) for each active RSSI of each establishment.
+
+    An establishment with no RSSI yields one row without a person, so the relaunch history
+    shows that nobody could be reached there.
+    """
+    people: dict[int, list[dict]] = {}
+    rows = (
+        RoleAssignment.objects.filter(
+            role=Role.RSSI, establishment__in=establishments, user__is_active=True
+        )
+        .values_list("establishment_id", "user_id", "user__email")
+        .order_by("establishment_id", "user__email")
+        .distinct()
+    )
+    for establishment_id, user_id, email in rows:
+        people.setdefault(establishment_id, []).append({"person_id": user_id, "email": email})
+    for establishment_id in establishments.order_by("name").values_list("pk", flat=True):
+        yield from (
+            (establishment_id, person)
+            for person in people.get(establishment_id, [{"person_id": None, "email": ""}])
+        )
+
+
+def _latest_assessment_ids(establishment_ids: set[int]) -> dict[int, int]:
+    """Establishment id -> the id of its assessment in the latest campaign it takes part in."""
+    latest: dict[int, int] = {}
+    rows = Assessment.objects.filter(establishment_id__in=establishment_ids).order_by(
+        "establishment_id", "-campaign__year"
+    )
+    for establishment_id, assessment_id in rows.values_list("establishment_id", "pk"):
+        latest.setdefault(establishment_id, assessment_id)
+    return latest
+
+
+def deliver_relaunch(*, relaunch_id: int) -> int:
+    """Send the relaunch to the recipients not written to yet; returns how many were sent."""
+    relaunch = Relaunch.objects.select_related("region").get(pk=relaunch_id)
+    pending = list(
+        RelaunchRecipient.objects.filter(
+            relaunch=relaunch, sent_at__isnull=True, person__isnull=False
+        ).select_related("establishment", "person")
+    )
+    if not pending:
+        return 0
+    assessments = _latest_assessment_ids({r.establishment_id for r in pending})
+    sent: list[int] = []
+    with get_connection() as connection:
+        for recipient in pending:
+            establishment = recipient.establishment
+            assessment_id = assessments.get(establishment.pk)
+            link = (
+                assessment_url(assessment_id)
+                if assessment_id
+                else absolute_url(f"/establishments/{establishment.finess}/")
+            )
+            message = build_email(
+                to=[recipient.email],
+                subject=relaunch.subject,
+                template="relaunch",
+                context={
+                    "person_name": recipient.person.get_full_name() or recipient.email,
+                    "establishment": establishment,
+                    "relaunch": relaunch,
+                    "sent_on": date_format(timezone.localtime(relaunch.created_at), "j F Y"),
+                    "link": link,
+                },
+            )
+            if connection.send_messages([message]):
+                sent.append(recipient.pk)
+    RelaunchRecipient.objects.filter(pk__in=sent).update(sent_at=timezone.now())
+    return len(sent)

@@ -1,0 +1,164 @@
+"""Writing and sending the reminder e-mails that a run claimed (see `followup.reminders`).
+
+The situation is checked again at sending time: a reminder whose reason has gone (the
+assessment was submitted or validated, the gaps were closed) is not sent.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from assessments.models import Assessment
+from assessments.specs import compiled_referential
+from followup.emails import assessment_url, build_email
+from followup.models import ReminderKind, ReminderLog
+from followup.reminders import NOT_SUBMITTED, own_gaps, submission_period
+from referential.models import Requirement
+
+STATUS_LABELS = {
+    "not_met": gettext_lazy("non atteinte"),
+    "partial": gettext_lazy("partiellement atteinte"),
+    "unanswered": gettext_lazy("non renseignée"),
+}
+
+
+def _greeting_name(person) -> str:
+    return person.get_full_name() or person.email
+
+
+def _campaign_closing(log: ReminderLog, today: date) -> EmailMultiAlternatives | None:
+    assessment = log.assessment
+    if assessment.status not in NOT_SUBMITTED:
+        return None
+    campaign = assessment.campaign
+    establishment = assessment.establishment
+    days_left = (campaign.closes_on - today).days
+    subject = ngettext(
+        "Campagne CaRE %(year)s : clôture dans %(days)s jour — %(name)s",
+        "Campagne CaRE %(year)s : clôture dans %(days)s jours — %(name)s",
+        days_left,
+    ) % {"year": campaign.year, "days": days_left, "name": establishment.name}
+    return build_email(
+        to=[log.email],
+        subject=subject,
+        template="campaign_closing",
+        context={
+            "person_name": _greeting_name(log.person),
+            "establishment": establishment,
+            "campaign": campaign,
+            "closes_on": date_format(campaign.closes_on, "j F Y"),
+            "days_left": days_left,
+            "status": assessment.get_status_display(),
+            "link": assessment_url(assessment.pk),
+        },
+    )
+
+
+def _deadline(log: ReminderLog, today: date) -> EmailMultiAlternatives | None:
+    assessment = log.assessment
+    deadline = date.fromisoformat(log.period)
+    snapshot = getattr(assessment, "snapshot", None)
+    establishment = assessment.establishment
+    gap_status = own_gaps(
+        snapshot.detail if snapshot else None,
+        ght_level=compiled_referential(assessment.campaign.referential_id).ght_level_codes,
+        is_support=establishment.is_ght_support,
+    )
+    requirements = Requirement.objects.filter(
+        referential_id=assessment.campaign.referential_id,
+        deadline=deadline,
+        code__in=list(gap_status),
+    ).order_by("order", "code")
+    gaps = [
+        {
+            "code": requirement.code,
+            "label": requirement.label,
+            "status": STATUS_LABELS.get(gap_status[requirement.code], gap_status[requirement.code]),
+            "care_action": requirement.care_action,
+            "recommendation": requirement.recommendation,
+            "deadline_label": requirement.deadline_label,
+        }
+        for requirement in requirements
+    ]
+    if not gaps:
+        return None
+    subject = ngettext(
+        "Échéance CaRE du %(date)s : %(count)s exigence à traiter — %(name)s",
+        "Échéance CaRE du %(date)s : %(count)s exigences à traiter — %(name)s",
+        len(gaps),
+    ) % {"date": date_format(deadline, "d/m/Y"), "count": len(gaps), "name": establishment.name}
+    return build_email(
+        to=[log.email],
+        subject=subject,
+        template="requirement_deadline",
+        context={
+            "person_name": _greeting_name(log.person),
+            "establishment": establishment,
+            "campaign": assessment.campaign,
+            "deadline": date_format(deadline, "j F Y"),
+            "days_left": (deadline - today).days,
+            "gaps": gaps,
+            "link": assessment_url(assessment.pk),
+        },
+    )
+
+
+def _awaiting_validation(log: ReminderLog, today: date) -> EmailMultiAlternatives | None:
+    assessment = log.assessment
+    if (
+        assessment.status != Assessment.Status.SUBMITTED
+        or submission_period(assessment) != log.period
+    ):
+        return None
+    establishment = assessment.establishment
+    submitted_at = timezone.localtime(assessment.submitted_at) if assessment.submitted_at else None
+    return build_email(
+        to=[log.email],
+        subject=_("Auto-évaluation CaRE %(year)s de %(name)s : votre validation est attendue")
+        % {"year": assessment.campaign.year, "name": establishment.name},
+        template="awaiting_validation",
+        context={
+            "person_name": _greeting_name(log.person),
+            "establishment": establishment,
+            "campaign": assessment.campaign,
+            "submitted_on": date_format(submitted_at, "j F Y") if submitted_at else "",
+            "submitted_by": str(assessment.submitted_by) if assessment.submitted_by else "",
+            "link": assessment_url(assessment.pk),
+        },
+    )
+
+
+COMPOSERS = {
+    ReminderKind.CAMPAIGN_CLOSING: _campaign_closing,
+    ReminderKind.REQUIREMENT_DEADLINE: _deadline,
+    ReminderKind.AWAITING_VALIDATION: _awaiting_validation,
+}
+
+
+def send_reminder_logs(log_ids: list[int], *, today: date | None = None) -> int:
+    """Write and send the e-mails of these claimed reminders; returns how many were sent."""
+    today = today or timezone.localdate()
+    logs = ReminderLog.objects.filter(pk__in=log_ids, sent_at__isnull=True).select_related(
+        "person",
+        "assessment__campaign",
+        "assessment__establishment__ght",
+        "assessment__snapshot",
+        "assessment__submitted_by",
+    )
+    outgoing: list[tuple[ReminderLog, EmailMultiAlternatives]] = []
+    for log in logs:
+        message = COMPOSERS[log.kind](log, today)
+        if message is not None:
+            outgoing.append((log, message))
+    if not outgoing:
+        return 0
+    with get_connection() as connection:
+        sent = [log.pk for log, message in outgoing if connection.send_messages([message])]
+    ReminderLog.objects.filter(pk__in=sent).update(sent_at=timezone.now())
+    return len(sent)

@@ -1,0 +1,103 @@
+"""The establishments an ARS picks on its regional dashboard, for a relaunch or bulk reports.
+
+Either the boxes ticked in the list (`establishment=<id>` parameters) or, with
+`selection=filters`, every establishment matching the dashboard's current filters (the same
+parameters the dashboard reads). Both are limited to the person's scope within the region:
+anything else is ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import QuerySet
+from django.http import QueryDict
+
+from assessments.models import Campaign
+from dashboards.dashboard import REGION, Dashboard
+from establishments.models import Establishment, Region
+
+ALL_FILTERED = "filters"
+TICKED = "ticked"
+# Parameters of the selection itself, not of the dashboard's filters.
+OWN_PARAMS = {"selection", "establishment", "page", "csrfmiddlewaretoken", "subject", "message"}
+
+
+@dataclass
+class Selection:
+    region: Region
+    dashboard: Dashboard
+    mode: str
+    ticked_ids: list[int]
+
+    @cached_property
+    def establishments(self) -> QuerySet[Establishment]:
+        """The establishments chosen, as a plain queryset, by name."""
+        if self.mode == ALL_FILTERED:
+            form = self.dashboard.filter_form
+            form.is_valid()
+            chosen = form.filter(self.dashboard.base).values("pk")
+        else:
+            chosen = self.dashboard.base.filter(pk__in=self.ticked_ids).values("pk")
+        return Establishment.objects.filter(pk__in=chosen).order_by("name", "finess")
+
+    @cached_property
+    def count(self) -> int:
+        return self.establishments.count()
+
+    @property
+    def campaign(self) -> Campaign | None:
+        return self.dashboard.campaign
+
+    @property
+    def filter_params(self) -> list[tuple[str, str]]:
+        """The dashboard's parameters, to carry from page to page as hidden fields."""
+        return [
+            (key, value)
+            for key, values in self.dashboard.params.lists()
+            if key not in OWN_PARAMS
+            for value in values
+            if value != ""
+        ]
+
+    @property
+    def hidden_fields(self) -> list[tuple[str, str]]:
+        """Everything needed to resolve the same selection again from a form."""
+        fields = [("selection", self.mode), *self.filter_params]
+        if self.mode == TICKED:
+            fields += [("establishment", str(pk)) for pk in self.ticked_ids]
+        return fields
+
+    @property
+    def criteria(self) -> dict:
+        """How the establishments were chosen, as recorded on a relaunch or a bulk request."""
+        if self.mode == ALL_FILTERED:
+            filters: dict[str, list[str]] = {}
+            for key, value in self.filter_params:
+                filters.setdefault(key, []).append(value)
+            return {"mode": ALL_FILTERED, "filters": filters}
+        return {"mode": TICKED}
+
+    @property
+    def dashboard_query(self) -> str:
+        query = QueryDict(mutable=True)
+        for key, value in self.filter_params:
+            query.appendlist(key, value)
+        return query.urlencode()
+
+
+def resolve_selection(*, user, region: Region, params: QueryDict) -> Selection:
+    """The selection described by `params`, within what `user` sees of `region`."""
+    ticked = []
+    for raw in params.getlist("establishment"):
+        if raw.isdigit():
+            ticked.append(int(raw))
+    dashboard = Dashboard(
+        level=REGION,
+        establishments=Establishment.objects.for_user(user).filter(region=region),
+        params=params,
+        region=region,
+    )
+    mode = ALL_FILTERED if params.get("selection") == ALL_FILTERED else TICKED
+    return Selection(region=region, dashboard=dashboard, mode=mode, ticked_ids=ticked)

@@ -1,0 +1,130 @@
+"""Writes of the follow-up: running the reminders, sending a relaunch, asking for bulk reports.
+
+The e-mails and the PDF rendering happen in background tasks (`followup.tasks`), enqueued in
+the same transaction as the rows they read, so a worker never sees a task without its data.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.models import Campaign
+from establishments.models import Establishment, Region
+from followup import reminders
+from followup.bulk_reports import delete_file
+from followup.models import BulkReport, Relaunch, RelaunchRecipient
+from followup.relaunches import rssi_recipients
+from followup.tasks import build_bulk_report, send_relaunch, send_reminders
+
+REMINDER_BATCH = 200
+
+
+@dataclass
+class ReminderRun:
+    """What a run of the reminders found: per kind, how many were due and how many were new."""
+
+    due: Counter = field(default_factory=Counter)
+    new: Counter = field(default_factory=Counter)
+    batches: int = 0
+
+
+def run_reminders(*, today: date, dry_run: bool = False) -> ReminderRun:
+    """Claim the reminders due on `today` that were never given, and enqueue their e-mails."""
+    due = reminders.due_reminders(today)
+    done = reminders.already_given(due)
+    run = ReminderRun()
+    for reminder in due:
+        run.due[reminder.kind] += 1
+        if reminder.key not in done:
+            run.new[reminder.kind] += 1
+    if dry_run:
+        return run
+    with transaction.atomic():
+        claimed = reminders.claim(due)
+        for start in range(0, len(claimed), REMINDER_BATCH):
+            send_reminders.enqueue(claimed[start : start + REMINDER_BATCH], today.isoformat())
+            run.batches += 1
+    return run
+
+
+@transaction.atomic
+def create_relaunch(
+    *,
+    sender,
+    region: Region,
+    establishments: Iterable[Establishment],
+    subject: str,
+    message: str,
+    criteria: dict | None = None,
+) -> Relaunch:
+    """Record a relaunch of these establishments' RSSIs and enqueue its e-mails.
+
+    The caller passes establishments already limited to the sender's scope and to `region`;
+    anything else is ignored here too.
+    """
+    chosen = Establishment.objects.for_user(sender).filter(
+        region=region, pk__in=[e.pk for e in establishments]
+    )
+    relaunch = Relaunch.objects.create(
+        region=region,
+        sender=sender,
+        sender_label=sender.email,
+        subject=subject.strip(),
+        message=message.strip(),
+        criteria=criteria or {},
+    )
+    RelaunchRecipient.objects.bulk_create(
+        RelaunchRecipient(relaunch=relaunch, establishment_id=establishment_id, **person)
+        for establishment_id, person in rssi_recipients(chosen)
+    )
+    send_relaunch.enqueue(relaunch.pk)
+    return relaunch
+
+
+@transaction.atomic
+def request_bulk_report(
+    *,
+    requester,
+    region: Region,
+    campaign: Campaign,
+    establishments: Iterable[Establishment],
+    criteria: dict | None = None,
+) -> BulkReport:
+    """Record a request for the PDF reports of a selection and enqueue their rendering."""
+    chosen = Establishment.objects.for_user(requester).filter(
+        region=region, pk__in=[e.pk for e in establishments]
+    )
+    now = timezone.now()
+    bulk = BulkReport.objects.create(
+        requester=requester,
+        region=region,
+        campaign=campaign,
+        criteria=criteria or {},
+        created_at=now,
+        expires_at=now + timedelta(days=settings.CARE_BULK_REPORT_DAYS),
+    )
+    bulk.establishments.set(chosen)
+    build_bulk_report.enqueue(bulk.pk)
+    return bulk
+
+
+def purge_expired_bulk_reports(*, now: datetime | None = None) -> int:
+    """Delete the files of expired bulk reports (the requests stay listed); returns how many."""
+    now = now or timezone.now()
+    expired = BulkReport.objects.filter(expires_at__lte=now).exclude(
+        status=BulkReport.Status.EXPIRED
+    )
+    count = 0
+    for bulk in expired:
+        delete_file(bulk)
+        bulk.status = BulkReport.Status.EXPIRED
+        bulk.save(update_fields=["status", "file"])
+        count += 1
+    return count
