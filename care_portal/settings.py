@@ -216,6 +216,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Établissements, référentiel CaRE et auto-évaluations, dans le périmètre de l'appelant.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema lists every endpoint and field: for signed-in callers only, like the API.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
