@@ -228,8 +228,9 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "portail-care@localhos
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # The address of the portal as people reach it, for the links in e-mails.
 CARE_BASE_URL = env_str("CARE_BASE_URL", "http://127.0.0.1:8000")
-# How long a bulk PDF report stays downloadable.
+# How long a bulk PDF report stays downloadable, and how many reports one request may hold.
 CARE_BULK_REPORT_DAYS = 3
+CARE_BULK_REPORT_MAX = 500
 
 LOGGING = {
     "version": 1,

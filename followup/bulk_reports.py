@@ -18,8 +18,6 @@ from followup.models import BulkReport
 
 logger = logging.getLogger(__name__)
 
-# One request renders at most this many reports (a few minutes of work for the worker).
-MAX_SELECTION = 500
 SKIPPED_FILE = "sans-rapport.txt"
 
 

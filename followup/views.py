@@ -6,6 +6,7 @@ otherwise), relaunches and bulk reports through their own `for_user`.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -17,7 +18,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from establishments.models import Region
-from followup.bulk_reports import MAX_SELECTION
 from followup.forms import RelaunchForm, default_relaunch
 from followup.models import BulkReport, Relaunch
 from followup.relaunches import rssi_recipients
@@ -25,7 +25,7 @@ from followup.selection import resolve_selection
 from followup.services import create_relaunch, request_bulk_report
 
 PAGE_SIZE = 25
-PREVIEW_SIZE = 50
+PREVIEW_SIZE = 20
 
 
 def _region(request: HttpRequest, code: str) -> Region:
@@ -152,11 +152,11 @@ def bulk_report_new(request: HttpRequest, code: str) -> HttpResponse:
         error = _("Aucune campagne n’est ouverte : il n’y a pas de rapport à produire.")
     elif selection.count == 0:
         error = _("Aucun établissement n’est sélectionné.")
-    elif selection.count > MAX_SELECTION:
+    elif selection.count > settings.CARE_BULK_REPORT_MAX:
         error = _(
             "La sélection compte %(count)s établissements ; une demande en compte au plus "
             "%(max)s. Affinez les filtres du tableau de bord."
-        ) % {"count": selection.count, "max": MAX_SELECTION}
+        ) % {"count": selection.count, "max": settings.CARE_BULK_REPORT_MAX}
     if request.method == "POST" and error is None:
         request_bulk_report(
             requester=request.user,

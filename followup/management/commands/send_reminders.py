@@ -44,7 +44,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Rapports PDF groupés expirés supprimés : {purged}")
         self.stdout.write(
             self.style.SUCCESS(
-                f"{total} rappels mis en file ({run.batches} tâches) pour le {today:%d/%m/%Y}."
+                f"{total} rappels mis en file pour le {today:%d/%m/%Y} (tâches en file : {run.batches})."
             )
         )
 
