@@ -272,3 +272,24 @@ def test_command_prints_counts_and_dry_run_writes_nothing(followup, mailoutbox):
 def test_command_refuses_a_malformed_date(db):
     with pytest.raises(CommandError, match="Date invalide « 01/07/2025 » : utilisez le format"):
         call_command("send_reminders", "--date", "01/07/2025")
+
+
+# --- Through the real queue -------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reminders_wait_in_the_database_queue_until_the_worker_runs(
+    followup, settings, mailoutbox
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("send_reminders", "--date", "2025-07-01", stdout=StringIO())
+    assert mailoutbox == []
+    assert DBTaskResult.objects.filter(task_path="followup.tasks.send_reminders").count() == 1
+    assert not ReminderLog.objects.filter(sent_at__isnull=False).exists()
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert len(mailoutbox) == 3
+    assert ReminderLog.objects.filter(sent_at__isnull=False).count() == 3
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
