@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from django.core.mail import get_connection
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -61,7 +62,7 @@ def deliver_relaunch(*, relaunch_id: int) -> int:
     if not pending:
         return 0
     assessments = _latest_assessment_ids({r.establishment_id for r in pending})
-    sent: list[int] = []
+    sent = 0
     with get_connection() as connection:
         for recipient in pending:
             establishment = recipient.establishment
@@ -69,7 +70,7 @@ def deliver_relaunch(*, relaunch_id: int) -> int:
             link = (
                 assessment_url(assessment_id)
                 if assessment_id
-                else absolute_url(f"/establishments/{establishment.finess}/")
+                else absolute_url(reverse("establishments:detail", args=[establishment.finess]))
             )
             message = build_email(
                 to=[recipient.email],
@@ -83,7 +84,8 @@ def deliver_relaunch(*, relaunch_id: int) -> int:
                     "link": link,
                 },
             )
+            # Marked one by one: if the mail server fails midway, a retry skips who got it.
             if connection.send_messages([message]):
-                sent.append(recipient.pk)
-    RelaunchRecipient.objects.filter(pk__in=sent).update(sent_at=timezone.now())
-    return len(sent)
+                RelaunchRecipient.objects.filter(pk=recipient.pk).update(sent_at=timezone.now())
+                sent += 1
+    return sent

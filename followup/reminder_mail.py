@@ -158,7 +158,11 @@ def send_reminder_logs(log_ids: list[int], *, today: date | None = None) -> int:
             outgoing.append((log, message))
     if not outgoing:
         return 0
+    sent = 0
     with get_connection() as connection:
-        sent = [log.pk for log, message in outgoing if connection.send_messages([message])]
-    ReminderLog.objects.filter(pk__in=sent).update(sent_at=timezone.now())
-    return len(sent)
+        for log, message in outgoing:
+            # Marked one by one: if the mail server fails midway, a retry skips who got it.
+            if connection.send_messages([message]):
+                ReminderLog.objects.filter(pk=log.pk).update(sent_at=timezone.now())
+                sent += 1
+    return sent

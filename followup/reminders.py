@@ -17,7 +17,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -183,27 +183,37 @@ def due_reminders(today: date) -> list[DueReminder]:
     ]
 
 
-def already_given(reminders: list[DueReminder]) -> set[tuple[int, str, int, str]]:
-    """The keys of those reminders that a previous run already claimed."""
+def already_given(reminders: list[DueReminder]) -> dict[tuple[int, str, int, str], ReminderLog]:
+    """The rows of those reminders that a previous run already claimed, by key."""
     keys = {r.key for r in reminders}
-    found = set()
+    found = {}
     kinds = {r.kind for r in reminders}
     assessment_ids = sorted({r.assessment_id for r in reminders})
     for start in range(0, len(assessment_ids), 500):
         rows = ReminderLog.objects.filter(
             kind__in=kinds, assessment_id__in=assessment_ids[start : start + 500]
-        ).values_list("person_id", "kind", "assessment_id", "period")
-        found.update(key for key in rows if key in keys)
+        ).only("pk", "person_id", "kind", "assessment_id", "period", "created_at", "sent_at")
+        for log in rows:
+            key = (log.person_id, log.kind, log.assessment_id, log.period)
+            if key in keys:
+                found[key] = log
     return found
 
 
-def claim(reminders: list[DueReminder]) -> list[int]:
+def stalled(given: dict[tuple, ReminderLog], *, before: datetime) -> list[int]:
+    """Reminders claimed before `before`, still due, whose e-mail never went (a failed send)."""
+    return sorted(
+        log.pk for log in given.values() if log.sent_at is None and log.created_at < before
+    )
+
+
+def claim(reminders: list[DueReminder], *, given: dict | None = None) -> list[int]:
     """Record the reminders not given yet; returns the ids of the rows this run claimed.
 
     The unique key on (person, kind, assessment, period) decides: two runs at once cannot both
     claim the same reminder, and a re-run claims nothing already given.
     """
-    done = already_given(reminders)
+    done = already_given(reminders) if given is None else given
     run = uuid.uuid4()
     rows = [
         ReminderLog(

@@ -24,6 +24,7 @@ from followup.relaunches import rssi_recipients
 from followup.tasks import build_bulk_report, send_relaunch, send_reminders
 
 REMINDER_BATCH = 200
+STALLED_AFTER = timedelta(hours=1)
 
 
 @dataclass
@@ -32,22 +33,29 @@ class ReminderRun:
 
     due: Counter = field(default_factory=Counter)
     new: Counter = field(default_factory=Counter)
+    retried: int = 0
     batches: int = 0
 
 
 def run_reminders(*, today: date, dry_run: bool = False) -> ReminderRun:
-    """Claim the reminders due on `today` that were never given, and enqueue their e-mails."""
+    """Claim the reminders due on `today` that were never given, and enqueue their e-mails.
+
+    Reminders claimed by an earlier run whose e-mail never went out (the mail server failed)
+    are enqueued again, once they are an hour old.
+    """
     due = reminders.due_reminders(today)
-    done = reminders.already_given(due)
+    given = reminders.already_given(due)
     run = ReminderRun()
     for reminder in due:
         run.due[reminder.kind] += 1
-        if reminder.key not in done:
+        if reminder.key not in given:
             run.new[reminder.kind] += 1
     if dry_run:
         return run
     with transaction.atomic():
-        claimed = reminders.claim(due)
+        retried = reminders.stalled(given, before=timezone.now() - STALLED_AFTER)
+        run.retried = len(retried)
+        claimed = reminders.claim(due, given=given) + retried
         for start in range(0, len(claimed), REMINDER_BATCH):
             send_reminders.enqueue(claimed[start : start + REMINDER_BATCH], today.isoformat())
             run.batches += 1

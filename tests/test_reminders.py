@@ -278,9 +278,7 @@ def test_command_refuses_a_malformed_date(db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_reminders_wait_in_the_database_queue_until_the_worker_runs(
-    followup, settings, mailoutbox
-):
+def test_reminders_wait_in_the_database_queue_until_the_worker_runs(followup, settings, mailoutbox):
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -293,3 +291,26 @@ def test_reminders_wait_in_the_database_queue_until_the_worker_runs(
     assert len(mailoutbox) == 3
     assert ReminderLog.objects.filter(sent_at__isnull=False).count() == 3
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db
+def test_a_reminder_whose_email_never_went_is_sent_by_the_next_run(followup, world, mailoutbox):
+    # As if the mail server had failed an hour and a half ago: claimed, never sent.
+    failed = ReminderLog.objects.create(
+        person=world.rssi,
+        kind=ReminderKind.CAMPAIGN_CLOSING,
+        assessment=followup.hospital,
+        period="J-30",
+        email=world.rssi.email,
+        run="00000000-0000-0000-0000-000000000001",
+        created_at=timezone.now() - datetime.timedelta(minutes=90),
+    )
+    out = StringIO()
+    call_command("send_reminders", "--date", "2025-07-02", stdout=out)
+    assert "Rappels restés sans envoi, remis en file : 1" in out.getvalue()
+    assert _recipients(mailoutbox, "clôture") == ["autre@example.fr", "rssi@example.fr"]
+    failed.refresh_from_db()
+    assert failed.sent_at is not None
+    mailoutbox.clear()
+    run_reminders(today=datetime.date(2025, 7, 3))
+    assert mailoutbox == []

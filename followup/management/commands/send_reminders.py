@@ -40,6 +40,8 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Simulation : {total} rappels seraient envoyés ; rien n'est écrit.")
             return
+        if run.retried:
+            self.stdout.write(f"Rappels restés sans envoi, remis en file : {run.retried}")
         purged = purge_expired_bulk_reports()
         self.stdout.write(f"Rapports PDF groupés expirés supprimés : {purged}")
         self.stdout.write(
