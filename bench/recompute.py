@@ -1,0 +1,169 @@
+"""Bulk recompute of score snapshots on a throwaway database, as `recompute_scores` does it.
+
+    python bench/recompute.py [--count 5000]               # SQLite (a temporary file)
+    DATABASE_URL=postgres://... python bench/recompute.py   # PostgreSQL (a test database)
+
+Creates a synthetic campaign (establishments, assessments, answers) in a test database, times
+the first recompute (snapshots created) and a second one (snapshots updated), then drops the
+database. Prints numbers, not pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import scoring as scoring_bench  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+
+from assessments.models import Answer, Assessment, Campaign  # noqa: E402
+from assessments.services import recompute_snapshots  # noqa: E402
+from establishments.models import GHT, Department, Establishment, Region  # noqa: E402
+from referential.models import Axis, Objective, ReferentialVersion, Requirement  # noqa: E402
+
+
+def load_referential(specs) -> ReferentialVersion:
+    referential = ReferentialVersion.objects.create(
+        code="BENCH", version=1, title="Bench", status="published"
+    )
+    axes, objectives = {}, {}
+    for order, spec in enumerate(specs):
+        if spec.axis not in axes:
+            axes[spec.axis] = Axis.objects.create(
+                referential=referential, code=spec.axis, number=len(axes) + 1, title=spec.axis
+            )
+        if spec.objective not in objectives:
+            objectives[spec.objective] = Objective.objects.create(
+                referential=referential,
+                axis=axes[spec.axis],
+                code=spec.objective,
+                number=len(objectives) + 1,
+                title=spec.objective,
+            )
+        Requirement.objects.create(
+            referential=referential,
+            objective=objectives[spec.objective],
+            code=spec.code,
+            label=spec.label or spec.code,
+            care_action=spec.care_action or "1-1",
+            applies_to=sorted(spec.applies_to),
+            answer_type=spec.rule["type"],
+            rule=dict(spec.rule),
+            weight=spec.weight,
+            deadline=spec.deadline,
+            domain=spec.domain or "",
+            not_applicable_allowed=spec.not_applicable_allowed,
+            headline=spec.headline or "",
+            condition=spec.condition,
+            order=order,
+        )
+    return referential
+
+
+def populate(count: int, specs, rng: random.Random) -> Campaign:
+    region, _ = Region.objects.get_or_create(code="84", defaults={"name": "Bench"})
+    department, _ = Department.objects.get_or_create(
+        code="69", defaults={"name": "Bench", "region": region}
+    )
+    establishments = Establishment.objects.bulk_create(
+        Establishment(
+            finess=f"{i:09d}",
+            finess_ej=f"{i:09d}",
+            name=f"Établissement {i}",
+            kind="ES" if i % 3 else "ESSMS",
+            category_code="355",
+            category_label="Bench",
+            department=department,
+            region=region,
+        )
+        for i in range(count)
+    )
+    ghts = []
+    for g in range(count // 20):
+        support = establishments[g * 20]
+        ght = GHT.objects.create(
+            code=f"GHT-{g}", name=f"GHT {g}", region=region, support_establishment=support
+        )
+        ghts.append(ght)
+        Establishment.objects.filter(
+            pk__in=[e.pk for e in establishments[g * 20 : g * 20 + 10]]
+        ).update(ght=ght)
+    campaign = Campaign.objects.create(year=2025, referential=load_referential(specs))
+    assessments = Assessment.objects.bulk_create(
+        Assessment(establishment=e, campaign=campaign, reference_date=date(2025, 3, 15))
+        for e in establishments
+    )
+    ids = dict(
+        Requirement.objects.filter(referential=campaign.referential).values_list("code", "pk")
+    )
+    batch = []
+    for assessment, establishment in zip(assessments, establishments, strict=True):
+        kinds = {establishment.kind, "GHT"}
+        for spec in specs:
+            if spec.applies_to & kinds:
+                value = scoring_bench.random_answer(spec, rng)
+                if value is not None:
+                    batch.append(
+                        Answer(assessment=assessment, requirement_id=ids[spec.code], value=value)
+                    )
+        if len(batch) > 20_000:
+            Answer.objects.bulk_create(batch)
+            batch = []
+    Answer.objects.bulk_create(batch)
+    return campaign
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=5000)
+    args = parser.parse_args()
+
+    tmp = None
+    if connection.vendor == "sqlite":
+        tmp = tempfile.TemporaryDirectory()
+        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
+            Path(tmp.name) / "bench.sqlite3"
+        )
+    old_config = setup_databases(verbosity=0, interactive=False)
+    try:
+        if scoring_bench.FIXTURE.exists():
+            specs = scoring_bench.specs_from_yaml(scoring_bench.FIXTURE)
+        else:
+            specs = scoring_bench.synthetic_specs()
+        started = time.perf_counter()
+        campaign = populate(args.count, specs, random.Random(0))
+        answers = Answer.objects.count()
+        print(
+            f"{connection.vendor}: {args.count} assessments, {answers} answers, "
+            f"{len(specs)} requirements (set up in {time.perf_counter() - started:.1f} s)"
+        )
+        for label in ("first run (snapshots created)", "second run (snapshots updated)"):
+            started = time.perf_counter()
+            done = recompute_snapshots(Assessment.objects.filter(campaign=campaign))
+            elapsed = time.perf_counter() - started
+            print(f"{label}: {done} in {elapsed:.2f} s, {done / elapsed:,.0f} assessments/s")
+    finally:
+        teardown_databases(old_config, verbosity=0)
+        if tmp is not None:
+            tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
