@@ -150,9 +150,15 @@ def snapshot_values(result: AssessmentResult, *, reference_date: date) -> dict[s
         "reference_date": reference_date.isoformat(),
         "scores": result.scores,
         "statuses": result.statuses,
-        # [code, severity] in action-plan order; status and deadline are in `statuses` and
-        # the referential (kept short: the snapshot is rewritten for a whole campaign at once).
-        "gaps": [[gap.requirement, gap.severity] for gap in result.gaps],
+        "gaps": [
+            {
+                "requirement": gap.requirement,
+                "status": gap.status,
+                "severity": gap.severity,
+                "deadline": gap.deadline.isoformat() if gap.deadline else None,
+            }
+            for gap in result.gaps
+        ],
         "headline": result.headline,
         "counts": counts,
     }

@@ -54,6 +54,22 @@ def test_save_writes_answers_bumps_version_and_stores_the_snapshot(world, campai
     assert snapshot.hl_governance is False
     assert snapshot.score_d3 is None
     assert snapshot.detail["scores"] == compute_result(assessment).scores
+    # Dashboards and reminders read the detail: keep its shape.
+    assert set(snapshot.detail) == {
+        "reference_date",
+        "scores",
+        "statuses",
+        "gaps",
+        "headline",
+        "counts",
+    }
+    assert snapshot.detail["statuses"]["GOV-COMITE"] == "partial"
+    assert snapshot.detail["gaps"][-1] == {
+        "requirement": "GOV-COMITE",
+        "status": "partial",
+        "severity": result.gaps[-1].severity,
+        "deadline": "2025-06-30",
+    }
     assert Answer.objects.get(assessment=assessment, requirement__code="GOV-RSSI").updated_by == (
         world.rssi
     )
