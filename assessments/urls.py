@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from assessments.views import form
 
 app_name = "assessments"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("<int:pk>/", form.assessment_form, name="form"),
+]

@@ -220,6 +220,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
+# Forms are laid out with crispy-forms and rendered in DSFR markup by the project's own pack.
+CRISPY_TEMPLATE_PACK = "dsfr_crispy"
+CRISPY_ALLOWED_TEMPLATE_PACKS = ("dsfr_crispy",)
+
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "portail-care@localhost")
 

@@ -1,0 +1,263 @@
+"""What the assessment form shows: its steps (one per axis), their requirements and answers.
+
+Loaded in a fixed number of queries whatever the referential's size. Only the requirements that
+apply to the establishment's kind appear; objectives carried by the national level alone are
+left out. GHT-level requirements (``applies_to == ["GHT"]``) are answered once per GHT, on the
+assessment of the GHT's support establishment: the GHT lead edits them there, and every member's
+form shows them read-only with the support's answers.
+
+Progress counts, per step and overall, the requirements to answer (those that apply and whose
+condition holds) and, among them, those answered (including "not applicable").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from assessments.answer_fields import AnswerInput, answer_input
+from assessments.models import Answer, Assessment, ScoreSnapshot
+from assessments.services import kinds_of
+from referential.models import Axis, Objective, Requirement
+from referential.rules import MET, NOT_MET, PARTIAL, UNANSWERED
+
+STATUS_BADGES = {
+    MET: ("success", _("Atteint")),
+    PARTIAL: ("warning", _("Partiel")),
+    NOT_MET: ("error", _("Non atteint")),
+    UNANSWERED: ("info", _("Non renseigné")),
+}
+
+
+def same_answer(a: Any, b: Any) -> bool:
+    """Equal answers: `True` and `1` differ, as they do in JSON."""
+    return a == b and type(a) is type(b)
+
+
+@dataclass
+class Progress:
+    answered: int = 0
+    total: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 100
+
+    @property
+    def complete(self) -> bool:
+        return self.answered >= self.total
+
+    def add(self, other: Progress) -> None:
+        self.answered += other.answered
+        self.total += other.total
+
+
+@dataclass
+class Item:
+    """One requirement as the form shows it."""
+
+    requirement: Requirement
+    input: AnswerInput
+    answer: Answer | None
+    editable: bool
+    ght_level: bool
+    shown: bool = True
+
+    @property
+    def code(self) -> str:
+        return self.requirement.code
+
+    @property
+    def value(self) -> Any:
+        return self.answer.value if self.answer is not None else None
+
+    @property
+    def answered(self) -> bool:
+        return self.value is not None
+
+
+@dataclass
+class ObjectiveGroup:
+    objective: Objective
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Step:
+    """One axis of the referential: one page of the form."""
+
+    axis: Axis
+    number: int
+    groups: list[ObjectiveGroup] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return self.axis.code
+
+    @property
+    def items(self) -> list[Item]:
+        return [item for group in self.groups for item in group.items]
+
+    @property
+    def editable_items(self) -> list[Item]:
+        return [item for item in self.items if item.editable]
+
+    @property
+    def progress(self) -> Progress:
+        shown = [item for item in self.items if item.shown]
+        return Progress(sum(item.answered for item in shown), len(shown))
+
+
+class FormPage:
+    """The steps, answers and scores of one assessment, as one person may see and edit them."""
+
+    def __init__(self, assessment: Assessment, user):
+        self.assessment = assessment
+        self.user = user
+        establishment = assessment.establishment
+        self.kinds = kinds_of(establishment.kind, establishment.ght_id)
+        self.is_ght_support = establishment.is_ght_support
+        self.may_edit = user.has_perm("assessments.edit_answers", assessment)
+        self.may_edit_ght = user.has_perm("assessments.edit_ght_answers", assessment)
+        requirements = self._requirements()
+        answers = self._answers(requirements)
+        self.items: dict[str, Item] = {}
+        self.steps: list[Step] = []
+        groups: dict[int, ObjectiveGroup] = {}
+        for requirement in requirements:
+            objective = requirement.objective
+            if not self.steps or self.steps[-1].axis.pk != objective.axis_id:
+                self.steps.append(Step(axis=objective.axis, number=len(self.steps) + 1))
+            if objective.pk not in groups:
+                groups[objective.pk] = ObjectiveGroup(objective)
+                self.steps[-1].groups.append(groups[objective.pk])
+            ght_level = requirement.is_ght_level
+            item = Item(
+                requirement=requirement,
+                input=answer_input(requirement),
+                answer=answers.get(requirement.pk),
+                editable=self.may_edit_ght if ght_level else self.may_edit,
+                ght_level=ght_level,
+            )
+            groups[objective.pk].items.append(item)
+            self.items[requirement.code] = item
+        self.values: dict[str, Any] = {code: item.value for code, item in self.items.items()}
+        for item in self.items.values():
+            item.shown = self.condition_holds(item.requirement, self.values)
+
+    # --- loading --------------------------------------------------------------------------------
+
+    def _requirements(self) -> list[Requirement]:
+        requirements = (
+            Requirement.objects.filter(
+                referential_id=self.assessment.campaign.referential_id,
+                objective__national_only=False,
+            )
+            .select_related("objective__axis")
+            .order_by("objective__axis__number", "objective__number", "order", "pk")
+        )
+        return [r for r in requirements if self.kinds & set(r.applies_to)]
+
+    def _answers(self, requirements: list[Requirement]) -> dict[int, Answer]:
+        """Requirement id -> answer: the assessment's own, and its GHT's for GHT-level items."""
+        ght_ids = [r.pk for r in requirements if r.is_ght_level]
+        own = Answer.objects.filter(assessment=self.assessment).select_related("updated_by")
+        answers = {a.requirement_id: a for a in own}
+        ght = self.assessment.establishment.ght
+        if ght_ids and not self.is_ght_support:
+            for requirement_id in ght_ids:
+                answers.pop(requirement_id, None)
+            if ght.support_establishment_id:
+                held = Answer.objects.filter(
+                    assessment__campaign_id=self.assessment.campaign_id,
+                    assessment__establishment_id=ght.support_establishment_id,
+                    requirement_id__in=ght_ids,
+                ).select_related("updated_by")
+                answers.update({a.requirement_id: a for a in held})
+        return answers
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def condition_holds(self, requirement: Requirement, values: dict[str, Any]) -> bool:
+        """A follow-up is asked only when the answer it depends on is one of the listed values."""
+        condition = requirement.condition
+        if not condition:
+            return True
+        parent = condition.get("requirement")
+        if parent not in self.items:
+            return False
+        if not self.condition_holds(self.items[parent].requirement, values):
+            return False
+        value = values.get(parent)
+        return any(same_answer(value, expected) for expected in condition.get("in", ()))
+
+    def condition_html_values(self, requirement: Requirement) -> list[str]:
+        """The HTML values of the parent's radios that show this follow-up (for the script)."""
+        parent = self.items.get((requirement.condition or {}).get("requirement"))
+        if parent is None:
+            return []
+        return [parent.input.html_value(value) for value in requirement.condition.get("in", ())]
+
+    def step(self, code: str | None) -> Step | None:
+        """The step of that axis code; by default the first one this person can fill in."""
+        for step in self.steps:
+            if step.code == code:
+                return step
+        for step in self.steps:
+            if step.editable_items:
+                return step
+        return self.steps[0] if self.steps else None
+
+    def next_step(self, step: Step) -> Step | None:
+        return self.steps[step.number] if step.number < len(self.steps) else None
+
+    @property
+    def progress(self) -> Progress:
+        total = Progress()
+        for step in self.steps:
+            total.add(step.progress)
+        return total
+
+    @property
+    def may_edit_any(self) -> bool:
+        return self.may_edit or self.may_edit_ght
+
+    @property
+    def reference_date(self) -> date:
+        return self.assessment.effective_reference_date()
+
+    @cached_property
+    def snapshot(self) -> ScoreSnapshot | None:
+        try:
+            return self.assessment.snapshot
+        except ScoreSnapshot.DoesNotExist:
+            return None
+
+    def status_of(self, code: str) -> str | None:
+        if self.snapshot is None:
+            return None
+        return (self.snapshot.detail.get("statuses") or {}).get(code)
+
+    def top_gaps(self, limit: int = 5) -> list[dict[str, Any]]:
+        """The first gaps of the action plan, with their requirement and step."""
+        if self.snapshot is None:
+            return []
+        gaps = []
+        for gap in self.snapshot.detail.get("gaps") or []:
+            item = self.items.get(gap.get("requirement"))
+            if item is None:
+                continue
+            gaps.append({**gap, "item": item, "step": item.requirement.objective.axis.code})
+            if len(gaps) == limit:
+                break
+        return gaps
+
+    def axis_scores(self) -> list[tuple[Step, float | None]]:
+        scores = {}
+        if self.snapshot is not None:
+            scores = (self.snapshot.detail.get("scores") or {}).get("axes") or {}
+        return [(step, scores.get(step.code)) for step in self.steps]
