@@ -89,91 +89,123 @@ class Dashboard:
     def base(self) -> QuerySet:
         return campaign_establishments(self.establishments, self.campaign)
 
-    # --- Grouped counts (one query each) ---------------------------------------------------------
+    # --- Counts: one grouped query, rolled up in Python -----------------------------------------
 
     @cached_property
-    def department_rows(self) -> list[dict]:
+    def count_rows(self) -> list[dict]:
+        """Additive counts per (department, GHT, kind, legal status): every breakdown and the
+        total are sums of these rows. Grouping by keys alone (no join to the registry tables
+        for names) keeps the one scan cheap."""
         return grouped_counts(
-            self.base,
-            ["department_id", "department__name", "region_id", "region__name"],
-            self.targets,
+            self.base, ["department_id", "ght_id", "kind", "legal_status"], self.targets
         )
 
     @cached_property
-    def ght_rows(self) -> list[dict]:
-        return grouped_counts(self.base, ["ght__code", "ght__name"], self.targets)
+    def departments(self) -> dict[str, Department]:
+        """The departments of this dashboard's establishments (names, filter choices)."""
+        if self.level == GHT_LEVEL:
+            queryset = Department.objects.filter(
+                code__in=self.establishments.values("department_id")
+            )
+        elif self.level == REGION:
+            queryset = Department.objects.filter(region=self.region)
+        else:
+            queryset = Department.objects.all()
+        return {d.code: d for d in queryset.order_by("code")}
 
     @cached_property
-    def kind_rows(self) -> list[dict]:
-        return grouped_counts(self.base, ["kind", "legal_status"], self.targets)
+    def ghts(self) -> dict[int, GHT]:
+        """The GHTs of this dashboard (names, filter choices)."""
+        if self.level == GHT_LEVEL:
+            return {self.ght.pk: self.ght}
+        queryset = GHT.objects.all()
+        if self.level == REGION:
+            queryset = queryset.filter(region=self.region)
+        return {g.pk: g for g in queryset.order_by("code")}
+
+    def _ght_names(self) -> dict[int, GHT]:
+        """GHTs of the counted rows; one more query only if a member's GHT lies elsewhere."""
+        ghts = dict(self.ghts)
+        missing = {r["ght_id"] for r in self.count_rows if r["ght_id"]} - set(ghts)
+        if missing:
+            ghts.update({g.pk: g for g in GHT.objects.filter(pk__in=missing)})
+        return ghts
 
     # --- Figures ---------------------------------------------------------------------------------
 
-    def _rollup(self, rows, key, label) -> list[Figures]:
+    def _rollup(self, key, label, rows=None) -> list[Figures]:
+        rows = self.count_rows if rows is None else rows
         return rollup(rows, key, label, targets=self.targets, today=self.today)
 
     @cached_property
     def total(self) -> Figures:
         return total_of(
-            self.department_rows, label=_("Ensemble"), targets=self.targets, today=self.today
+            self.count_rows, label=_("Ensemble"), targets=self.targets, today=self.today
         )
 
     @cached_property
     def by_department(self) -> list[Figures]:
-        return self._rollup(
-            self.department_rows,
-            lambda r: r["department_id"],
-            lambda r: f"{r['department_id']} — {r['department__name']}",
-        )
+        departments = self.departments
+
+        def label(row):
+            department = departments.get(row["department_id"])
+            return str(department) if department else row["department_id"]
+
+        rows = sorted(self.count_rows, key=lambda r: r["department_id"])
+        return self._rollup(lambda r: r["department_id"], label, rows)
 
     @cached_property
     def by_region(self) -> list[Figures]:
+        region_of = {code: d.region_id for code, d in self.departments.items()}
+        names = {region.code: region.name for region in self.regions}
         figures = {
             f.key: f
             for f in self._rollup(
-                self.department_rows, lambda r: r["region_id"], lambda r: r["region__name"]
+                lambda r: region_of.get(r["department_id"]),
+                lambda r: names.get(region_of.get(r["department_id"]), "—"),
             )
         }
         # Every region appears, even one with no establishment yet.
-        ordered = []
-        for region in self.regions:
-            ordered.append(
-                figures.get(region.code)
-                or Figures(
-                    key=region.code,
-                    label=region.name,
-                    counts={},
-                    targets=self.targets,
-                    today=self.today,
-                )
+        return [
+            figures.get(region.code)
+            or Figures(
+                key=region.code,
+                label=region.name,
+                counts={},
+                targets=self.targets,
+                today=self.today,
             )
-        return ordered
+            for region in self.regions
+        ]
 
     @cached_property
     def by_ght(self) -> list[Figures]:
-        rows = sorted(self.ght_rows, key=lambda r: (r["ght__code"] is None, r["ght__code"] or ""))
-        return self._rollup(
-            rows,
-            lambda r: r["ght__code"],
-            lambda r: f"{r['ght__code']} — {r['ght__name']}" if r["ght__code"] else _("Hors GHT"),
-        )
+        ghts = self._ght_names()
+
+        def code(row) -> str | None:
+            ght = ghts.get(row["ght_id"])
+            return ght.code if ght else None
+
+        def label(row) -> str:
+            ght = ghts.get(row["ght_id"])
+            return str(ght) if ght else _("Hors GHT")
+
+        rows = sorted(self.count_rows, key=lambda r: (code(r) is None, code(r) or ""))
+        return self._rollup(code, label, rows)
 
     @cached_property
     def by_kind(self) -> list[Figures]:
         labels = dict(Kind.choices)
+        rows = sorted(self.count_rows, key=lambda r: r["kind"])
         return self._rollup(
-            self.kind_rows,
-            lambda r: r["kind"],
-            lambda r: f"{r['kind']} — {labels.get(r['kind'], r['kind'])}",
+            lambda r: r["kind"], lambda r: f"{r['kind']} — {labels.get(r['kind'], r['kind'])}", rows
         )
 
     @cached_property
     def by_legal_status(self) -> list[Figures]:
-        rows = sorted(self.kind_rows, key=lambda r: r["legal_status"] or "\uffff")
+        rows = sorted(self.count_rows, key=lambda r: r["legal_status"] or "\uffff")
         return self._rollup(
-            rows,
-            lambda r: r["legal_status"],
-            lambda r: r["legal_status"] or _("Non renseigné"),
+            lambda r: r["legal_status"], lambda r: r["legal_status"] or _("Non renseigné"), rows
         )
 
     @property
@@ -196,20 +228,9 @@ class Dashboard:
 
     @cached_property
     def filter_form(self) -> ListFilterForm:
-        # Choices come from small registry queries, not from the counts, so exports stay light.
-        if self.level == GHT_LEVEL:
-            departments = Department.objects.filter(
-                code__in=self.establishments.values("department_id")
-            )
-        elif self.level == REGION:
-            departments = Department.objects.filter(region=self.region)
-        else:
-            departments = Department.objects.all()
         ghts = None
-        if self.level == REGION:
-            ghts = GHT.objects.filter(region=self.region)
-        elif self.level == NATIONAL:
-            ghts = GHT.objects.all()
+        if self.level != GHT_LEVEL:
+            ghts = [(g.code, str(g)) for g in self.ghts.values()]
         regions = None
         if self.level == NATIONAL:
             regions = [(region.code, region.name) for region in self.regions]
@@ -217,8 +238,8 @@ class Dashboard:
         return ListFilterForm(
             data,
             targets=self.targets,
-            departments=[(d.code, str(d)) for d in departments.order_by("code")],
-            ghts=None if ghts is None else [(g.code, str(g)) for g in ghts.order_by("code")],
+            departments=[(code, str(d)) for code, d in self.departments.items()],
+            ghts=ghts,
             regions=regions,
         )
 

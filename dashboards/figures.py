@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, Campaign
 from dashboards.targets import STATUS_BADGES, STATUS_LABELS, HeadlineTarget, target_status
+from referential.models import Headline
 
 NOT_STARTED = "not_started"
 DRAFT = "draft"
@@ -60,40 +61,58 @@ STARTED_Q = PROGRESS_Q[VALIDATED] | PROGRESS_Q[SUBMITTED] | PROGRESS_Q[DRAFT]
 
 
 def _aggregates(targets: Sequence[HeadlineTarget]) -> dict:
-    """Additive counts only (sums and counts), so that rows can be summed into coarser groups."""
+    """The counts of one group, additive (sums and counts) so that rows can be summed into
+    coarser groups. Populations and "not started" are derived from these in `_complete`."""
     score = "cur__snapshot__score_global"
     scored = STARTED_Q & Q(cur__snapshot__score_global__isnull=False)
     aggregates = {"total": Count("pk")}
-    for name, q in PROGRESS_Q.items():
-        aggregates[name] = Count("pk", filter=q)
+    for name in (VALIDATED, SUBMITTED, DRAFT):
+        aggregates[name] = Count("pk", filter=PROGRESS_Q[name])
     aggregates["score_sum"] = Sum(score, filter=scored)
     aggregates["score_n"] = Count("pk", filter=scored)
     for i, (low, high) in enumerate(BUCKETS):
         upper = Q(**{f"{score}__lte": high}) if high == 100 else Q(**{f"{score}__lt": high})
         aggregates[f"bucket_{i}"] = Count("pk", filter=scored & Q(**{f"{score}__gte": low}) & upper)
     for target in targets:
-        aggregates[f"pop_{target.key}"] = Count("pk", filter=target.population_q)
-        aggregates[f"met_{target.key}"] = Count("pk", filter=target.population_q & target.met_q)
+        if target.key != Headline.SUBMITTED:
+            aggregates[f"hit_{target.key}"] = Count("pk", filter=target.met_q)
     return aggregates
 
 
 def count_names(targets: Sequence[HeadlineTarget]) -> list[str]:
     """The names of the additive counts of a row."""
-    return list(_aggregates(targets))
+    names = ["total", NOT_STARTED, DRAFT, SUBMITTED, VALIDATED, "score_sum", "score_n"]
+    names += [f"bucket_{i}" for i in range(len(BUCKETS))]
+    for target in targets:
+        names += [f"pop_{target.key}", f"met_{target.key}"]
+    return names
+
+
+def _complete(row: dict, targets: Sequence[HeadlineTarget]) -> dict:
+    """Add the counts a row's kind determines: not started, and each target's population
+    (the row's establishments when the target concerns their kind) and how many meet it."""
+    row[NOT_STARTED] = row["total"] - row[VALIDATED] - row[SUBMITTED] - row[DRAFT]
+    for target in targets:
+        concerned = row["kind"] in target.kinds
+        if target.key == Headline.SUBMITTED:
+            met = row[SUBMITTED] + row[VALIDATED]
+        else:
+            met = row[f"hit_{target.key}"]
+        row[f"pop_{target.key}"] = row["total"] if concerned else 0
+        row[f"met_{target.key}"] = met if concerned else 0
+    return row
 
 
 def grouped_counts(
     base: QuerySet, group_by: Sequence[str], targets: Sequence[HeadlineTarget]
 ) -> list[dict]:
-    """One row of additive counts per distinct value of `group_by` (one query)."""
-    return list(
-        base.order_by().values(*group_by).annotate(**_aggregates(targets)).order_by(*group_by)
-    )
-
-
-def total_counts(base: QuerySet, targets: Sequence[HeadlineTarget]) -> dict:
-    """The additive counts of the whole queryset (one query)."""
-    return base.order_by().aggregate(**_aggregates(targets))
+    """One row of additive counts per distinct value of `group_by`, which must hold the
+    establishment kind (one query)."""
+    if "kind" not in group_by:
+        raise ValueError("Counts are grouped by kind at least: targets depend on it.")
+    aggregates = _aggregates(targets)
+    rows = base.order_by().values(*group_by).annotate(**aggregates).order_by()
+    return [_complete(row, targets) for row in rows]
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from django import template
 
 from care_portal.charts import format_number
+from dashboards.tables import figures_table
 
 register = template.Library()
 
@@ -21,3 +22,15 @@ def percent(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+@register.simple_tag(takes_context=True)
+def breakdown_table(context, rows, caption, group_header):
+    """A breakdown table (see dashboards.tables) for the dashboard in the context."""
+    return figures_table(
+        rows,
+        caption=caption,
+        group_header=group_header,
+        targets=context["dashboard"].targets,
+        link_query=context.get("campaign_query", ""),
+    )
