@@ -209,20 +209,30 @@ class Dashboard:
         )
 
     @property
-    def breakdowns(self) -> list[tuple[str, str, list[Figures]]]:
-        """(list name, heading, rows) of every breakdown this dashboard shows."""
+    def breakdowns(self) -> list[tuple[str, str, str, list[Figures]]]:
+        """(list name, heading, group column header, rows) of every breakdown shown."""
         items = []
         if self.level == NATIONAL:
-            items.append(("regions", _("Par région"), self.by_region))
-        items.append(("departments", _("Par département"), self.by_department))
+            items.append(("regions", _("Par région"), _("Région"), self.by_region))
+        items.append(("departments", _("Par département"), _("Département"), self.by_department))
         if self.level != GHT_LEVEL:
-            items.append(("ghts", _("Par GHT"), self.by_ght))
-        items.append(("kinds", _("Par type d’établissement"), self.by_kind))
-        items.append(("legal_statuses", _("Par statut juridique"), self.by_legal_status))
+            items.append(("ghts", _("Par GHT"), _("GHT"), self.by_ght))
+        items.append(("kinds", _("Par type d’établissement"), _("Type"), self.by_kind))
+        items.append(
+            (
+                "legal_statuses",
+                _("Par statut juridique"),
+                _("Statut juridique"),
+                self.by_legal_status,
+            )
+        )
         return items
 
-    def breakdown(self, name: str) -> list[Figures] | None:
-        return next((rows for key, _label, rows in self.breakdowns if key == name), None)
+    def breakdown(self, name: str) -> tuple[str, list[Figures]] | None:
+        """The column header and rows of one breakdown, by its list name."""
+        return next(
+            ((header, rows) for key, _h, header, rows in self.breakdowns if key == name), None
+        )
 
     # --- The establishment list ------------------------------------------------------------------
 

@@ -217,6 +217,8 @@ def decorate(row: dict, targets: Sequence[HeadlineTarget]) -> dict:
     progress = PROGRESS[row["progress"]]
     row["progress_key"] = progress
     row["progress_label"] = PROGRESS_LABELS[progress]
+    if progress == NOT_STARTED:
+        row["score"] = None  # an empty draft's 0 is no score
     row["flags"] = []
     for target in targets:
         if target.kind_applies(row["kind"]):

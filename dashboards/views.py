@@ -321,9 +321,9 @@ def _export(request: HttpRequest, dashboard: Dashboard, scope_name: str) -> Http
             filename,
             str(LIST_NAMES[list_name]),
         )
-    figures = dashboard.breakdown(list_name)
-    if figures is None:
+    breakdown = dashboard.breakdown(list_name)
+    if breakdown is None:
         raise Http404
-    header = str(LIST_NAMES[list_name])
+    header, figures = breakdown
     columns = figures_columns(dashboard.targets, header)
-    return export_response(fmt, columns, figures, filename, header)
+    return export_response(fmt, columns, figures, filename, str(LIST_NAMES[list_name]))
