@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -194,3 +196,155 @@ class ScoreSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id}: {self.score_global}"
+
+
+# --- workflow, crisis exercises, evidence -------------------------------------------------------
+
+
+class Transition(models.Model):
+    """One change of an assessment's status: who, when, from what to what, and why."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("Transmission")
+        VALIDATE = "validate", _("Validation")
+        SEND_BACK = "send_back", _("Renvoi au RSSI")
+        REOPEN = "reopen", _("Réouverture")
+
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        verbose_name=_("auto-évaluation"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    from_status = models.CharField(
+        _("statut avant"), max_length=10, choices=Assessment.Status.choices
+    )
+    to_status = models.CharField(
+        _("statut après"), max_length=10, choices=Assessment.Status.choices
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
+    # Kept as text too: the timeline still names the person if the account is deleted.
+    actor_label = models.CharField(_("auteur (texte)"), max_length=254, blank=True)
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+    comment = models.TextField(_("commentaire"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("changement de statut")
+        verbose_name_plural = _("changements de statut")
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}: {self.from_status} → {self.to_status}"
+
+
+class CrisisExerciseQuerySet(models.QuerySet):
+    def for_user(self, user) -> CrisisExerciseQuerySet:
+        """The exercises of the establishments this person may see."""
+        if not user.is_authenticated:
+            return self.none()
+        q = user.scope.establishment_q(prefix="establishment__")
+        return self.none() if q is None else self.filter(q)
+
+
+class CrisisExercise(models.Model):
+    """A cyber crisis exercise an establishment ran; the latest feeds the exercise requirements."""
+
+    class Kind(models.TextChoices):
+        TABLETOP = "tabletop", _("Exercice sur table")
+        FULL_SCALE = "full_scale", _("Exercice grandeur nature")
+
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.CASCADE,
+        related_name="crisis_exercises",
+        verbose_name=_("établissement"),
+    )
+    held_on = models.DateField(_("date de l'exercice"))
+    kind = models.CharField(_("type d'exercice"), max_length=10, choices=Kind.choices)
+    scenario = models.TextField(_("scénario"))
+    lessons_learned = models.BooleanField(_("retour d'expérience rédigé"), default=False)
+    actions = models.TextField(_("actions décidées"), blank=True)
+    created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enregistré par"),
+    )
+
+    objects = CrisisExerciseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = _("exercice de crise")
+        verbose_name_plural = _("exercices de crise")
+
+    def __str__(self) -> str:
+        return f"{self.establishment_id} — {self.held_on} ({self.get_kind_display()})"
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def for_user(self, user) -> EvidenceQuerySet:
+        """The evidence of the assessments this person may see."""
+        return self.filter(assessment__in=Assessment.objects.for_user(user))
+
+
+def evidence_upload_to(instance: Evidence, filename: str) -> str:
+    """A random name: nothing of the uploaded name reaches the file system."""
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"evidence/{instance.assessment_id}/{secrets.token_hex(16)}.{extension}"
+
+
+class Evidence(models.Model):
+    """What backs up an answer: a file, a link or a short note, attached to one requirement."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", _("Fichier")
+        LINK = "link", _("Lien")
+        NOTE = "note", _("Note")
+
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="evidence",
+        verbose_name=_("auto-évaluation"),
+    )
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.PROTECT, related_name="+", verbose_name=_("exigence")
+    )
+    kind = models.CharField(_("type"), max_length=4, choices=Kind.choices)
+    file = models.FileField(_("fichier"), upload_to=evidence_upload_to, blank=True, max_length=200)
+    original_name = models.CharField(_("nom du fichier déposé"), max_length=255, blank=True)
+    content_type = models.CharField(_("type de contenu"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("taille (octets)"), default=0)
+    url = models.URLField(_("lien"), max_length=500, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("déposée le"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("déposée par"),
+    )
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("preuve")
+        verbose_name_plural = _("preuves")
+
+    def __str__(self) -> str:
+        return self.original_name or self.url or self.note[:60]

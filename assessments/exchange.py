@@ -1,0 +1,231 @@
+"""One assessment's answers as a JSON file: export, and import validated like a form save.
+
+The file names its referential version and establishment, so that answers are never read
+against another version's rules or poured into another establishment's assessment::
+
+    {
+      "format": "care-portal/answers",
+      "format_version": 1,
+      "referential": {"code": "CARE", "version": 1},
+      "campaign": 2025,
+      "establishment": {"finess": "690000017", "name": "..."},
+      "assessment_version": 12,
+      "exported_at": "2025-03-01T10:00:00+01:00",
+      "answers": {"GOV-RSSI": {"name": "...", "email": "..."}, "BUDGET": null, ...}
+    }
+
+Importing writes the answers the file holds (``null`` clears one) through ``save_answers``: all of
+them or, at the first problem, none. Answers not in the file are left as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.models import Answer, Assessment
+from assessments.services import (
+    AnswersRejected,
+    AssessmentLocked,
+    StaleVersion,
+    save_answers,
+)
+from assessments.specs import compiled_referential
+from audit.models import Action as AuditAction
+from audit.services import record_event
+
+FORMAT = "care-portal/answers"
+FORMAT_VERSION = 1
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+class ImportRejected(Exception):
+    """The file cannot be imported; ``messages`` says why, one French message per problem."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__(messages)
+        self.messages = messages
+
+
+@dataclass
+class ImportResult:
+    imported: int
+    version: int
+
+
+def export_answers(assessment: Assessment) -> dict[str, Any]:
+    """The assessment's own answers (not those its GHT answers for it), in referential order."""
+    referential = assessment.campaign.referential
+    compiled = compiled_referential(referential.pk)
+    order = {spec.code: index for index, spec in enumerate(compiled.specs)}
+    rows = Answer.objects.filter(assessment=assessment, value__isnull=False).values_list(
+        "requirement_id", "value"
+    )
+    answers = {compiled.code_by_id[rid]: value for rid, value in rows}
+    establishment = assessment.establishment
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "referential": {"code": referential.code, "version": referential.version},
+        "campaign": assessment.campaign.year,
+        "establishment": {"finess": establishment.finess, "name": establishment.name},
+        "assessment_version": assessment.version,
+        "exported_at": timezone.localtime().isoformat(timespec="seconds"),
+        "answers": dict(sorted(answers.items(), key=lambda item: order.get(item[0], 0))),
+    }
+
+
+def export_json(assessment: Assessment) -> str:
+    return json.dumps(export_answers(assessment), ensure_ascii=False, indent=2) + "\n"
+
+
+def export_filename(assessment: Assessment) -> str:
+    return f"care-{assessment.establishment.finess}-{assessment.campaign.year}.json"
+
+
+def _line_of(text: str, code: str) -> int | None:
+    """The line of the file where an answer's key is written, for messages."""
+    pattern = re.compile(r'"' + re.escape(code) + r'"\s*:')
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.search(line):
+            return number
+    return None
+
+
+def parse(raw: bytes | str) -> tuple[dict[str, Any], str]:
+    """The JSON object of an import file, and its text; raises ImportRejected."""
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_IMPORT_BYTES:
+            raise ImportRejected(
+                [_("Le fichier dépasse 2 Mo : ce n'est pas un export de réponses.")]
+            )
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportRejected(
+                [_("Le fichier n'est pas du texte UTF-8 : importez le fichier JSON exporté.")]
+            ) from None
+    else:
+        text = raw
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportRejected(
+            [
+                _(
+                    "Le fichier n'est pas un JSON valide (ligne %(line)d, colonne %(col)d) : %(msg)s."
+                )
+                % {"line": error.lineno, "col": error.colno, "msg": error.msg}
+            ]
+        ) from None
+    if not isinstance(data, dict):
+        raise ImportRejected([_("Le fichier doit contenir un objet JSON (entre accolades).")])
+    return data, text
+
+
+def _check_header(data: dict[str, Any], assessment: Assessment) -> list[str]:
+    errors = []
+    if data.get("format") != FORMAT:
+        errors.append(
+            _(
+                "Ce fichier n'est pas un export de réponses du portail CaRE (« format » attendu : %(f)s)."
+            )
+            % {"f": FORMAT}
+        )
+        return errors
+    if data.get("format_version") != FORMAT_VERSION:
+        errors.append(
+            _("Version de format %(got)r non prise en charge (attendue : %(expected)d).")
+            % {"got": data.get("format_version"), "expected": FORMAT_VERSION}
+        )
+    referential = assessment.campaign.referential
+    given = data.get("referential")
+    if not isinstance(given, dict) or (given.get("code"), given.get("version")) != (
+        referential.code,
+        referential.version,
+    ):
+        shown = (
+            f"{given.get('code')}:{given.get('version')}"
+            if isinstance(given, dict)
+            else repr(given)
+        )
+        errors.append(
+            _(
+                "Ce fichier a été produit avec le référentiel %(given)s ; cette auto-évaluation "
+                "suit le référentiel %(expected)s. Les réponses ne sont pas importées."
+            )
+            % {"given": shown, "expected": referential.label}
+        )
+    establishment = data.get("establishment")
+    finess = establishment.get("finess") if isinstance(establishment, dict) else None
+    if finess != assessment.establishment.finess:
+        errors.append(
+            _("Ce fichier concerne l'établissement FINESS %(given)s, pas %(expected)s (%(name)s).")
+            % {
+                "given": finess,
+                "expected": assessment.establishment.finess,
+                "name": assessment.establishment.name,
+            }
+        )
+    if not isinstance(data.get("answers"), dict):
+        errors.append(_("« answers » doit être un objet {code de l'exigence : réponse}."))
+    return errors
+
+
+@transaction.atomic
+def import_answers(
+    *, assessment: Assessment, raw: bytes | str, user, expected_version: int, request=None
+) -> ImportResult:
+    """Check and write the answers of an export file; raises ImportRejected (nothing written)
+    or PermissionDenied."""
+    data, text = parse(raw)
+    errors = _check_header(data, assessment)
+    if errors:
+        raise ImportRejected(errors)
+    answers = data["answers"]
+    if not answers:
+        raise ImportRejected([_("Le fichier ne contient aucune réponse.")])
+    try:
+        save_answers(
+            assessment=assessment, answers=answers, expected_version=expected_version, user=user
+        )
+    except AnswersRejected as rejected:
+        messages = []
+        for code, message in rejected.errors.items():
+            line = _line_of(text, code)
+            where = _("ligne %(line)d, ") % {"line": line} if line else ""
+            messages.append(f"{where}« {code} » : {message}")
+        raise ImportRejected(
+            [
+                _("Rien n'a été importé, %(count)d réponse(s) à corriger :")
+                % {"count": len(messages)}
+            ]
+            + messages
+        ) from None
+    except StaleVersion:
+        raise ImportRejected(
+            [
+                _(
+                    "Quelqu'un a enregistré cette auto-évaluation pendant l'import : rien n'a été "
+                    "importé. Rechargez la page et recommencez."
+                )
+            ]
+        ) from None
+    except AssessmentLocked:
+        raise ImportRejected(
+            [_("L'auto-évaluation est transmise : ses réponses ne sont plus modifiables.")]
+        ) from None
+    record_event(
+        actor=user,
+        action=AuditAction.ANSWERS_IMPORT,
+        establishment=assessment.establishment,
+        request=request,
+        detail={"assessment": assessment.pk, "answers": len(answers)},
+    )
+    return ImportResult(imported=len(answers), version=assessment.version)
