@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from assessments import api_workflow
 from assessments.api import AssessmentViewSet
 from establishments.api import EstablishmentViewSet
 
@@ -13,5 +14,17 @@ router.register("assessments", AssessmentViewSet, basename="assessment")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("assessments/<int:pk>/submit/", api_workflow.submit_assessment, name="assessment-submit"),
+    path(
+        "assessments/<int:pk>/validate/",
+        api_workflow.validate_assessment,
+        name="assessment-validate",
+    ),
+    path(
+        "assessments/<int:pk>/send-back/",
+        api_workflow.send_back_assessment,
+        name="assessment-send-back",
+    ),
+    path("assessments/<int:pk>/reopen/", api_workflow.reopen_assessment, name="assessment-reopen"),
     *router.urls,
 ]

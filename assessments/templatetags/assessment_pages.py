@@ -1,0 +1,68 @@
+"""Template helpers of the assessment pages: the page tabs and the evidence of a requirement."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from assessments.evidence import evidence_by_requirement, may_manage
+from assessments.views.scoped import form_url, report_url, url_or_none
+
+register = template.Library()
+
+
+@register.inclusion_tag("assessments/_tabs.html", takes_context=True)
+def assessment_tabs(context, assessment, current: str = ""):
+    """Links between the pages of one assessment, the current one marked for screen readers."""
+    pk = assessment.pk
+    tabs = [
+        ("form", _("Questionnaire"), form_url(assessment)),
+        ("status", _("Statut et transmission"), url_or_none("assessments:status", pk)),
+        ("evidence", _("Preuves"), url_or_none("assessments:evidence", pk)),
+        ("exercises", _("Exercices de crise"), url_or_none("assessments:exercises", pk)),
+        ("history", _("Historique"), url_or_none("assessments:history", pk)),
+        ("exchange", _("Export / import"), url_or_none("assessments:import", pk)),
+    ]
+    return {
+        "tabs": [
+            {"key": key, "label": label, "url": url, "current": key == current}
+            for key, label, url in tabs
+            if url
+        ],
+        "report_url": report_url(assessment),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def requirement_evidence(context, assessment, requirement) -> dict:
+    """The evidence of one requirement; the whole assessment's evidence is read once per page."""
+    # Kept on the assessment object: included templates do not share their render context.
+    by_requirement = getattr(assessment, "_evidence_by_requirement", None)
+    if by_requirement is None:
+        by_requirement = assessment._evidence_by_requirement = evidence_by_requirement(assessment)
+    user = context["request"].user
+    return {
+        "items": by_requirement.get(requirement.pk, []),
+        "may_manage": may_manage(user, assessment, requirement),
+        "manage_url": reverse(
+            "assessments:requirement_evidence", args=[assessment.pk, requirement.code]
+        ),
+    }
+
+
+STATUS_BADGES = {
+    "draft": "info",
+    "submitted": "new",
+    "validated": "success",
+    "reopened": "warning",
+}
+
+
+@register.inclusion_tag("assessments/_status_badge.html")
+def status_badge(assessment):
+    """The assessment's status as a DSFR badge."""
+    return {
+        "level": STATUS_BADGES.get(assessment.status, "info"),
+        "label": assessment.get_status_display(),
+    }

@@ -1,0 +1,192 @@
+"""The status page of an assessment: where it stands, what each person may do next, its timeline."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from assessments.campaigns import CarryOverError, carry_over_answers, carry_over_offer
+from assessments.models import Assessment, Transition
+from assessments.services import AssessmentLocked, StaleVersion
+from assessments.views.mine import progress_of
+from assessments.views.scoped import assessment_for, form_url
+from assessments.workflow import (
+    SubmissionIncomplete,
+    WorkflowError,
+    available_actions,
+    missing_required_answers,
+    reopen,
+    send_back,
+    submit,
+    validate,
+)
+from assessments.workflow_forms import CommentForm, VersionForm
+
+Action = Transition.Action
+SUCCESS = {
+    Action.SUBMIT: gettext_lazy("L'auto-évaluation a été transmise à la direction."),
+    Action.VALIDATE: gettext_lazy("L'auto-évaluation est validée."),
+    Action.SEND_BACK: gettext_lazy(
+        "L'auto-évaluation a été renvoyée au RSSI avec votre commentaire."
+    ),
+    Action.REOPEN: gettext_lazy(
+        "L'auto-évaluation est rouverte : le RSSI peut de nouveau la modifier."
+    ),
+}
+COMMENT_REQUIRED = {Action.SEND_BACK, Action.REOPEN}
+
+
+def _comment_forms(actions: list[str], data=None, failed: str | None = None) -> dict:
+    return {
+        action: CommentForm(
+            data if action == failed else None,
+            required=action in COMMENT_REQUIRED,
+            prefix=action,
+        )
+        for action in actions
+        if action != Action.SUBMIT
+    }
+
+
+def _timeline(assessment: Assessment) -> list[dict]:
+    events = [
+        {
+            "when": assessment.created_at,
+            "label": _("Ouverture de l'auto-évaluation (campagne %(year)s)")
+            % {"year": assessment.campaign.year},
+            "status": Assessment.Status.DRAFT,
+            "who": "",
+            "comment": "",
+        }
+    ]
+    for transition in assessment.transitions.all():
+        events.append(
+            {
+                "when": transition.created_at,
+                "label": transition.get_action_display(),
+                "status": transition.to_status,
+                "status_label": transition.get_to_status_display(),
+                "from_label": transition.get_from_status_display(),
+                "who": transition.actor_label,
+                "comment": transition.comment,
+            }
+        )
+    return events
+
+
+def _render_status(
+    request: HttpRequest,
+    assessment: Assessment,
+    *,
+    comment_forms: dict | None = None,
+    missing=None,
+    submission_refused: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    actions = available_actions(user, assessment)
+    if missing is None and Action.SUBMIT in actions:
+        missing = missing_required_answers(assessment)
+    may_edit = user.has_perm("assessments.edit_answers", assessment)
+    previous = carry_over_offer(assessment) if may_edit else None
+    snapshot = getattr(assessment, "snapshot", None)
+    context = {
+        "page_title": _("Statut de l'auto-évaluation — %(name)s")
+        % {"name": assessment.establishment.name},
+        "assessment": assessment,
+        "snapshot": snapshot,
+        "progress": progress_of(assessment),
+        "actions": actions,
+        "comment_forms": comment_forms or _comment_forms(actions),
+        "missing": [
+            {"item": item, "url": form_url(assessment, item.step, item.code)}
+            for item in (missing or [])
+        ],
+        "submission_refused": submission_refused,
+        "timeline": _timeline(assessment),
+        "previous": previous,
+        "form_url": form_url(assessment),
+    }
+    return render(request, "assessments/status.html", context, status=status)
+
+
+@require_GET
+def assessment_status(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_status(request, assessment_for(request, pk))
+
+
+@require_POST
+def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in Action.values:
+        raise Http404
+    assessment = assessment_for(request, pk)
+    user = request.user
+    form = CommentForm(request.POST, required=action in COMMENT_REQUIRED, prefix=action)
+    comment = form.data.get(f"{action}-comment", "")
+    try:
+        if action == Action.SUBMIT:
+            submit(assessment=assessment, user=user, request=request)
+        elif action == Action.VALIDATE:
+            validate(assessment=assessment, user=user, comment=comment, request=request)
+        elif action == Action.SEND_BACK:
+            send_back(assessment=assessment, user=user, comment=comment, request=request)
+        else:
+            reopen(assessment=assessment, user=user, comment=comment, request=request)
+    except SubmissionIncomplete as refused:
+        messages.error(request, refused.message)
+        return _render_status(request, assessment, missing=refused.missing, submission_refused=True)
+    except WorkflowError as error:
+        forms = _comment_forms(available_actions(user, assessment), request.POST, failed=action)
+        forms[action].is_valid()
+        forms[action].add_error("comment", error.message)
+        return _render_status(request, assessment, comment_forms=forms)
+    messages.success(request, SUCCESS[action])
+    return redirect("assessments:status", pk=assessment.pk)
+
+
+@require_POST
+def carry_over(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start from the previous campaign's answers, at the RSSI's explicit request."""
+    assessment = assessment_for(request, pk)
+    form = VersionForm(request.POST)
+    status_url = reverse("assessments:status", args=[assessment.pk])
+    if not form.is_valid():
+        messages.error(request, _("Demande incomplète : rechargez la page et recommencez."))
+        return redirect(status_url)
+    try:
+        result = carry_over_answers(
+            assessment=assessment,
+            user=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except CarryOverError as error:
+        messages.error(request, str(error))
+        return redirect(status_url)
+    except StaleVersion:
+        messages.error(
+            request,
+            _("Quelqu'un a enregistré cette auto-évaluation entre-temps : rien n'a été repris."),
+        )
+        return redirect(status_url)
+    except AssessmentLocked:
+        messages.error(request, _("L'auto-évaluation est transmise : rien n'a été repris."))
+        return redirect(status_url)
+    text = ngettext(
+        "%(count)d réponse reprise de la campagne %(year)s : relisez-la avant de transmettre.",
+        "%(count)d réponses reprises de la campagne %(year)s : relisez-les avant de transmettre.",
+        len(result.copied),
+    ) % {"count": len(result.copied), "year": result.previous.campaign.year}
+    messages.success(request, text)
+    if result.skipped:
+        messages.warning(
+            request,
+            _("Non reprises : %(list)s.")
+            % {"list": " ; ".join(f"{code} ({why})" for code, why in result.skipped.items())},
+        )
+    return redirect(form_url(assessment))

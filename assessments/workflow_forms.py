@@ -1,0 +1,113 @@
+"""The small forms around an assessment: transitions, evidence, exercises, import, carry-over.
+
+They only parse what was typed; the rules (who may, what is accepted) live in the services.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
+
+from assessments.evidence import ACCEPT_ATTRIBUTE, NOTE_MAX_LENGTH
+from assessments.exercises import SCENARIO_MAX_LENGTH
+from assessments.models import CrisisExercise
+from assessments.workflow import COMMENT_MAX_LENGTH
+
+
+class VersionForm(DsfrBaseForm):
+    """Carries the version the page was read at, so a stale action is refused."""
+
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class CommentForm(DsfrBaseForm):
+    comment = forms.CharField(
+        label=_("Commentaire"),
+        max_length=COMMENT_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, required: bool = False, prefix: str | None = None, **kwargs):
+        super().__init__(*args, prefix=prefix, **kwargs)
+        field = self.fields["comment"]
+        field.required = required
+        field.help_text = (
+            _("Obligatoire : dites au RSSI ce qui doit être repris.")
+            if required
+            else _("Facultatif.")
+        )
+
+
+def _upload_widget() -> forms.FileInput:
+    widget = forms.FileInput(attrs={"class": "fr-upload", "accept": ACCEPT_ATTRIBUTE})
+    widget.group_class = "fr-upload-group"
+    return widget
+
+
+class EvidenceFileForm(DsfrBaseForm):
+    file = forms.FileField(label=_("Fichier"), widget=_upload_widget())
+
+    def __init__(self, *args, formats_text: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = formats_text
+
+
+class EvidenceLinkForm(DsfrBaseForm):
+    url = forms.CharField(
+        label=_("Adresse du lien"),
+        max_length=500,
+        help_text=_("Une page de votre intranet ou de votre gestion documentaire (https://…)."),
+        widget=forms.URLInput,
+    )
+    note = forms.CharField(label=_("Description"), max_length=200, required=False)
+
+
+class EvidenceNoteForm(DsfrBaseForm):
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=NOTE_MAX_LENGTH,
+        help_text=_("Où la preuve est conservée, qui la détient, sa référence…"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CrisisExerciseForm(DsfrBaseForm):
+    held_on = forms.DateField(
+        label=_("Date de l'exercice"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Saisissez une date valide (jj/mm/aaaa).")},
+    )
+    kind = forms.ChoiceField(
+        label=_("Type d'exercice"),
+        choices=CrisisExercise.Kind.choices,
+        widget=forms.RadioSelect,
+    )
+    scenario = forms.CharField(
+        label=_("Scénario joué"),
+        max_length=SCENARIO_MAX_LENGTH,
+        help_text=_("Par exemple : rançongiciel sur le dossier patient, panne de la messagerie."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    lessons_learned = forms.BooleanField(
+        label=_("Le retour d'expérience (RETEX) a été rédigé"), required=False
+    )
+    actions = forms.CharField(
+        label=_("Actions décidées"),
+        max_length=SCENARIO_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ImportForm(VersionForm):
+    file = forms.FileField(
+        label=_("Fichier JSON de réponses"),
+        help_text=_("Un fichier exporté depuis cette page (format JSON, 2 Mo au plus)."),
+        widget=_upload_widget(),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = ".json,application/json"
