@@ -15,13 +15,23 @@ from assessments.models import CrisisExercise
 from assessments.workflow import COMMENT_MAX_LENGTH
 
 
-class VersionForm(DsfrBaseForm):
+class PortalForm(DsfrBaseForm):
+    """DSFR markup, marking the optional fields (the DSFR's current advice) rather than the
+    required ones."""
+
+    def get_context(self) -> dict:
+        context = forms.Form.get_context(self)
+        context["DSFR_MARK_OPTIONAL_FIELDS"] = True
+        return context
+
+
+class VersionForm(PortalForm):
     """Carries the version the page was read at, so a stale action is refused."""
 
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
 
-class CommentForm(DsfrBaseForm):
+class CommentForm(PortalForm):
     comment = forms.CharField(
         label=_("Commentaire"),
         max_length=COMMENT_MAX_LENGTH,
@@ -33,11 +43,8 @@ class CommentForm(DsfrBaseForm):
         super().__init__(*args, prefix=prefix, **kwargs)
         field = self.fields["comment"]
         field.required = required
-        field.help_text = (
-            _("Obligatoire : dites au RSSI ce qui doit être repris.")
-            if required
-            else _("Facultatif.")
-        )
+        if required:
+            field.help_text = _("Dites ce qui doit être repris, et pourquoi.")
 
 
 def _upload_widget() -> forms.FileInput:
@@ -46,7 +53,7 @@ def _upload_widget() -> forms.FileInput:
     return widget
 
 
-class EvidenceFileForm(DsfrBaseForm):
+class EvidenceFileForm(PortalForm):
     file = forms.FileField(label=_("Fichier"), widget=_upload_widget())
 
     def __init__(self, *args, formats_text: str = "", **kwargs):
@@ -54,7 +61,7 @@ class EvidenceFileForm(DsfrBaseForm):
         self.fields["file"].help_text = formats_text
 
 
-class EvidenceLinkForm(DsfrBaseForm):
+class EvidenceLinkForm(PortalForm):
     url = forms.CharField(
         label=_("Adresse du lien"),
         max_length=500,
@@ -64,7 +71,7 @@ class EvidenceLinkForm(DsfrBaseForm):
     note = forms.CharField(label=_("Description"), max_length=200, required=False)
 
 
-class EvidenceNoteForm(DsfrBaseForm):
+class EvidenceNoteForm(PortalForm):
     note = forms.CharField(
         label=_("Note"),
         max_length=NOTE_MAX_LENGTH,
@@ -73,7 +80,7 @@ class EvidenceNoteForm(DsfrBaseForm):
     )
 
 
-class CrisisExerciseForm(DsfrBaseForm):
+class CrisisExerciseForm(PortalForm):
     held_on = forms.DateField(
         label=_("Date de l'exercice"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

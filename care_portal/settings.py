@@ -199,6 +199,9 @@ STORAGES = {
 # Uploaded evidence lives outside the web root and is only served through a scoped view.
 MEDIA_ROOT = Path(env_str("CARE_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = None
+# Messages and DSFR components escape their text: messages may quote what people typed or
+# the names of files they uploaded.
+DSFR_CONTENT_IS_SAFE = False
 # Largest evidence file accepted (bytes).
 CARE_EVIDENCE_MAX_BYTES = env_int("CARE_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 

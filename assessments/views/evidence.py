@@ -40,6 +40,10 @@ def _requirement_for(assessment: Assessment, code: str) -> Requirement:
 @require_http_methods(["GET"])
 def evidence_list(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = assessment_for(request, pk)
+    code = request.GET.get("code")
+    if code:
+        requirement = _requirement_for(assessment, code)
+        return redirect("assessments:requirement_evidence", pk=assessment.pk, code=requirement.code)
     items = (
         Evidence.objects.filter(assessment=assessment)
         .select_related("requirement__objective__axis", "created_by")

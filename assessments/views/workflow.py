@@ -7,8 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.campaigns import CarryOverError, carry_over_answers, carry_over_offer
@@ -189,4 +188,4 @@ def carry_over(request: HttpRequest, pk: int) -> HttpResponse:
             _("Non reprises : %(list)s.")
             % {"list": " ; ".join(f"{code} ({why})" for code, why in result.skipped.items())},
         )
-    return redirect(form_url(assessment))
+    return redirect(status_url)
