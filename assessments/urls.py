@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import evidence, exchange, exercises, form, mine, workflow
+from assessments.views import evidence, exchange, exercises, form, mine, report, workflow
 
 app_name = "assessments"
 
@@ -34,4 +34,5 @@ urlpatterns: list = [
     ),
     path("<int:pk>/export.json", exchange.export, name="export"),
     path("<int:pk>/import/", exchange.import_view, name="import"),
+    path("<int:pk>/report.pdf", report.report_pdf, name="report"),
 ]

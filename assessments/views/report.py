@@ -1,0 +1,23 @@
+"""The PDF gap report of an assessment, for anyone who may see the assessment."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from assessments.models import Assessment
+from assessments.report import REPORT_RELATED, render_report_pdf, report_filename
+
+
+@login_required
+@require_GET
+def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report as a PDF download; 404 for an assessment outside the person's scope."""
+    assessment = get_object_or_404(
+        Assessment.objects.for_user(request.user).select_related(*REPORT_RELATED), pk=pk
+    )
+    response = HttpResponse(render_report_pdf(assessment), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report_filename(assessment)}"'
+    # The report holds an establishment's weaknesses: never kept by a shared cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
