@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from accounts.two_factor import manual_key, otp_demo_device, requires_two_factor
 from establishments.models import GHT, Establishment, Kind, User
 from establishments.roles import grant_role
 from establishments.services import import_finess, import_ght
@@ -21,6 +22,8 @@ FINESS_FILE = FIXTURES / "finess" / "finess-demo.csv"
 GHT_FILE = FIXTURES / "finess" / "ght-demo.csv"
 DEMO_PASSWORD = "demo-care-2025"  # noqa: S105 - published demo credentials
 DEMO_REGION = "84"
+# The authenticator secret shared by the demo accounts that must use two-factor sign-in.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
 
 
 @dataclass
@@ -107,7 +110,17 @@ def seed_people() -> list[DemoAccount]:
             first_name="Adèle",
             last_name="Admin",
         )
+    for user in User.objects.filter(email__endswith="@demo.care.fr"):
+        if requires_two_factor(user):
+            otp_demo_device(user, DEMO_TOTP_KEY)
     return accounts
+
+
+def demo_totp_key() -> str:
+    """The demo secret as typed into an authenticator application."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return manual_key(TOTPDevice(key=DEMO_TOTP_KEY))
 
 
 @transaction.atomic
@@ -119,3 +132,7 @@ def seed_all(*, stdout) -> None:
     for account in accounts:
         stdout.write(f"  {account.email:<28} {account.role:<9} {account.label}")
     stdout.write(f"  {'admin@demo.care.fr':<28} {'admin':<9} Django admin")
+    stdout.write(
+        "National, ARS and admin accounts sign in with a second factor: add this key to an "
+        f"authenticator application (TOTP, 6 digits, 30 s): {demo_totp_key()}"
+    )

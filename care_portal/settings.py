@@ -105,7 +105,7 @@ WSGI_APPLICATION = "care_portal.wsgi.application"
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        env_str("DATABASE_URL", "") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=60 if PRODUCTION else 0,
     )
 }
