@@ -323,8 +323,8 @@ class RatioAtLeastInput(AnswerInput):
     def labels(self) -> tuple[str, str]:
         if self.is_budget:
             return (
-                _("Dépenses numériques et cybersécurité de l'année (€)"),
-                _("Budget total d'exploitation de l'année (€)"),
+                _("Dépenses numériques et cybersécurité du dernier exercice (€)"),
+                _("Budget total d'exploitation du dernier exercice (€)"),
             )
         return _("Montant mesuré (€)"), _("Montant total de référence (€)")
 

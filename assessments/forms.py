@@ -82,6 +82,11 @@ class RequirementBlock:
             "page": page,
             "parts": parts,
             "part_errors": [form[name] for name in names if form[name].errors],
+            # Radios have no box of their own to show an error on: the question's fieldset does.
+            "choice_error": any(
+                form[name].errors and form[name].field.widget.input_type == "radio"
+                for name in names
+            ),
             "conflict": form.conflicts.get(self.code),
             "status_badge": STATUS_BADGES.get(status),
             "display": item.input.display(item.value),
@@ -242,11 +247,11 @@ class StepForm(forms.Form):
 
     @property
     def error_links(self) -> list[tuple[str, str, str]]:
-        """(anchor, requirement code, message) of each error, for the summary atop the page."""
+        """(anchor, question, message) of each error, for the summary atop the page."""
         links = []
         for name, errors in self.errors.items():
             if name not in self.fields or name in ("version", "baseline"):
                 continue
             code = name.split(PART_SEPARATOR)[0]
-            links.append((f"req-{code}", code, errors[0]))
+            links.append((f"req-{code}", self.page.items[code].requirement.label, errors[0]))
         return links

@@ -424,7 +424,7 @@ def test_bad_input_message_next_to_its_field(
     assert response.status_code == 200
     html = response.content.decode()
     assert message in _messages_of(html, part)
-    assert "fr-fieldset--error" in html
+    assert re.search(r"fr-(input-group|fieldset|checkbox-group)--error", html)
     assert 'class="fr-alert fr-alert--error' in html  # the summary, with a link to the field
     code = part.split("__")[0]
     assert f'href="#req-{code}"' in html

@@ -162,6 +162,7 @@ def _render(
         "assessment": page.assessment,
         "step": step,
         "next_step": page.next_step(step) if step else None,
+        "previous_step": page.steps[step.number - 2] if step and step.number > 1 else None,
         "form": form,
         "stale": stale,
         "page_title": _("Auto-évaluation %(year)s — %(name)s")
