@@ -1,0 +1,227 @@
+"""Loading a referential version from YAML into the database, all or nothing.
+
+The whole file is checked first (:mod:`referential.schema`); only a file without any error is
+stored, in one transaction. Loading the same content again changes nothing. A version that a
+campaign uses is never modified: a change must be published as a new version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from referential.data import (
+    AxisData,
+    ObjectiveData,
+    ReferentialData,
+    ReferentialFileError,
+    RequirementData,
+)
+from referential.models import Axis, Objective, ReferentialVersion, Requirement
+from referential.schema import parse_referential
+from referential.yaml_file import read_referential_yaml
+
+CREATED = "created"
+UPDATED = "updated"
+UNCHANGED = "unchanged"
+
+
+class ReferentialInUseError(ReferentialFileError):
+    """The version exists with other content and a campaign already uses it."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    referential: ReferentialVersion
+    outcome: str  # CREATED, UPDATED or UNCHANGED
+    axes: int
+    objectives: int
+    requirements: int
+
+    @property
+    def summary(self) -> str:
+        messages = {
+            CREATED: _("Référentiel %(label)s créé"),
+            UPDATED: _("Référentiel %(label)s mis à jour"),
+            UNCHANGED: _("Référentiel %(label)s déjà à jour, rien n'a changé"),
+        }
+        return _(
+            "%(what)s : %(axes)s axes, %(objectives)s objectifs, %(requirements)s exigences."
+        ) % {
+            "what": messages[self.outcome] % {"label": self.referential.label},
+            "axes": self.axes,
+            "objectives": self.objectives,
+            "requirements": self.requirements,
+        }
+
+
+def read_referential_file(path: str | Path) -> Any:
+    """The YAML content of a referential file, with line numbers; errors as ReferentialFileError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReferentialFileError(
+            [_("Fichier introuvable : %(path)s.") % {"path": path}]
+        ) from None
+    except UnicodeDecodeError as error:
+        raise ReferentialFileError(
+            [_("Le fichier doit être encodé en UTF-8 (octet %(pos)s).") % {"pos": error.start}]
+        ) from None
+    except OSError as error:
+        raise ReferentialFileError(
+            [_("Lecture impossible de %(path)s : %(error)s.") % {"path": path, "error": error}]
+        ) from None
+    return read_referential_yaml(text)
+
+
+def load_referential_file(path: str | Path) -> LoadResult:
+    """Check and load the referential version described by a YAML file."""
+    return load_referential(data=read_referential_file(path))
+
+
+def load_referential(*, data: Any) -> LoadResult:
+    """Check ``data`` (a referential as read from YAML) completely, then store it atomically.
+
+    Raises ReferentialFileError listing every problem (nothing is written), or
+    ReferentialInUseError when the version exists with other content and a campaign uses it.
+    """
+    parsed = parse_referential(data)
+    with transaction.atomic():
+        existing = (
+            ReferentialVersion.objects.select_for_update()
+            .filter(code=parsed.code, version=parsed.version)
+            .first()
+        )
+        if existing is None:
+            referential = _create(parsed)
+            outcome = CREATED
+        elif stored_data(existing) == parsed:
+            referential, outcome = existing, UNCHANGED
+        else:
+            _refuse_if_used(existing)
+            referential = _replace(existing, parsed)
+            outcome = UPDATED
+    return LoadResult(
+        referential=referential,
+        outcome=outcome,
+        axes=len(parsed.axes),
+        objectives=sum(1 for _objective in parsed.iter_objectives()),
+        requirements=sum(1 for _requirement in parsed.iter_requirements()),
+    )
+
+
+def stored_data(referential: ReferentialVersion) -> ReferentialData:
+    """A stored version as the same plain data the YAML gives, to compare contents."""
+    requirements: dict[int, list[RequirementData]] = {}
+    for requirement in referential.requirements.order_by("order", "pk"):
+        requirements.setdefault(requirement.objective_id, []).append(
+            RequirementData.from_model(requirement)
+        )
+    objectives: dict[int, list[ObjectiveData]] = {}
+    for objective in referential.objectives.order_by("number", "pk"):
+        objectives.setdefault(objective.axis_id, []).append(
+            ObjectiveData(
+                number=objective.number,
+                code=objective.code,
+                title=objective.title,
+                national_only=objective.national_only,
+                requirements=requirements.get(objective.pk, []),
+            )
+        )
+    return ReferentialData(
+        code=referential.code,
+        version=referential.version,
+        title=referential.title,
+        published_on=referential.published_on,
+        source=referential.source,
+        status=referential.status,
+        axes=[
+            AxisData(
+                number=axis.number,
+                code=axis.code,
+                title=axis.title,
+                objectives=objectives.get(axis.pk, []),
+            )
+            for axis in referential.axes.order_by("number", "pk")
+        ],
+    )
+
+
+def _refuse_if_used(referential: ReferentialVersion) -> None:
+    years = list(referential.campaigns.order_by("year").values_list("year", flat=True))
+    if years:
+        raise ReferentialInUseError(
+            [
+                _(
+                    "Le référentiel %(label)s est utilisé par la campagne %(years)s : il ne peut "
+                    "plus être modifié. Publiez vos changements sous un nouveau numéro de version "
+                    "(version: %(next)s)."
+                )
+                % {
+                    "label": referential.label,
+                    "years": ", ".join(map(str, years)),
+                    "next": referential.version + 1,
+                }
+            ]
+        )
+
+
+def _header(parsed: ReferentialData) -> dict[str, Any]:
+    return {
+        "title": parsed.title,
+        "published_on": parsed.published_on,
+        "source": parsed.source,
+        "status": parsed.status,
+    }
+
+
+def _create(parsed: ReferentialData) -> ReferentialVersion:
+    referential = ReferentialVersion.objects.create(
+        code=parsed.code, version=parsed.version, **_header(parsed)
+    )
+    _store_content(referential, parsed)
+    return referential
+
+
+def _replace(referential: ReferentialVersion, parsed: ReferentialData) -> ReferentialVersion:
+    """Replace the content of a version no campaign uses (so no answer refers to it)."""
+    for name, value in _header(parsed).items():
+        setattr(referential, name, value)
+    referential.save()
+    # Requirements first: objectives and axes cascade to them anyway, but this keeps one query each.
+    referential.requirements.all().delete()
+    referential.objectives.all().delete()
+    referential.axes.all().delete()
+    _store_content(referential, parsed)
+    return referential
+
+
+def _store_content(referential: ReferentialVersion, parsed: ReferentialData) -> None:
+    axes = Axis.objects.bulk_create(
+        Axis(referential=referential, number=axis.number, code=axis.code, title=axis.title)
+        for axis in parsed.axes
+    )
+    objective_rows = [
+        (objective, Objective(referential=referential, axis=axis, **_objective_fields(objective)))
+        for axis, axis_data in zip(axes, parsed.axes, strict=True)
+        for objective in axis_data.objectives
+    ]
+    Objective.objects.bulk_create(row for _data, row in objective_rows)
+    Requirement.objects.bulk_create(
+        Requirement(referential=referential, objective=objective, **requirement.model_fields())
+        for data, objective in objective_rows
+        for requirement in data.requirements
+    )
+
+
+def _objective_fields(objective: ObjectiveData) -> dict[str, Any]:
+    return {
+        "number": objective.number,
+        "code": objective.code,
+        "title": objective.title,
+        "national_only": objective.national_only,
+    }
