@@ -16,10 +16,12 @@ from accounts.two_factor import manual_key, otp_demo_device, requires_two_factor
 from establishments.models import GHT, Establishment, Kind, User
 from establishments.roles import grant_role
 from establishments.services import import_finess, import_ght
+from referential.loader import load_referential_file
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 FINESS_FILE = FIXTURES / "finess" / "finess-demo.csv"
 GHT_FILE = FIXTURES / "finess" / "ght-demo.csv"
+REFERENTIAL_FILE = FIXTURES / "referential" / "care-2025.yaml"
 DEMO_PASSWORD = "demo-care-2025"  # noqa: S105 - published demo credentials
 DEMO_REGION = "84"
 # The authenticator secret shared by the demo accounts that must use two-factor sign-in.
@@ -127,6 +129,7 @@ def demo_totp_key() -> str:
 def seed_all(*, stdout) -> None:
     registry = seed_registry()
     stdout.write(f"Registry: {registry[0]}; {registry[1]}")
+    stdout.write(load_referential_file(REFERENTIAL_FILE).summary)
     accounts = seed_people()
     stdout.write(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for account in accounts:

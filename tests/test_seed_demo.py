@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from establishments.models import GHT, Establishment, Kind, Region, User
+from referential.models import ReferentialVersion
 
 
 @pytest.fixture
@@ -48,3 +49,12 @@ def test_seed_demo_is_idempotent(demo):
     counts = (Establishment.objects.count(), User.objects.count(), GHT.objects.count())
     call_command("seed_demo", stdout=StringIO())
     assert (Establishment.objects.count(), User.objects.count(), GHT.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_demo_loads_the_care_referential(demo):
+    care = ReferentialVersion.objects.get(code="CARE", version=1)
+    assert care.status == ReferentialVersion.Status.PUBLISHED
+    assert care.objectives.count() == 20
+    call_command("seed_demo", stdout=StringIO())
+    assert ReferentialVersion.objects.count() == 1
