@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from assessments import api_workflow
 from assessments.api import AssessmentViewSet
 from establishments.api import EstablishmentViewSet
+from referential.api import ReferentialVersionViewSet
 
 router = DefaultRouter()
 router.register("establishments", EstablishmentViewSet, basename="establishment")
@@ -26,5 +27,15 @@ urlpatterns = [
         name="assessment-send-back",
     ),
     path("assessments/<int:pk>/reopen/", api_workflow.reopen_assessment, name="assessment-reopen"),
+    path(
+        "referentials/",
+        ReferentialVersionViewSet.as_view({"get": "list"}),
+        name="referential-list",
+    ),
+    path(
+        "referentials/<str:code>/<int:version>/",
+        ReferentialVersionViewSet.as_view({"get": "retrieve"}),
+        name="referential-detail",
+    ),
     *router.urls,
 ]

@@ -223,6 +223,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema lists every endpoint and field: for signed-in callers only, like the API.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "ReferentialStatusEnum": "referential.models.ReferentialVersion.Status",
+    },
 }
 
 # Forms are laid out with crispy-forms and rendered in DSFR markup by the project's own pack.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from referential.describe import describe_condition, describe_rule, describe_target
+
 
 class AnswerType(models.TextChoices):
     BOOLEAN = "boolean", _("Oui / non")
@@ -40,6 +42,38 @@ class ReferentialVersionQuerySet(models.QuerySet):
     def published(self) -> ReferentialVersionQuerySet:
         return self.filter(status=ReferentialVersion.Status.PUBLISHED)
 
+    def for_user(self, user) -> ReferentialVersionQuerySet:
+        """Published versions for everyone signed in; drafts too for the national level."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national or user.is_staff:
+            return self.all()
+        return self.published()
+
+    def newest_first(self) -> ReferentialVersionQuerySet:
+        """Published before drafts, then the latest version of each code first."""
+        return self.annotate(
+            is_draft=models.Case(
+                models.When(status="draft", then=models.Value(1)),
+                default=models.Value(0),
+                output_field=models.IntegerField(),
+            )
+        ).order_by("is_draft", "code", "-version")
+
+    def with_content(self) -> ReferentialVersionQuerySet:
+        """Axes, objectives and requirements prefetched in order (three more queries)."""
+        requirements = models.Prefetch(
+            "requirements", queryset=Requirement.objects.order_by("order", "pk")
+        )
+        objectives = models.Prefetch(
+            "objectives",
+            queryset=Objective.objects.order_by("number").prefetch_related(requirements),
+        )
+        axes = models.Prefetch(
+            "axes", queryset=Axis.objects.order_by("number").prefetch_related(objectives)
+        )
+        return self.prefetch_related(axes)
+
 
 class ReferentialVersion(models.Model):
     """One version of a referential; immutable once a campaign uses it."""
@@ -74,6 +108,16 @@ class ReferentialVersion(models.Model):
     @property
     def label(self) -> str:
         return f"{self.code}:{self.version}"
+
+    @property
+    def is_used(self) -> bool:
+        """A campaign uses this version: it must never change again."""
+        return self.campaigns.exists()
+
+    @property
+    def is_frozen(self) -> bool:
+        """Published or used: read-only everywhere (a change is a new version)."""
+        return self.status == self.Status.PUBLISHED or self.is_used
 
 
 class Axis(models.Model):
@@ -171,6 +215,19 @@ class Requirement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.label[:80]}"
+
+    @property
+    def rule_description(self) -> str:
+        return describe_rule(self.rule)
+
+    @property
+    def condition_description(self) -> str:
+        return describe_condition(self.condition)
+
+    @property
+    def national_target(self) -> str:
+        """E.g. "70 % des établissements"; empty when the plan sets none."""
+        return describe_target(self.national_target_share, self.national_target_population)
 
     @property
     def is_ght_level(self) -> bool:

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from referential import views
 
 app_name = "referential"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.referential_index, name="index"),
+]
