@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.models import Action
+from audit.services import record_event
 from care_portal import charts
 from dashboards.dashboard import GHT_LEVEL, NATIONAL, REGION, Dashboard
 from dashboards.exports import (
@@ -311,6 +313,7 @@ def _export(request: HttpRequest, dashboard: Dashboard, scope_name: str) -> Http
                 _("Filtres invalides, rien n’a été exporté : %(errors)s") % {"errors": errors},
                 content_type="text/plain; charset=utf-8",
             )
+        _record_export(request, dashboard, scope_name, list_name, fmt)
         rows = dashboard.rows
         iterator = rows.iterator(chunk_size=2000)
         columns = establishment_columns(dashboard.targets, request.build_absolute_uri)
@@ -326,4 +329,19 @@ def _export(request: HttpRequest, dashboard: Dashboard, scope_name: str) -> Http
         raise Http404
     header, figures = breakdown
     columns = figures_columns(dashboard.targets, header)
+    _record_export(request, dashboard, scope_name, list_name, fmt)
     return export_response(fmt, columns, figures, filename, str(LIST_NAMES[list_name]))
+
+
+def _record_export(
+    request: HttpRequest, dashboard: Dashboard, scope_name: str, list_name: str, fmt: str
+) -> None:
+    """Exports go to the audit log, filed under the dashboard's region."""
+    record_event(
+        actor=request.user,
+        action=Action.EXPORT,
+        region=dashboard.region,
+        request=request,
+        target=_("Export %(list)s — %(scope)s") % {"list": list_name, "scope": scope_name},
+        detail={"format": fmt, "list": list_name, "filters": request.GET.dict()},
+    )

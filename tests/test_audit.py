@@ -256,3 +256,23 @@ def test_admin_cannot_edit_or_delete_events(client, world):
     delete = client.post(reverse("admin:audit_auditevent_delete", args=[event.pk]), {"post": "yes"})
     assert delete.status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+# --- Events recorded by other features ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_dashboard_exports_are_recorded(client, world):
+    from tests.campaigns import build_campaign
+
+    build_campaign(world)
+    client.force_login(world.ars)
+    response = client.get(reverse("dashboards:region_export", args=["84"]), {"format": "csv"})
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action=Action.EXPORT)
+    assert event.actor == world.ars
+    assert event.region_id == "84"
+    assert event.detail["format"] == "csv"
+    # The other region's ARS does not see it; the national level does.
+    assert event in AuditEvent.objects.for_user(world.national)
+    assert event not in AuditEvent.objects.for_user(world.other_ars)
