@@ -1,0 +1,214 @@
+"""Demo campaigns: last year's, validated in the demo region, and this year's in every state.
+
+Answers go through `save_answers` and the workflow services, as an RSSI's and a director's would;
+only the dates of last year's campaign are moved back afterwards, to read as last year's.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from assessments.campaigns import open_campaign
+from assessments.exercises import record_exercise
+from assessments.models import Assessment, Campaign, CrisisExercise
+from assessments.services import recompute_snapshots, save_answers
+from assessments.specs import compiled_referential
+from assessments.workflow import reopen, submit, validate
+from care_portal.demo_answers import demo_answers
+from establishments.models import Establishment, Role, User
+from establishments.roles import grant_role
+from referential.models import ReferentialVersion
+
+Status = Assessment.Status
+
+# This year's campaign: the share of assessments left in each state.
+STATE_SHARES = [
+    ("not_started", 0.20),
+    ("draft", 0.35),
+    ("submitted", 0.22),
+    ("validated", 0.18),
+    ("reopened", 0.05),
+]
+
+
+def _staff(establishment: Establishment) -> tuple[User, User]:
+    """The RSSI and director of a demo establishment (accounts without a usable password)."""
+    users = []
+    for role, prefix in ((Role.RSSI, "rssi"), (Role.DIRECTOR, "direction")):
+        holder = (
+            User.objects.filter(
+                role_assignments__role=role, role_assignments__establishment=establishment
+            )
+            .order_by("pk")
+            .first()
+        )
+        if holder is None:
+            holder, _assignment, _created = grant_role(
+                email=f"{prefix}.{establishment.finess.lower()}@demo.care.fr",
+                role=role,
+                scope=establishment.finess,
+            )
+        users.append(User.objects.get(pk=holder.pk))
+    return users[0], users[1]
+
+
+def _answer(assessment: Assessment, user, *, rng, maturity, completeness, today) -> None:
+    compiled = compiled_referential(assessment.campaign.referential_id)
+    kinds = {assessment.establishment.kind}
+    specs = [
+        spec
+        for spec in compiled.specs
+        if spec.applies_to & kinds and not spec.condition
+    ]
+    answers = demo_answers(
+        specs, maturity=maturity, completeness=completeness, rng=rng, today=today
+    )
+    save_answers(
+        assessment=assessment, answers=answers, expected_version=assessment.version, user=user
+    )
+
+
+def _pick_state(rng: random.Random) -> str:
+    draw, total = rng.random(), 0.0
+    for state, share in STATE_SHARES:
+        total += share
+        if draw < total:
+            return state
+    return STATE_SHARES[-1][0]
+
+
+def _fill(assessment, state, *, rng, today, reopener) -> None:
+    """Bring one assessment to `state` the way its people would."""
+    if state == "not_started":
+        return
+    rssi, director = _staff(assessment.establishment)
+    maturity = rng.betavariate(2.5, 2)
+    complete = state != "draft"
+    _answer(
+        assessment,
+        rssi,
+        rng=rng,
+        maturity=maturity,
+        completeness=1.0 if complete else rng.uniform(0.2, 0.8),
+        today=today,
+    )
+    if not complete:
+        return
+    assessment.refresh_from_db()
+    submit(assessment=assessment, user=rssi)
+    if state in ("validated", "reopened"):
+        validate(assessment=Assessment.objects.get(pk=assessment.pk), user=director)
+    if state == "reopened":
+        reopen(
+            assessment=Assessment.objects.get(pk=assessment.pk),
+            user=reopener,
+            comment="Merci de préciser le budget numérique : le montant total semble incomplet.",
+        )
+
+
+def seed_campaigns(
+    *,
+    referential: ReferentialVersion,
+    region: str,
+    forced: dict[str, str] | None = None,
+    seed: int = 2026,
+) -> str:
+    """Last year's campaign (validated, demo region) and this year's (all states, everywhere).
+
+    `forced` gives the state of some establishments (FINESS -> state), e.g. the demo accounts'.
+    """
+    forced = forced or {}
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    this_year, last_year = today.year, today.year - 1
+    national = User.objects.filter(role_assignments__role=Role.NATIONAL).order_by("pk").first()
+    previous = _seed_previous(referential, region, last_year, rng=rng)
+    current = open_campaign(
+        year=this_year,
+        referential=referential,
+        opens_on=date(this_year, 9, 1),
+        closes_on=date(this_year, 12, 31),
+    ).campaign
+    if current.assessments.filter(answers__isnull=False).exists():
+        return f"{previous}; campaign {this_year} already filled"
+    assessments = list(
+        current.assessments.select_related("establishment__ght", "campaign").order_by(
+            "establishment__finess"
+        )
+    )
+    # The GHT supports first, so that the GHT-level answers exist when members are scored.
+    assessments.sort(key=lambda a: not a.establishment.is_ght_support)
+    states: dict[str, int] = {}
+    for assessment in assessments:
+        state = forced.get(assessment.establishment.finess) or _pick_state(rng)
+        if assessment.establishment.is_ght_support:
+            state = "draft" if state == "not_started" else state
+        _fill(assessment, state, rng=rng, today=today, reopener=national)
+        states[state] = states.get(state, 0) + 1
+    _seed_exercises(current, rng=rng, today=today)
+    return f"{previous}; campaign {this_year}: " + ", ".join(
+        f"{count} {state}" for state, count in sorted(states.items())
+    )
+
+
+def _seed_previous(referential, region, year, *, rng) -> str:
+    campaign = open_campaign(
+        year=year,
+        referential=referential,
+        region=region,
+        opens_on=date(year, 9, 1),
+        closes_on=date(year, 12, 31),
+    ).campaign
+    if campaign.assessments.filter(answers__isnull=False).exists():
+        return f"campaign {year} already filled"
+    submitted_on = date(year, 12, 15)
+    assessments = list(
+        campaign.assessments.filter(establishment__region_id=region).select_related(
+            "establishment__ght", "campaign"
+        )
+    )
+    for assessment in assessments:
+        rssi, director = _staff(assessment.establishment)
+        _answer(
+            assessment,
+            rssi,
+            rng=rng,
+            maturity=rng.betavariate(2, 2.5),
+            completeness=1.0,
+            today=submitted_on - timedelta(days=5),
+        )
+        assessment.refresh_from_db()
+        submit(assessment=assessment, user=rssi)
+        validate(assessment=Assessment.objects.get(pk=assessment.pk), user=director)
+    moment = timezone.make_aware(datetime.combine(submitted_on, time(10)))
+    campaign.assessments.update(
+        reference_date=submitted_on,
+        submitted_at=moment,
+        validated_at=moment + timedelta(days=3),
+    )
+    recompute_snapshots(campaign.assessments.all())
+    return f"campaign {year}: {len(assessments)} validated in region {region}"
+
+
+def _seed_exercises(campaign: Campaign, *, rng, today) -> None:
+    """A crisis exercise logged by a few RSSIs of draft assessments."""
+    drafts = campaign.assessments.filter(
+        Q(status=Status.DRAFT) & Q(answers__isnull=False)
+    ).distinct()[:25]
+    for assessment in drafts:
+        if CrisisExercise.objects.filter(establishment=assessment.establishment).exists():
+            continue
+        rssi, _director = _staff(assessment.establishment)
+        record_exercise(
+            assessment=Assessment.objects.get(pk=assessment.pk),
+            user=rssi,
+            held_on=today - timedelta(days=rng.randrange(30, 300)),
+            kind=rng.choice(list(CrisisExercise.Kind.values)),
+            scenario="Rançongiciel chiffrant le dossier patient informatisé un samedi soir.",
+            lessons_learned=rng.random() < 0.7,
+            actions="Mise à jour de la fiche réflexe de la cellule de crise.",
+        )

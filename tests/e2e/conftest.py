@@ -1,0 +1,126 @@
+"""End-to-end fixtures: Debian's Chromium driven by Playwright against the live test server.
+
+Each visited page is checked with axe-core (no serious or critical violation) and screenshotted
+at desktop and mobile widths into `screenshots/` (not committed).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's synchronous API runs an event loop in this thread; the ORM calls the tests make
+# between browser steps are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("CARE_CHROMIUM", "/usr/bin/chromium"))
+AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+MOBILE = {"width": 390, "height": 844}
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    missing = [str(p) for p in (CHROMIUM, AXE_SCRIPT) if not p.exists()]
+    if missing:
+        message = (
+            f"Browser tests need {', '.join(missing)}: "
+            "apt-get install chromium, then npm ci in the project directory."
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class Visitor:
+    """A person's browser tab, with the checks every visited page goes through."""
+
+    def __init__(self, page, base_url: str, name: str):
+        self.page = page
+        self.base_url = base_url
+        self.name = name
+        self.visited: list[str] = []
+
+    def goto(self, path: str):
+        response = self.page.goto(self.base_url + path)
+        assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
+        return response
+
+    def check(self, label: str) -> None:
+        """Accessibility (axe-core, WCAG 2.1 A/AA) and screenshots of the current page."""
+        self.page.wait_for_load_state("load")
+        if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
+            self.page.evaluate(AXE_SCRIPT.read_text())
+        results = self.page.evaluate(
+            """async () => await axe.run(document, {
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
+            })"""
+        )
+        blocking = [
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(node["target"][0] for node in v["nodes"][:3])
+            for v in results["violations"]
+            if v["impact"] in BLOCKING_IMPACTS
+        ]
+        assert not blocking, f"{label} ({self.page.url}):\n" + "\n".join(blocking)
+        SCREENSHOTS.mkdir(exist_ok=True)
+        stem = f"{self.name}-{len(self.visited):02d}-{label}"
+        self.page.screenshot(path=SCREENSHOTS / f"{stem}-desktop.png", full_page=True)
+        self.page.set_viewport_size(MOBILE)
+        self.page.screenshot(path=SCREENSHOTS / f"{stem}-mobile.png", full_page=True)
+        self.page.set_viewport_size(DESKTOP)
+        self.visited.append(label)
+
+    def sign_in(self, email: str, password: str) -> None:
+        self.goto("/accounts/login/")
+        self.check("connexion")
+        self.page.get_by_label("Adresse électronique").fill(email)
+        self.page.get_by_label("Mot de passe").fill(password)
+        self.page.get_by_role("button", name="Se connecter").click()
+        self.page.wait_for_load_state("load")
+
+
+@pytest.fixture
+def visitor(browser, live_server, request):
+    """A fresh browser context per test (no shared cookies), named after the test."""
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield Visitor(page, live_server.url, request.node.name.removeprefix("test_"))
+    context.close()
+
+
+@pytest.fixture
+def second_visitor(browser, live_server, request):
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield Visitor(page, live_server.url, request.node.name.removeprefix("test_") + "-2")
+    context.close()
