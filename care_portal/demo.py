@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.two_factor import manual_key, otp_demo_device, requires_two_factor
+from care_portal.demo_campaigns import seed_campaigns
 from establishments.models import GHT, Establishment, Kind, User
 from establishments.roles import grant_role
 from establishments.services import import_finess, import_ght
@@ -129,12 +130,18 @@ def demo_totp_key() -> str:
 def seed_all(*, stdout) -> None:
     registry = seed_registry()
     stdout.write(f"Registry: {registry[0]}; {registry[1]}")
-    stdout.write(load_referential_file(REFERENTIAL_FILE).summary)
+    loaded = load_referential_file(REFERENTIAL_FILE)
+    stdout.write(loaded.summary)
     accounts = seed_people()
     stdout.write(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for account in accounts:
         stdout.write(f"  {account.email:<28} {account.role:<9} {account.label}")
     stdout.write(f"  {'admin@demo.care.fr':<28} {'admin':<9} Django admin")
+    forced = {
+        account.scope: state
+        for account, state in zip(accounts[3:], ("draft", "draft", "not_started"), strict=True)
+    }
+    stdout.write(seed_campaigns(referential=loaded.referential, region=DEMO_REGION, forced=forced))
     stdout.write(
         "National, ARS and admin accounts sign in with a second factor: add this key to an "
         f"authenticator application (TOTP, 6 digits, 30 s): {demo_totp_key()}"

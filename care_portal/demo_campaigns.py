@@ -15,7 +15,7 @@ from django.utils import timezone
 from assessments.campaigns import open_campaign
 from assessments.exercises import record_exercise
 from assessments.models import Assessment, Campaign, CrisisExercise
-from assessments.services import recompute_snapshots, save_answers
+from assessments.services import kinds_of, recompute_snapshots, save_answers
 from assessments.specs import compiled_referential
 from assessments.workflow import reopen, submit, validate
 from care_portal.demo_answers import demo_answers
@@ -57,16 +57,24 @@ def _staff(establishment: Establishment) -> tuple[User, User]:
 
 
 def _answer(assessment: Assessment, user, *, rng, maturity, completeness, today) -> None:
+    """Answer what this establishment is asked, follow-ups included when their condition holds."""
     compiled = compiled_referential(assessment.campaign.referential_id)
-    kinds = {assessment.establishment.kind}
-    specs = [
-        spec
-        for spec in compiled.specs
-        if spec.applies_to & kinds and not spec.condition
-    ]
-    answers = demo_answers(
-        specs, maturity=maturity, completeness=completeness, rng=rng, today=today
-    )
+    establishment = assessment.establishment
+    kinds = kinds_of(establishment.kind, establishment.ght_id)
+    answers: dict = {}
+    for spec in compiled.specs:
+        if not spec.applies_to & kinds:
+            continue
+        if spec.code in compiled.ght_level_codes and not establishment.is_ght_support:
+            continue
+        if (
+            spec.condition
+            and answers.get(spec.condition["requirement"]) not in spec.condition["in"]
+        ):
+            continue
+        answers.update(
+            demo_answers([spec], maturity=maturity, completeness=completeness, rng=rng, today=today)
+        )
     save_answers(
         assessment=assessment, answers=answers, expected_version=assessment.version, user=user
     )

@@ -1,31 +1,43 @@
-"""`seed_demo` builds a usable demo through the real import path, and can be run twice."""
+"""`seed_demo` builds a usable demo through the real paths, and can be run twice."""
 
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
+from assessments.models import Assessment, Campaign
+from assessments.services import compute_result
 from establishments.models import GHT, Establishment, Kind, Region, User
 from referential.models import ReferentialVersion
 
 
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=StringIO())
+@pytest.mark.django_db(transaction=False)
+def test_demo_data_set(client):
+    output = StringIO()
+    call_command("seed_demo", stdout=output)
 
-
-@pytest.mark.django_db
-def test_demo_registry_is_populated(demo):
+    # The registry, through the FINESS and GHT imports.
     assert Region.objects.count() == 18
     assert Establishment.objects.filter(kind=Kind.ES).count() > 100
     assert Establishment.objects.filter(kind=Kind.ESSMS).count() > 100
     assert Establishment.objects.values("region").distinct().count() == 18
     assert GHT.objects.count() >= 10
-    assert Establishment.objects.filter(ght__isnull=False).exists()
 
+    # The referential, and two campaigns: last year's validated, this year's in every state.
+    assert ReferentialVersion.objects.filter(code="CARE", version=1).exists()
+    current, previous = Campaign.objects.order_by("-year")[:2]
+    assert current.assessments.count() == Establishment.objects.count()
+    states = set(current.assessments.values_list("status", flat=True))
+    assert states == {"draft", "submitted", "validated", "reopened"}
+    assert current.assessments.filter(answers__isnull=True).exists()  # not started
+    assert set(previous.assessments.values_list("status", flat=True)) == {"validated"}
 
-@pytest.mark.django_db
-def test_demo_accounts_sign_in_and_see_their_scope(demo, client):
+    # Stored snapshots agree with a fresh computation.
+    for assessment in Assessment.objects.filter(answers__isnull=False).distinct()[:40]:
+        fresh = compute_result(assessment)
+        assert assessment.snapshot.score_global == pytest.approx(fresh.score_global)
+
+    # Each demo account signs in and sees its scope.
     expected = {
         "national@demo.care.fr": Establishment.objects.count(),
         "ars.ara@demo.care.fr": Establishment.objects.filter(region_id="84").count(),
@@ -34,27 +46,23 @@ def test_demo_accounts_sign_in_and_see_their_scope(demo, client):
         "rssi.ehpad@demo.care.fr": 1,
     }
     for email, count in expected.items():
+        assert email in output.getvalue()
         assert client.login(username=email, password="demo-care-2025"), email
-        user = User.objects.get(email=email)
-        assert Establishment.objects.for_user(user).count() == count
+        assert Establishment.objects.for_user(User.objects.get(email=email)).count() == count
         assert client.get("/").status_code == 200
         client.logout()
-    ght_lead = User.objects.get(email="ght@demo.care.fr")
-    ght = ght_lead.assignments[0].ght
-    assert set(Establishment.objects.for_user(ght_lead)) == set(ght.establishments.all())
+    rssi_hospital = Assessment.objects.get(
+        campaign=current, establishment__role_assignments__user__email="rssi@demo.care.fr"
+    )
+    assert rssi_hospital.status == "draft"  # left for the demo RSSI to complete
 
-
-@pytest.mark.django_db
-def test_seed_demo_is_idempotent(demo):
-    counts = (Establishment.objects.count(), User.objects.count(), GHT.objects.count())
+    # Running it again changes nothing.
+    counts = (Establishment.objects.count(), User.objects.count(), Assessment.objects.count())
+    versions = sorted(Assessment.objects.values_list("version", flat=True))
     call_command("seed_demo", stdout=StringIO())
-    assert (Establishment.objects.count(), User.objects.count(), GHT.objects.count()) == counts
-
-
-@pytest.mark.django_db
-def test_demo_loads_the_care_referential(demo):
-    care = ReferentialVersion.objects.get(code="CARE", version=1)
-    assert care.status == ReferentialVersion.Status.PUBLISHED
-    assert care.objectives.count() == 20
-    call_command("seed_demo", stdout=StringIO())
-    assert ReferentialVersion.objects.count() == 1
+    assert (
+        Establishment.objects.count(),
+        User.objects.count(),
+        Assessment.objects.count(),
+    ) == counts
+    assert sorted(Assessment.objects.values_list("version", flat=True)) == versions
