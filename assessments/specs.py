@@ -8,10 +8,15 @@ entry, see ``forget_referential``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from assessments.scoring import RequirementSpec, ScoringModel
-from referential.models import Requirement
+
+if TYPE_CHECKING:
+    from referential.models import Requirement
 
 GHT_LEVEL = frozenset({"GHT"})
 
@@ -58,8 +63,46 @@ def spec_of(requirement: Requirement) -> RequirementSpec:
     )
 
 
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def specs_from_data(data: Mapping[str, Any]) -> list[RequirementSpec]:
+    """The specs of a referential as read from its YAML file (axes -> objectives -> requirements)."""
+    specs = []
+    for axis in data.get("axes") or []:
+        for objective in axis.get("objectives") or []:
+            for item in objective.get("requirements") or []:
+                specs.append(
+                    RequirementSpec(
+                        code=item["code"],
+                        axis=str(axis["code"]),
+                        objective=str(objective["code"]),
+                        weight=float(item["weight"]),
+                        rule=item["rule"],
+                        applies_to=frozenset(item["applies_to"]),
+                        label=item.get("label", ""),
+                        domain=item.get("domain") or None,
+                        deadline=_as_date(item.get("deadline")),
+                        not_applicable_allowed=bool(item.get("not_applicable_allowed")),
+                        headline=item.get("headline") or None,
+                        care_action=str(item.get("care_action") or ""),
+                        recommendation=item.get("recommendation", ""),
+                        order=len(specs),
+                        required=bool(item.get("required", True)),
+                        condition=item.get("condition") or None,
+                    )
+                )
+    return specs
+
+
 def build_specs(referential_id: int) -> tuple[tuple[RequirementSpec, ...], dict[int, str]]:
     """The specs of a referential version in its order, and requirement id -> code."""
+    # Imported here so that reading a YAML file (specs_from_data) needs no configured database.
+    from referential.models import Requirement
+
     requirements = (
         Requirement.objects.filter(referential_id=referential_id)
         .select_related("objective__axis")

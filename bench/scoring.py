@@ -24,6 +24,7 @@ if not settings.configured:
     settings.configure(USE_I18N=True, LANGUAGE_CODE="fr")
 
 from assessments.scoring import RequirementSpec, ScoringModel  # noqa: E402
+from assessments.specs import specs_from_data  # noqa: E402
 
 FIXTURE = ROOT / "fixtures" / "referential" / "care-2025.yaml"
 REFERENCE_DATE = date(2025, 3, 15)
@@ -38,40 +39,10 @@ SYNTHETIC_RULES = [
 ]
 
 
-def _date(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
-
-
 def specs_from_yaml(path: Path) -> list[RequirementSpec]:
     import yaml
 
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    specs = []
-    for axis in data["axes"]:
-        for objective in axis.get("objectives") or []:
-            for item in objective.get("requirements") or []:
-                specs.append(
-                    RequirementSpec(
-                        code=item["code"],
-                        axis=str(axis["code"]),
-                        objective=str(objective["code"]),
-                        domain=item.get("domain"),
-                        weight=float(item["weight"]),
-                        rule=item["rule"],
-                        applies_to=frozenset(item["applies_to"]),
-                        deadline=_date(item.get("deadline")),
-                        not_applicable_allowed=bool(item.get("not_applicable_allowed")),
-                        headline=item.get("headline"),
-                        care_action=str(item.get("care_action") or ""),
-                        label=item.get("label", ""),
-                        recommendation=item.get("recommendation", ""),
-                        condition=item.get("condition"),
-                        order=len(specs),
-                    )
-                )
-    return specs
+    return specs_from_data(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
 def synthetic_specs(count: int = 80) -> list[RequirementSpec]:
