@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from assessments.scoring import RequirementSpec, gap_sort_key, score_assessment, severity
@@ -18,6 +18,8 @@ RULES = {
     "person_named": {"type": "person_named"},
 }
 KINDS = [{"ES"}, {"ESSMS"}, {"ES", "GHT"}, {"ESSMS", "GHT"}]
+# No per-example deadline: a busy machine must not turn a slow example into a failure.
+PROPERTY = settings(deadline=None, max_examples=80)
 REF_DATES = st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31))
 
 
@@ -109,6 +111,7 @@ def all_scores(result) -> dict:
     return scores
 
 
+@PROPERTY
 @given(scenarios())
 def test_scores_stay_within_0_and_100(scenario):
     result = run(*scenario)
@@ -116,6 +119,7 @@ def test_scores_stay_within_0_and_100(scenario):
         assert value is None or 0 <= value <= 100
 
 
+@PROPERTY
 @given(scenarios(), st.data())
 def test_improving_an_answer_never_lowers_any_score(scenario, data):
     specs, answers, kinds, reference_date = scenario
@@ -136,6 +140,7 @@ def test_improving_an_answer_never_lowers_any_score(scenario, data):
             assert new[key] >= value, key
 
 
+@PROPERTY
 @given(scenarios(), st.data())
 def test_not_applicable_changes_only_the_groups_holding_the_requirement(scenario, data):
     specs, answers, kinds, reference_date = scenario
@@ -158,6 +163,7 @@ def test_not_applicable_changes_only_the_groups_holding_the_requirement(scenario
         assert after.statuses[spec.code] == "not_applicable"
 
 
+@PROPERTY
 @given(scenarios())
 def test_gaps_are_every_applicable_shortfall_in_the_documented_order(scenario):
     specs, answers, kinds, reference_date = scenario
