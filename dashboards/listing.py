@@ -11,7 +11,14 @@ from django import forms
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from dashboards.figures import DRAFT, NOT_STARTED, PROGRESS, PROGRESS_LABELS, PROGRESS_Q
+from dashboards.figures import (
+    DRAFT,
+    NOT_STARTED,
+    PROGRESS,
+    PROGRESS_LABELS,
+    PROGRESS_Q,
+    STARTED_Q,
+)
 from dashboards.targets import HeadlineTarget
 from establishments.models import Kind
 from referential.models import Headline
@@ -157,10 +164,11 @@ class ListFilterForm(forms.Form):
             q &= Q(kind=data["kind"])
         if data.get("status"):
             q &= PROGRESS_Q[data["status"]]
+        # Only a started assessment has a score (an empty draft's 0 is none).
         if data.get("score_min") is not None:
-            q &= Q(cur__snapshot__score_global__gte=data["score_min"])
+            q &= STARTED_Q & Q(cur__snapshot__score_global__gte=data["score_min"])
         if data.get("score_max") is not None:
-            q &= Q(cur__snapshot__score_global__lte=data["score_max"])
+            q &= STARTED_Q & Q(cur__snapshot__score_global__lte=data["score_max"])
         for target in self.targets:
             flag = data.get(f"hl_{target.key}")
             if flag == FLAG_MET:
@@ -187,7 +195,7 @@ def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: 
     return (
         base.annotate(
             progress=progress_rank(),
-            score=F("cur__snapshot__score_global"),
+            score=Case(When(STARTED_Q, then=F("cur__snapshot__score_global")), default=None),
             assessment_id=F("cur__id"),
             **flags,
         )
@@ -217,8 +225,6 @@ def decorate(row: dict, targets: Sequence[HeadlineTarget]) -> dict:
     progress = PROGRESS[row["progress"]]
     row["progress_key"] = progress
     row["progress_label"] = PROGRESS_LABELS[progress]
-    if progress == NOT_STARTED:
-        row["score"] = None  # an empty draft's 0 is no score
     row["flags"] = []
     for target in targets:
         if target.kind_applies(row["kind"]):
