@@ -18,12 +18,20 @@ from assessments.models import Assessment, Campaign
 from dashboards.figures import (
     Figures,
     campaign_establishments,
+    ght_requirement_counts,
     grouped_counts,
     rollup,
     total_of,
 )
 from dashboards.listing import ListFilterForm, establishment_rows
-from dashboards.targets import HeadlineTarget, ght_level_requirements, headline_targets
+from dashboards.targets import (
+    STATUS_BADGES,
+    STATUS_LABELS,
+    HeadlineTarget,
+    ght_level_requirements,
+    headline_targets,
+    target_status,
+)
 from establishments.models import GHT, Department, Kind, Region
 
 NATIONAL = "national"
@@ -261,12 +269,46 @@ class Dashboard:
 
     # --- GHT-level targets -----------------------------------------------------------------------
 
+    @cached_property
+    def ght_requirements(self) -> list:
+        return ght_level_requirements(self.campaign.referential) if self.campaign else []
+
+    def ght_level_figures(self, user) -> list[dict]:
+        """For a region or the country: the share of GHTs meeting each GHT-level requirement
+        (on their support establishment's assessment), against its national target."""
+        if self.level == GHT_LEVEL or not self.ght_requirements:
+            return []
+        ghts = GHT.objects.for_user(user)
+        if self.level == REGION:
+            ghts = ghts.filter(region=self.region)
+        codes = [r.code for r in self.ght_requirements]
+        counts = ght_requirement_counts(ghts, self.campaign, codes)
+        figures = []
+        for requirement in self.ght_requirements:
+            met, total = counts[requirement.code], counts["total"]
+            share = 100 * met / total if total else None
+            status = target_status(
+                share, requirement.national_target_share, requirement.deadline, self.today
+            )
+            figures.append(
+                {
+                    "requirement": requirement,
+                    "met": met,
+                    "total": total,
+                    "share": share,
+                    "status": status,
+                    "status_label": STATUS_LABELS[status],
+                    "badge": STATUS_BADGES[status],
+                }
+            )
+        return figures
+
     def ght_targets(self, user) -> list[dict]:
         """The GHT-level requirements and their status on the support establishment's
         assessment (its snapshot), for the GHT dashboard."""
         if self.ght is None or self.campaign is None:
             return []
-        requirements = ght_level_requirements(self.campaign.referential)
+        requirements = self.ght_requirements
         statuses: dict = {}
         assessment = None
         if self.ght.support_establishment_id:

@@ -244,3 +244,20 @@ def total_of(
     if summed:
         return summed[0]
     return Figures(key=None, label=label, counts={}, targets=targets, today=today)
+
+
+def ght_requirement_counts(ghts: QuerySet, campaign: Campaign, codes: Sequence[str]) -> dict:
+    """How many of `ghts` meet each GHT-level requirement, read from the status stored in their
+    support establishment's snapshot (one query): {"total": n, code: met}."""
+    annotated = ghts.annotate(
+        support_assessment=FilteredRelation(
+            "support_establishment__assessments",
+            condition=Q(support_establishment__assessments__campaign=campaign),
+        )
+    )
+    aggregates = {"total": Count("pk", distinct=True)}
+    for i, code in enumerate(codes):
+        status = f"support_assessment__snapshot__detail__statuses__{code}"
+        aggregates[f"met_{i}"] = Count("pk", filter=Q(**{status: "met"}), distinct=True)
+    counts = annotated.order_by().aggregate(**aggregates)
+    return {"total": counts["total"], **{code: counts[f"met_{i}"] for i, code in enumerate(codes)}}

@@ -88,6 +88,7 @@ def national(request: HttpRequest) -> HttpResponse:
         dashboard,
         title=_("Tableau de bord national"),
         export_url=reverse("dashboards:national_export"),
+        extra={"ght_level_figures": dashboard.ght_level_figures(request.user)},
     )
 
 
@@ -98,6 +99,7 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         dashboard,
         title=_("Tableau de bord régional — %(name)s") % {"name": dashboard.region.name},
         export_url=reverse("dashboards:region_export", args=[code]),
+        extra={"ght_level_figures": dashboard.ght_level_figures(request.user)},
     )
 
 

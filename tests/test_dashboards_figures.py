@@ -202,3 +202,18 @@ def test_no_campaign_yet(client, world):
     response = client.get(reverse("dashboards:national"))
     assert response.status_code == 200
     assert "Aucune campagne ouverte" in response.text
+
+
+def test_region_and_national_count_the_ghts_meeting_ght_level_targets(client, world, campaign_data):
+    # The hospital supports GHT-RHONE; its snapshot says GHT-PILOTE met, GHT-AD partial.
+    client.force_login(world.ars)
+    response = client.get(reverse("dashboards:region", args=["84"]))
+    figures = {f["requirement"].code: f for f in response.context["ght_level_figures"]}
+    assert (figures["GHT-PILOTE"]["met"], figures["GHT-PILOTE"]["total"]) == (1, 1)
+    assert (figures["GHT-AD"]["met"], figures["GHT-AD"]["total"]) == (0, 1)
+    assert "Cibles portées par les GHT" in response.text
+    client.force_login(world.national)
+    response = client.get(reverse("dashboards:national"))
+    figures = {f["requirement"].code: f for f in response.context["ght_level_figures"]}
+    assert (figures["GHT-PILOTE"]["met"], figures["GHT-PILOTE"]["total"]) == (1, 2)
+    assert figures["GHT-PILOTE"]["share"] == 50
