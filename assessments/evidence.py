@@ -270,6 +270,7 @@ def delete_evidence(*, evidence: Evidence, user, request=None) -> None:
 def evidence_by_requirement(assessment: Assessment) -> dict[int, list[Evidence]]:
     """Requirement id -> its evidence, in one query (for the form and the evidence page)."""
     found: dict[int, list[Evidence]] = {}
-    for evidence in Evidence.objects.filter(assessment=assessment).order_by("created_at", "pk"):
+    evidence_list = Evidence.objects.filter(assessment=assessment).select_related("created_by")
+    for evidence in evidence_list.order_by("created_at", "pk"):
         found.setdefault(evidence.requirement_id, []).append(evidence)
     return found

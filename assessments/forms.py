@@ -78,6 +78,7 @@ class RequirementBlock:
         page = form.page
         status = page.status_of(self.code)
         context = {
+            "request": context.get("request"),
             "item": item,
             "page": page,
             "parts": parts,

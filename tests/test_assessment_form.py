@@ -9,9 +9,11 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
+from assessments.evidence import add_note
 from assessments.models import Answer, Assessment
 from assessments.services import save_answers
 from establishments.models import Role
+from referential.models import Requirement
 from tests.factories import (
     AssessmentFactory,
     AxisFactory,
@@ -120,16 +122,13 @@ def url(assessment, step=None):
     return f"{base}?step={step}" if step else base
 
 
-def post_step(client, assessment, step, answers, *, button="save", version=None, baseline=None):
-    """POST a step as the browser would: every part of the step, with the hidden fields."""
+def post_step(client, assessment, step, answers, *, button="save"):
+    """POST a step as the browser would, with the version the page was shown with.
+
+    The baseline (the step's answers when shown) only matters when the version is stale.
+    """
     assessment.refresh_from_db()
-    page = client.get(url(assessment, step))
-    data = {"version": assessment.version if version is None else version}
-    data["baseline"] = (
-        baseline if baseline is not None else _hidden(page.content.decode(), "baseline")
-    )
-    data.update(answers)
-    data[button] = "x"
+    data = {"version": assessment.version, **answers, button: "x"}
     return client.post(url(assessment, step), data)
 
 
@@ -630,14 +629,19 @@ def test_query_count_does_not_grow_with_the_referential(
     client, world, django_assert_max_num_queries, extra
 ):
     assessment = _full_world(world, extra)
+    for requirement in Requirement.objects.filter(referential=assessment.campaign.referential):
+        if not requirement.is_ght_level:
+            add_note(
+                assessment=assessment, requirement=requirement, note="Compte rendu", user=world.rssi
+            )
     client.force_login(world.rssi)
     client.get(url(assessment, "1"))  # compiles the referential once, as a running server has
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         assert client.get(url(assessment, "1")).status_code == 200
     answers = {"GOV-COMITE": "yes", "EXERCICE": "2025-01-15"}
     answers.update({f"GOV-RSSI-X{n}": "true" for n in range(extra)})
     page = client.get(url(assessment, "1")).content.decode()
     data = {"version": 0, "baseline": _hidden(page, "baseline"), "save": "x", **answers}
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(25):
         assert client.post(url(assessment, "1"), data).status_code == 302
     assert Answer.objects.filter(assessment=assessment).count() == 2 + extra

@@ -15,8 +15,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -25,13 +25,7 @@ from assessments.form_page import FormPage, Step
 from assessments.forms import SAVE_AND_CONTINUE, StepForm
 from assessments.models import Assessment
 from assessments.services import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
-
-
-def _assessment_for(request: HttpRequest, pk: int) -> Assessment:
-    queryset = Assessment.objects.for_user(request.user).select_related(
-        "establishment__ght", "establishment__region", "campaign", "snapshot"
-    )
-    return get_object_or_404(queryset, pk=pk)
+from assessments.views.scoped import assessment_for
 
 
 def _step_url(assessment: Assessment, step: Step | None) -> str:
@@ -41,7 +35,7 @@ def _step_url(assessment: Assessment, step: Step | None) -> str:
 
 @require_http_methods(["GET", "POST"])
 def assessment_form(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment_for(request, pk)
+    assessment = assessment_for(request, pk)
     page = FormPage(assessment, request.user)
     step = page.step(request.GET.get("step"))
     if request.method == "GET" or step is None:
@@ -81,7 +75,7 @@ def _save_step(request: HttpRequest, page: FormPage, step: Step) -> HttpResponse
             )
             saved = len(changed)
         except StaleVersion:
-            page = FormPage(_assessment_for(request, assessment.pk), request.user)
+            page = FormPage(assessment_for(request, assessment.pk), request.user)
             step = page.step(step.code)
             form = StepForm(request.POST, page=page, step=step)
             form.is_valid()
@@ -128,7 +122,7 @@ def _rebound(request: HttpRequest, page: FormPage, step: Step) -> StepForm:
 
 
 def _show_again(request: HttpRequest, page: FormPage, step: Step) -> HttpResponse:
-    page = FormPage(_assessment_for(request, page.assessment.pk), request.user)
+    page = FormPage(assessment_for(request, page.assessment.pk), request.user)
     step = page.step(step.code)
     return _render(request, page, step, _rebound(request, page, step))
 
@@ -152,12 +146,7 @@ def _render(
 ) -> HttpResponse:
     if form is not None and form.is_bound and (form.errors or stale):
         form.helper.attrs["data-care-unsaved"] = ""
-    try:
-        mine_url = reverse("assessments:mine")
-    except NoReverseMatch:
-        mine_url = None
     context = {
-        "mine_url": mine_url,
         "page": page,
         "assessment": page.assessment,
         "step": step,
