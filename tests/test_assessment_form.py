@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from assessments.evidence import add_note
 from assessments.models import Answer, Assessment
 from assessments.services import save_answers
 from establishments.models import Role
+from referential.loader import load_referential_file
 from referential.models import Requirement
 from tests.factories import (
     AssessmentFactory,
@@ -23,6 +25,7 @@ from tests.factories import (
     RequirementFactory,
     user_with_role,
 )
+from tests.html_checks import csp_problems
 
 BUDGET_RULE = {"type": "ratio_at_least", "met": 0.02, "partial": 0.01}
 LEVEL_RULE = {
@@ -645,3 +648,60 @@ def test_query_count_does_not_grow_with_the_referential(
     with django_assert_max_num_queries(25):
         assert client.post(url(assessment, "1"), data).status_code == 302
     assert Answer.objects.filter(assessment=assessment).count() == 2 + extra
+
+
+CARE_FILE = settings.BASE_DIR / "fixtures" / "referential" / "care-2025.yaml"
+
+# A valid answer per answer type, to fill a whole step of the real referential.
+SAMPLE_ANSWERS = {
+    "boolean": {"": "true"},
+    "tristate": {"": "partial"},
+    "level": {"": None},  # the first choice, read from the rule
+    "ratio_at_least": {"__numerator": "1 500 000", "__denominator": "80 000 000"},
+    "percent_at_least": {"": "75"},
+    "within_days": {"": "2025-01-15"},
+    "person_named": {"__name": "Jeanne Dupont", "__email": "jeanne.dupont@chu.fr"},
+}
+
+
+def _sample_post(requirements) -> dict[str, str]:
+    data = {}
+    for requirement in requirements:
+        for suffix, value in SAMPLE_ANSWERS[requirement.rule["type"]].items():
+            if value is None:
+                value = str(next(iter(requirement.rule["choices"])))
+            data[requirement.code + suffix] = value
+    return data
+
+
+def test_the_care_referential_renders_and_saves_in_bounded_queries(
+    client, world, django_assert_max_num_queries
+):
+    referential = load_referential_file(CARE_FILE).referential
+    campaign = CampaignFactory(year=2025, referential=referential)
+    hospital = AssessmentFactory(establishment=world.hospital, campaign=campaign)
+    nursing_home = AssessmentFactory(establishment=world.nursing_home, campaign=campaign)
+    client.force_login(world.rssi)
+    client.get(url(hospital))
+    steps = sorted({r.objective.axis.code for r in referential.requirements.all()})
+    for step in steps:
+        with django_assert_max_num_queries(8):
+            response = client.get(url(hospital, step))
+        assert response.status_code == 200
+        assert not csp_problems(response)
+        applicable = [
+            r
+            for r in referential.requirements.filter(objective__axis__code=step)
+            if "ES" in r.applies_to and not r.condition
+        ]
+        with django_assert_max_num_queries(25):
+            response = post_step(client, hospital, step, _sample_post(applicable))
+        assert response.status_code == 302, step
+    # Every answer typed is stored; the follow-ups not asked are not.
+    assert Answer.objects.filter(assessment=hospital).count() == len(
+        [r for r in referential.requirements.all() if "ES" in r.applies_to and not r.condition]
+    )
+    client.force_login(world.ars)
+    for step in steps:
+        with django_assert_max_num_queries(8):
+            assert client.get(url(nursing_home, step)).status_code == 200
