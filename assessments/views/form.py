@@ -91,7 +91,7 @@ def _save_step(request: HttpRequest, page: FormPage, step: Step) -> HttpResponse
             return redirect(_step_url(assessment, step))
         except AnswersRejected as rejected:
             form.add_rejections(rejected.errors)
-            return _render(request, page, step, form, status=200)
+            return _render(request, page, step, form, nothing_saved=True)
     if form.errors:
         if saved:
             messages.success(request, _saved_message(saved))
@@ -142,6 +142,7 @@ def _render(
     form: StepForm | None,
     *,
     stale: bool = False,
+    nothing_saved: bool = False,
     status: int = 200,
 ) -> HttpResponse:
     if form is not None and form.is_bound and (form.errors or stale):
@@ -154,6 +155,7 @@ def _render(
         "previous_step": page.steps[step.number - 2] if step and step.number > 1 else None,
         "form": form,
         "stale": stale,
+        "nothing_saved": nothing_saved or stale,
         "page_title": _("Auto-évaluation %(year)s — %(name)s")
         % {"year": page.assessment.campaign.year, "name": page.assessment.establishment.name},
     }
