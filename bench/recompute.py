@@ -11,6 +11,7 @@ database. Prints numbers, not pass/fail.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import random
 import sys
@@ -21,14 +22,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings")
 
 import django  # noqa: E402
 
 django.setup()
 
-import scoring as scoring_bench  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
@@ -37,6 +36,17 @@ from assessments.models import Answer, Assessment, Campaign  # noqa: E402
 from assessments.services import recompute_snapshots  # noqa: E402
 from establishments.models import GHT, Department, Establishment, Region  # noqa: E402
 from referential.models import Axis, Objective, ReferentialVersion, Requirement  # noqa: E402
+
+
+def _load_scoring_bench():
+    """bench/scoring.py, for its synthetic referential and answers (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("bench_scoring", ROOT / "scoring.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+scoring_bench = _load_scoring_bench()
 
 
 def load_referential(specs) -> ReferentialVersion:
