@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import evidence, exchange, exercises, form, mine, report, workflow
+from assessments.views import evidence, exchange, exercises, form, history, mine, report, workflow
 
 app_name = "assessments"
 
@@ -32,6 +32,7 @@ urlpatterns: list = [
         exercises.exercise_delete,
         name="exercise_delete",
     ),
+    path("<int:pk>/history/", history.history, name="history"),
     path("<int:pk>/export.json", exchange.export, name="export"),
     path("<int:pk>/import/", exchange.import_view, name="import"),
     path("<int:pk>/report.pdf", report.report_pdf, name="report"),

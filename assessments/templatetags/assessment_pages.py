@@ -35,13 +35,17 @@ def assessment_tabs(context, assessment, current: str = ""):
 
 
 @register.simple_tag(takes_context=True)
-def requirement_evidence(context, assessment, requirement) -> dict:
-    """The evidence of one requirement; the whole assessment's evidence is read once per page."""
+def requirement_evidence(context, assessment, requirement, user=None) -> dict:
+    """The evidence of one requirement; the whole assessment's evidence is read once per page.
+
+    ``user`` defaults to the request's (pass it where the template is rendered without one).
+    """
     # Kept on the assessment object: included templates do not share their render context.
     by_requirement = getattr(assessment, "_evidence_by_requirement", None)
     if by_requirement is None:
         by_requirement = assessment._evidence_by_requirement = evidence_by_requirement(assessment)
-    user = context["request"].user
+    if not user:
+        user = context["request"].user
     return {
         "items": by_requirement.get(requirement.pk, []),
         "may_manage": may_manage(user, assessment, requirement),
