@@ -240,10 +240,16 @@ class StepForm(forms.Form):
         for code in codes:
             item = self.page.items[code]
             answer = item.answer
+            # Every part of the requirement, emptied unless their answer fills it.
+            parts = dict.fromkeys(self.parts_of.get(code, []), "")
+            parts.update(item.input.initial(item.value))
             self.conflicts[code] = {
                 "theirs": item.input.display(item.value),
                 "by": answer.updated_by if answer else None,
                 "at": answer.updated_at if answer else None,
+                "parts": json.dumps(
+                    {name: value for name, value in parts.items() if value is not None}
+                ),
             }
 
     @property

@@ -110,6 +110,32 @@
     return parts.length > 1 && EXCLUSIVE.indexOf(parts[parts.length - 1]) !== -1;
   }
 
+  // --- conflicts: take the other person's answer back into the boxes --------------------------
+  document.querySelectorAll("[data-take-theirs]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var parts = JSON.parse(button.getAttribute("data-take-theirs"));
+      Object.keys(parts).forEach(function (name) {
+        byName(name).forEach(function (input) {
+          if (input.type === "radio") {
+            input.checked = input.value === String(parts[name]);
+          } else if (input.type === "checkbox") {
+            input.checked = parts[name] === true;
+          } else {
+            input.value = parts[name];
+          }
+          input.disabled = false;
+        });
+      });
+      form.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+        if (isExclusive(box)) { refreshExclusive(box); }
+      });
+      ratios.forEach(refreshRatio);
+      refreshFollowUps();
+      dirty = true;
+    });
+  });
+
   // --- unsaved changes -------------------------------------------------------------------------
   // A page shown again with errors or a conflict holds typed values not yet saved.
   var dirty = form.hasAttribute("data-care-unsaved");
