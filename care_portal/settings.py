@@ -198,7 +198,8 @@ STORAGES = {
 }
 # Uploaded evidence lives outside the web root and is only served through a scoped view.
 MEDIA_ROOT = Path(env_str("CARE_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
-MEDIA_URL = None
+# No route serves this prefix: evidence files go out only through the scoped download view.
+MEDIA_URL = "/media/"
 # Messages and DSFR components escape their text: messages may quote what people typed or
 # the names of files they uploaded.
 DSFR_CONTENT_IS_SAFE = False

@@ -76,7 +76,7 @@ def figures_table(
         )
     return format_html(
         '<div class="fr-table fr-table--sm"><div class="fr-table__wrapper">'
-        '<div class="fr-table__container"><div class="fr-table__content">'
+        '<div class="fr-table__container" tabindex="0"><div class="fr-table__content">'
         "<table><caption>{}</caption><thead><tr>{}</tr></thead><tbody>{}</tbody></table>"
         "</div></div></div></div>",
         caption,

@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[dev]'
+# The browser tests inject axe-core (npm) into pages and drive Debian's Chromium.
+if [ -f package-lock.json ] && command -v npm >/dev/null; then
+  npm ci --no-audit --no-fund --silent
+fi
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 # pytest exits with 5 when it collected no test: nothing failed.

@@ -170,3 +170,11 @@ def admin_client(db, admin_user):
 def _tasks_run_immediately(settings):
     """Background tasks run at once, with their real code, inside the test."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def pytest_collection_modifyitems(items):
+    """The browser tests are marked `e2e` and run after the rest of the suite."""
+    for item in items:
+        if "/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)

@@ -22,12 +22,6 @@ MOBILE = {"width": 390, "height": 844}
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.e2e)
-
-
 @pytest.fixture(scope="session")
 def browser():
     missing = [str(p) for p in (CHROMIUM, AXE_SCRIPT) if not p.exists()]
