@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.answer_fields import AnswerInput, answer_input
 from assessments.models import Answer, Assessment, ScoreSnapshot
+from assessments.permissions import is_ght_lead_of, is_ght_support, is_rssi_of
 from assessments.services import kinds_of
 from referential.models import Axis, Objective, Requirement
 from referential.rules import MET, NOT_MET, PARTIAL, UNANSWERED
@@ -115,14 +116,21 @@ class Step:
 class FormPage:
     """The steps, answers and scores of one assessment, as one person may see and edit them."""
 
-    def __init__(self, assessment: Assessment, user):
+    def __init__(self, assessment: Assessment, user, *, as_draft: bool = False):
+        """``as_draft``: who could edit what if the assessment were still a draft (to read
+        back what someone typed while it was being submitted)."""
         self.assessment = assessment
         self.user = user
         establishment = assessment.establishment
         self.kinds = kinds_of(establishment.kind, establishment.ght_id)
         self.is_ght_support = establishment.is_ght_support
-        self.may_edit = user.has_perm("assessments.edit_answers", assessment)
-        self.may_edit_ght = user.has_perm("assessments.edit_ght_answers", assessment)
+        if as_draft:
+            # The rules of `assessments.edit_answers` and `edit_ght_answers`, status aside.
+            self.may_edit = is_rssi_of(user, assessment)
+            self.may_edit_ght = (is_ght_support & is_ght_lead_of)(user, assessment)
+        else:
+            self.may_edit = user.has_perm("assessments.edit_answers", assessment)
+            self.may_edit_ght = user.has_perm("assessments.edit_ght_answers", assessment)
         requirements = self._requirements()
         answers = self._answers(requirements)
         self.items: dict[str, Item] = {}

@@ -204,9 +204,18 @@ def test_submitted_assessment_is_read_only_for_its_rssi(client, world, forms_wor
     html = client.get(url(forms_world.hospital)).content.decode()
     assert "lecture seule" in html
     assert 'id="assessment-form"' not in html
-    response = client.post(url(forms_world.hospital, "1"), {"version": 0, "GOV-COMITE": "yes"})
-    assert response.status_code == 302
+    # Submitted while the RSSI was typing: nothing saved, and what was typed is listed.
+    response = client.post(
+        url(forms_world.hospital, "1"), {"version": 0, "GOV-COMITE": "yes", "EDR": "12"}
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "vos saisies n&#x27;ont pas été enregistrées" in html or "vos saisies n'ont pas" in html
+    assert "<strong>GOV-COMITE</strong>" in html and ": Oui</li>" in html
     assert stored(forms_world.hospital, "GOV-COMITE") is None
+    client.force_login(world.director)
+    response = client.post(url(forms_world.hospital, "1"), {"version": 0, "GOV-COMITE": "yes"})
+    assert response.status_code == 403
 
 
 # --- steps and what each shows -----------------------------------------------------------------

@@ -43,14 +43,7 @@ def assessment_form(request: HttpRequest, pk: int) -> HttpResponse:
         return _render(request, page, step, form)
     if not page.may_edit_any:
         if not assessment.is_editable:
-            messages.error(
-                request,
-                _(
-                    "Cette auto-évaluation a été transmise : elle n'est plus modifiable et vos "
-                    "saisies n'ont pas été enregistrées."
-                ),
-            )
-            return redirect(_step_url(assessment, step))
+            return _show_locked(request, assessment, step)
         raise PermissionDenied
     return _save_step(request, page, step)
 
@@ -81,14 +74,7 @@ def _save_step(request: HttpRequest, page: FormPage, step: Step) -> HttpResponse
             form.is_valid()
             return _show_conflicts(request, page, step, form, form.changed_elsewhere())
         except AssessmentLocked:
-            messages.error(
-                request,
-                _(
-                    "Cette auto-évaluation a été transmise entre-temps : elle n'est plus "
-                    "modifiable et vos saisies n'ont pas été enregistrées."
-                ),
-            )
-            return redirect(_step_url(assessment, step))
+            return _show_locked(request, assessment_for(request, assessment.pk), step)
         except AnswersRejected as rejected:
             form.add_rejections(rejected.errors)
             return _render(request, page, step, form, nothing_saved=True)
@@ -127,6 +113,24 @@ def _show_again(request: HttpRequest, page: FormPage, step: Step) -> HttpRespons
     return _render(request, page, step, _rebound(request, page, step))
 
 
+def _show_locked(request: HttpRequest, assessment: Assessment, step: Step) -> HttpResponse:
+    """Submitted in the meantime: nothing is saved, and what was typed is listed, not lost."""
+    as_draft = FormPage(assessment, request.user, as_draft=True)
+    typed_step = as_draft.step(step.code)
+    if typed_step is None or not typed_step.editable_items:
+        raise PermissionDenied
+    typed = StepForm(request.POST, page=as_draft, step=typed_step)
+    typed.is_valid()
+    unsaved = [
+        (as_draft.items[code].requirement, as_draft.items[code].input.display(value))
+        for code, value in typed.changed_answers().items()
+    ]
+    page = FormPage(assessment, request.user)
+    step = page.step(step.code)
+    form = StepForm(page=page, step=step)
+    return _render(request, page, step, form, unsaved=unsaved, status=409)
+
+
 def _show_conflicts(
     request: HttpRequest, page: FormPage, step: Step, form: StepForm, conflicts: list[str]
 ) -> HttpResponse:
@@ -143,6 +147,7 @@ def _render(
     *,
     stale: bool = False,
     nothing_saved: bool = False,
+    unsaved: list | None = None,
     status: int = 200,
 ) -> HttpResponse:
     if form is not None and form.is_bound and (form.errors or stale):
@@ -156,6 +161,7 @@ def _render(
         "form": form,
         "stale": stale,
         "nothing_saved": nothing_saved or stale,
+        "unsaved": unsaved,
         "page_title": _("Auto-évaluation %(year)s — %(name)s")
         % {"year": page.assessment.campaign.year, "name": page.assessment.establishment.name},
     }

@@ -163,6 +163,9 @@
   });
 
   refreshFollowUps();
+  // Shown again with errors: start from their summary, which links to each box.
+  var summary = document.getElementById("form-errors");
+  if (summary && !window.location.hash) { summary.focus(); }
   form.querySelectorAll("input[type=checkbox]").forEach(function (box) {
     if (isExclusive(box) && box.checked) { refreshExclusive(box); }
   });
