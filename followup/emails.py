@@ -14,8 +14,8 @@ def absolute_url(path: str) -> str:
 
 
 def assessment_url(assessment_id: int) -> str:
-    """The assessment's page, where the RSSI fills it and the director validates it."""
-    return absolute_url(f"/assessments/{assessment_id}/")
+    """The assessment's status page: what to do next, submission, validation."""
+    return absolute_url(reverse("assessments:status", args=[assessment_id]))
 
 
 def bulk_reports_url() -> str:

@@ -17,7 +17,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -158,7 +158,7 @@ def submission_period(assessment: Assessment) -> str:
     """One awaiting-validation reminder per submission: a new submission is a new period."""
     if assessment.submitted_at is None:
         return "submitted"
-    return assessment.submitted_at.strftime("%Y-%m-%dT%H:%M:%S")
+    return assessment.submitted_at.astimezone(UTC).isoformat()
 
 
 def awaiting_validation_reminders(today: date) -> list[DueReminder]:

@@ -1,8 +1,6 @@
 """ARS relaunches from the regional dashboard: the selection, the message, the record, the scope."""
 
 import pytest
-from django.template import Context, Template
-from django.test import RequestFactory
 from django.urls import reverse
 
 from assessments.services import save_answers
@@ -86,7 +84,7 @@ def test_ars_relaunches_the_ticked_establishments(client, world, campaign, mailo
     assert message.subject == "Auto-évaluation CaRE à transmettre"
     assert "merci de transmettre votre auto-évaluation avant le 31 juillet." in message.body
     assert "Message de l’ARS Auvergne-Rhône-Alpes" in message.body
-    assert f"https://care.example.fr/assessments/{campaign.hospital.pk}/" in message.body
+    assert f"https://care.example.fr/assessments/{campaign.hospital.pk}/status/" in message.body
     assert "<p>Bonjour,<br>merci de transmettre" in message.alternatives[0][0]
 
     detail = client.get(response["Location"]).content.decode()
@@ -202,7 +200,7 @@ def test_national_may_relaunch_any_region_and_read_its_history(client, world, ca
 
 
 @pytest.mark.django_db
-def test_an_establishment_shows_the_relaunches_it_received(world, campaign):
+def test_the_assessment_status_page_shows_the_relaunches_received(client, world, campaign):
     relaunch = Relaunch.objects.create(
         region=world.region,
         sender=world.ars,
@@ -213,14 +211,14 @@ def test_an_establishment_shows_the_relaunches_it_received(world, campaign):
     RelaunchRecipient.objects.create(
         relaunch=relaunch, establishment=world.hospital, email="rssi@example.fr"
     )
-    template = Template("{% load followup_tags %}{% establishment_relaunches establishment %}")
-    for user, linked in ((world.rssi, False), (world.ars, True)):
-        request = RequestFactory().get("/")
-        request.user = user
-        html = template.render(Context({"request": request, "establishment": world.hospital}))
+    status = reverse("assessments:status", args=[campaign.hospital.pk])
+    detail = reverse("followup:relaunch_detail", args=[relaunch.pk])
+    for user, linked in ((world.rssi, False), (world.director, False), (world.ars, True)):
+        client.force_login(user)
+        html = client.get(status).content.decode()
+        assert "Relances de l’ARS" in html
         assert "Transmettez votre auto-évaluation" in html
         assert "envoyée à rssi@example.fr" in html
-        assert (reverse("followup:relaunch_detail", args=[relaunch.pk]) in html) is linked
-    request.user = world.ars
-    html = template.render(Context({"request": request, "establishment": world.clinic}))
-    assert "Aucune relance de l’ARS pour cet établissement." in html
+        assert (detail in html) is linked
+    clinic = client.get(reverse("assessments:status", args=[campaign.clinic.pk])).content.decode()
+    assert "Aucune relance de l’ARS pour cet établissement." in clinic

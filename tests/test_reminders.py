@@ -76,7 +76,7 @@ def test_rssis_who_have_not_submitted_are_reminded_thirty_days_before_closing(fo
     assert message.subject == (
         "Campagne CaRE 2025 : clôture dans 30 jours — Centre hospitalier de Villefranche"
     )
-    link = f"https://care.example.fr/assessments/{followup.hospital.pk}/"
+    link = f"https://care.example.fr/assessments/{followup.hospital.pk}/status/"
     assert "n’a pas encore été transmise" in message.body
     assert "31 juillet 2025" in message.body
     assert link in message.body
@@ -170,7 +170,7 @@ def test_rssis_are_told_of_gaps_due_within_thirty_days(followup, mailoutbox):
         assert code in hospital.body
     assert "30 juin 2025" in hospital.body and "dans 20 jours" in hospital.body
     assert "Recommandation : Mettre en place ce qui est demandé." in hospital.body
-    assert f"https://care.example.fr/assessments/{followup.hospital.pk}/" in hospital.body
+    assert f"https://care.example.fr/assessments/{followup.hospital.pk}/status/" in hospital.body
     assert "<li" in hospital.alternatives[0][0]
     # A member of the GHT is not asked about the GHT-level requirement: its support answers it.
     clinic = next(m for m in mailoutbox if m.to == ["rssi.tarare@example.fr"])
@@ -230,7 +230,7 @@ def test_directors_are_told_an_assessment_awaits_validation_once_per_submission(
         "Auto-évaluation CaRE 2025 de Hôpital de Tarare : votre validation est attendue"
     )
     assert "Transmise le 2 juin 2025" in message.body
-    assert f"https://care.example.fr/assessments/{followup.clinic.pk}/" in message.body
+    assert f"https://care.example.fr/assessments/{followup.clinic.pk}/status/" in message.body
     # Sent back, then submitted again: a new submission, a new reminder.
     Assessment.objects.filter(pk=followup.clinic.pk).update(
         submitted_at=timezone.make_aware(datetime.datetime(2025, 6, 20, 9, 0))
@@ -314,3 +314,29 @@ def test_a_reminder_whose_email_never_went_is_sent_by_the_next_run(followup, wor
     mailoutbox.clear()
     run_reminders(today=datetime.date(2025, 7, 3))
     assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_awaiting_validation_follows_the_real_workflow(world, campaign, mailoutbox):
+    from assessments import workflow
+    from tests.answers import fill
+
+    assessment = campaign.hospital
+    fill(assessment, world.rssi)
+    run_reminders(today=datetime.date(2025, 6, 1))
+    assert not [m for m in mailoutbox if "validation" in m.subject]  # a draft waits for nobody
+
+    workflow.submit(assessment=assessment, user=world.rssi)
+    run_reminders(today=datetime.date(2025, 6, 1))
+    run_reminders(today=datetime.date(2025, 6, 2))
+    assert [m.to for m in mailoutbox if "validation" in m.subject] == [["direction@example.fr"]]
+
+    workflow.send_back(assessment=assessment, user=world.director, comment="Preuves ?")
+    workflow.submit(assessment=assessment, user=world.rssi)  # a new submission
+    run_reminders(today=datetime.date(2025, 6, 3))
+    assert len([m for m in mailoutbox if "validation" in m.subject]) == 2
+
+    workflow.validate(assessment=assessment, user=world.director)
+    mailoutbox.clear()
+    run_reminders(today=datetime.date(2025, 6, 4))
+    assert not [m for m in mailoutbox if "validation" in m.subject]
