@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
+from assessments.report import render_report_pdf
 from followup.emails import build_email, bulk_reports_url
 from followup.models import BulkReport
 
@@ -33,8 +34,6 @@ def delete_file(bulk: BulkReport) -> None:
 
 def _render(bulk: BulkReport, archive: zipfile.ZipFile) -> tuple[int, list[dict]]:
     """Write one PDF per assessment of the selection; returns (count, establishments skipped)."""
-    from assessments.report import render_report_pdf
-
     establishments = list(bulk.establishments.order_by("name", "finess"))
     assessments = {
         assessment.establishment_id: assessment
