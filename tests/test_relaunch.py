@@ -222,3 +222,19 @@ def test_the_assessment_status_page_shows_the_relaunches_received(client, world,
         assert (detail in html) is linked
     clinic = client.get(reverse("assessments:status", args=[campaign.clinic.pk])).content.decode()
     assert "Aucune relance de l’ARS pour cet établissement." in clinic
+
+
+@pytest.mark.django_db
+def test_admin_lists_the_follow_up_records(admin_client, world, campaign):
+    relaunch = Relaunch.objects.create(
+        region=world.region,
+        sender=world.ars,
+        sender_label="ars@example.fr",
+        subject="S",
+        message="M",
+    )
+    RelaunchRecipient.objects.create(relaunch=relaunch, establishment=world.hospital)
+    for model in ("relaunch", "reminderlog", "bulkreport"):
+        assert admin_client.get(reverse(f"admin:followup_{model}_changelist")).status_code == 200
+    page = admin_client.get(reverse("admin:followup_relaunch_change", args=[relaunch.pk]))
+    assert "Centre hospitalier de Villefranche" in page.content.decode()
