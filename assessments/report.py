@@ -1,43 +1,34 @@
 """The PDF gap report of an assessment: what a director downloads, signs and hands to the board.
 
-One code path: :func:`render_report_pdf` gathers the report's content from the scoring services
-(the same statuses, scores and gaps as the API), renders ``assessments/report.html`` with its own
-print stylesheet and charts from ``care_portal.charts``, and lets WeasyPrint turn it into a
-tagged PDF. The download view and the ``render_report`` command both call it.
+One code path: :func:`render_report_pdf` gathers the report's content (``report_content``, from
+the scoring services: the same statuses, scores and gaps as the API), renders
+``assessments/report.html`` with its own print stylesheet and the charts of
+``care_portal.charts``, and lets WeasyPrint turn it into a tagged PDF. The download view, the
+``render_report`` command and the bulk reports all call it.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
-from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from fontTools.pens.svgPathPen import SVGPathPen
+from fontTools.ttLib import TTFont
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from assessments.models import Answer, Assessment
-from assessments.scoring import DUE_SOON, OVERDUE, PLANNED, AssessmentResult, Gap
-from assessments.services import answers_for_scoring, compute_result, peer_percentile
-from care_portal.charts import Bar, bar_chart
-from dashboards.targets import headline_targets
-from referential.models import Domain, Requirement
-from referential.rules import MET, NOT_APPLICABLE, NOT_MET, PARTIAL, UNANSWERED
+from assessments.models import Assessment
+from assessments.report_content import build_report
 
-# Below this many scored peers the position is not shown: with two or three, a percentile
-# would tell a director how a named neighbour scored.
-PEER_MINIMUM = 5
 # What the report reads of an assessment, fetched with it.
 REPORT_RELATED = (
     "establishment__region",
@@ -47,474 +38,12 @@ REPORT_RELATED = (
     "submitted_by",
     "validated_by",
 )
-# How many gaps the one-page summary lists.
-URGENT_GAPS = 3
 FONT_DIR = "dsfr/dist/fonts"
-# Charts are drawn this wide (in SVG units) and scaled to the page width: about 7 pt labels.
-CHART_WIDTH = 960
+# The draft watermark: its width across the page (mm) and its colour, light enough to read through.
+WATERMARK_WIDTH = 190
+WATERMARK_COLOUR = "#f8d9d7"
 # Tagged PDF for screen readers; title, language and author come from the HTML's head.
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
-
-STATUS_LABELS = {
-    MET: gettext_lazy("Atteint"),
-    PARTIAL: gettext_lazy("Partiel"),
-    NOT_MET: gettext_lazy("Non atteint"),
-    UNANSWERED: gettext_lazy("Non renseigné"),
-    NOT_APPLICABLE: gettext_lazy("Non applicable"),
-}
-SEVERITY_LABELS = {
-    OVERDUE: gettext_lazy("En retard"),
-    DUE_SOON: gettext_lazy("Échéance proche"),
-    PLANNED: gettext_lazy("Planifié"),
-}
-SEVERITY_HELP = {
-    OVERDUE: gettext_lazy("L'échéance du plan CaRE est dépassée."),
-    DUE_SOON: gettext_lazy("L'échéance tombe dans les six prochains mois."),
-    PLANNED: gettext_lazy("L'échéance est plus lointaine ou n'est pas encore fixée."),
-}
-
-
-# --- what the report shows --------------------------------------------------------------------
-
-
-def deadline_text(deadline: date | None, label: str = "") -> str:
-    """ "30/06/2025 (S1 2025)", "30/06/2025", "S1 2025" or "—"."""
-    if deadline and label:
-        return f"{deadline:%d/%m/%Y} ({label})"
-    if deadline:
-        return f"{deadline:%d/%m/%Y}"
-    return label or "—"
-
-
-@dataclass(frozen=True)
-class EvidenceLine:
-    requirement: str
-    kind: str
-    name: str
-    added_on: datetime | None
-    added_by: str
-
-
-@dataclass
-class RequirementLine:
-    """One requirement as the annex shows it: the answer given and the status it earns."""
-
-    code: str
-    label: str
-    care_action: str
-    deadline: date | None
-    deadline_label: str
-    status: str
-    answer: str
-    comment: str
-    ght_level: bool
-    evidence: list[EvidenceLine] = field(default_factory=list)
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
-
-
-@dataclass
-class ObjectiveSection:
-    code: str
-    number: int
-    title: str
-    score: float | None
-    counts: dict[str, int]
-    lines: list[RequirementLine]
-
-
-@dataclass
-class AxisSection:
-    code: str
-    number: int
-    title: str
-    score: float | None
-    objectives: list[ObjectiveSection]
-    gaps: int
-
-    @property
-    def counts(self) -> dict[str, int]:
-        total = dict.fromkeys(STATUS_LABELS, 0)
-        for objective in self.objectives:
-            for status, count in objective.counts.items():
-                total[status] += count
-        return total
-
-
-@dataclass(frozen=True)
-class GapLine:
-    """One line of the action plan."""
-
-    rank: int
-    code: str
-    label: str
-    status: str
-    severity: str
-    deadline: date | None
-    deadline_label: str
-    care_action: str
-    recommendation: str
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
-
-    @property
-    def severity_label(self) -> str:
-        return SEVERITY_LABELS[self.severity]
-
-    @property
-    def deadline_text(self) -> str:
-        return deadline_text(self.deadline, self.deadline_label)
-
-
-@dataclass(frozen=True)
-class HeadlineLine:
-    """One headline CaRE target and whether this establishment reaches it."""
-
-    label: str
-    met: bool | None
-    deadline: date | None
-    deadline_label: str
-    national_share: float | None
-    population: str
-    care_action: str
-
-    @property
-    def deadline_text(self) -> str:
-        return deadline_text(self.deadline, self.deadline_label)
-
-
-@dataclass(frozen=True)
-class TrendLine:
-    label: str
-    previous: float | None
-    current: float | None
-
-    @property
-    def delta(self) -> float | None:
-        if self.previous is None or self.current is None:
-            return None
-        return self.current - self.previous
-
-
-@dataclass(frozen=True)
-class Trend:
-    year: int
-    status_label: str
-    lines: list[TrendLine]
-    chart: SafeString
-
-
-@dataclass(frozen=True)
-class PeerPosition:
-    percentile: float | None
-    peers: int
-    shown: bool
-    minimum: int = PEER_MINIMUM
-
-
-@dataclass
-class Report:
-    assessment: Assessment
-    result: AssessmentResult
-    generated_at: datetime
-    reference_date: date
-    headlines: list[HeadlineLine]
-    gaps: list[GapLine]
-    axes: list[AxisSection]
-    domains: list[tuple[str, str, float | None]]
-    axes_chart: SafeString
-    domains_chart: SafeString | None
-    trend: Trend | None
-    peers: PeerPosition
-    evidence: list[EvidenceLine]
-    evidence_available: bool
-
-    @property
-    def establishment(self):
-        return self.assessment.establishment
-
-    @property
-    def campaign(self):
-        return self.assessment.campaign
-
-    @property
-    def referential(self):
-        return self.assessment.campaign.referential
-
-    @property
-    def title(self) -> str:
-        return _("Rapport d'écarts CaRE %(year)s — %(name)s") % {
-            "year": self.campaign.year,
-            "name": self.establishment.name,
-        }
-
-    @property
-    def watermark(self) -> str | None:
-        """BROUILLON while the RSSI is still answering, NON VALIDÉ until the director signs off."""
-        status = self.assessment.status
-        if status in (Assessment.Status.DRAFT, Assessment.Status.REOPENED):
-            return _("BROUILLON")
-        if status == Assessment.Status.SUBMITTED:
-            return _("NON VALIDÉ")
-        return None
-
-    @property
-    def urgent_gaps(self) -> list[GapLine]:
-        return self.gaps[:URGENT_GAPS]
-
-    @property
-    def gaps_by_severity(self) -> list[tuple[str, str, str, list[GapLine]]]:
-        """(severity, label, explanation, gaps) in the documented order, empty groups left out."""
-        groups = []
-        for severity in (OVERDUE, DUE_SOON, PLANNED):
-            gaps = [gap for gap in self.gaps if gap.severity == severity]
-            if gaps:
-                groups.append((severity, SEVERITY_LABELS[severity], SEVERITY_HELP[severity], gaps))
-        return groups
-
-    @property
-    def severity_counts(self) -> dict[str, int]:
-        return self.result.severity_counts
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return self.result.counts
-
-    @property
-    def applicable_count(self) -> int:
-        return sum(self.result.counts.values()) - self.result.counts[NOT_APPLICABLE]
-
-
-def _person(user) -> str:
-    return (user.get_full_name() or user.email) if user else ""
-
-
-def _requirements(referential_id: int) -> list[Requirement]:
-    return list(
-        Requirement.objects.filter(referential_id=referential_id)
-        .select_related("objective__axis")
-        .order_by("order", "pk")
-    )
-
-
-def _display_answer(requirement: Requirement, value: Any) -> str:
-    """The answer as French text."""
-    if value is None:
-        return _("Non renseigné")
-    if value == "not_applicable":
-        return _("Non applicable")
-    return str(value)
-
-
-def _evidence(assessment: Assessment) -> tuple[bool, list[EvidenceLine]]:
-    """Whether evidence can be attached to assessments, and this assessment's evidence."""
-    return False, []
-
-
-def _axis_sections(
-    requirements: list[Requirement],
-    result: AssessmentResult,
-    answers: dict[str, Any],
-    comments: dict[str, str],
-    evidence: list[EvidenceLine],
-) -> list[AxisSection]:
-    """Axes and objectives in referential order, with the requirements that apply."""
-    evidence_by_code: dict[str, list[EvidenceLine]] = {}
-    for line in evidence:
-        evidence_by_code.setdefault(line.requirement, []).append(line)
-    gaps_by_axis: dict[str, int] = {}
-    axes: dict[str, AxisSection] = {}
-    objectives: dict[str, ObjectiveSection] = {}
-    for requirement in requirements:
-        status = result.statuses.get(requirement.code)
-        if status is None:
-            continue  # does not apply to this kind of establishment
-        objective = requirement.objective
-        axis = objective.axis
-        if axis.code not in axes:
-            axes[axis.code] = AxisSection(
-                code=axis.code,
-                number=axis.number,
-                title=axis.title,
-                score=result.axes.get(axis.code),
-                objectives=[],
-                gaps=0,
-            )
-        if objective.code not in objectives:
-            section = ObjectiveSection(
-                code=objective.code,
-                number=objective.number,
-                title=objective.title,
-                score=result.objectives.get(objective.code),
-                counts=dict.fromkeys(STATUS_LABELS, 0),
-                lines=[],
-            )
-            objectives[objective.code] = section
-            axes[axis.code].objectives.append(section)
-        section = objectives[objective.code]
-        section.counts[status] += 1
-        if status not in (MET, NOT_APPLICABLE):
-            gaps_by_axis[axis.code] = gaps_by_axis.get(axis.code, 0) + 1
-        section.lines.append(
-            RequirementLine(
-                code=requirement.code,
-                label=requirement.label,
-                care_action=requirement.care_action,
-                deadline=requirement.deadline,
-                deadline_label=requirement.deadline_label,
-                status=status,
-                answer=_display_answer(requirement, answers.get(requirement.code)),
-                comment=comments.get(requirement.code, ""),
-                ght_level=requirement.is_ght_level,
-                evidence=evidence_by_code.get(requirement.code, []),
-            )
-        )
-    for code, section in axes.items():
-        section.gaps = gaps_by_axis.get(code, 0)
-    return sorted(axes.values(), key=lambda axis: axis.number)
-
-
-def _gap_lines(gaps: list[Gap], requirements: dict[str, Requirement]) -> list[GapLine]:
-    return [
-        GapLine(
-            rank=rank,
-            code=gap.requirement,
-            label=gap.label,
-            status=gap.status,
-            severity=gap.severity,
-            deadline=gap.deadline,
-            deadline_label=requirements[gap.requirement].deadline_label,
-            care_action=gap.care_action,
-            recommendation=gap.recommendation,
-        )
-        for rank, gap in enumerate(gaps, start=1)
-    ]
-
-
-def _headlines(assessment: Assessment, result: AssessmentResult) -> list[HeadlineLine]:
-    kind = assessment.establishment.kind
-    return [
-        HeadlineLine(
-            label=target.label,
-            met=result.headline.get(target.key),
-            deadline=target.deadline,
-            deadline_label=target.deadline_label,
-            national_share=target.share,
-            population=target.population,
-            care_action=target.care_action,
-        )
-        for target in headline_targets(assessment.campaign.referential)
-        if target.kind_applies(kind)
-    ]
-
-
-def _axis_label(axis: AxisSection) -> str:
-    return _("Axe %(number)s — %(title)s") % {"number": axis.number, "title": axis.title}
-
-
-def _domains(result: AssessmentResult) -> list[tuple[str, str, float | None]]:
-    labels = dict(Domain.choices)
-    return [
-        (code, str(labels.get(code, code)), result.domains[code]) for code in sorted(result.domains)
-    ]
-
-
-def _previous(assessment: Assessment) -> Assessment | None:
-    """The same establishment's assessment of the latest earlier campaign."""
-    return (
-        Assessment.objects.filter(
-            establishment_id=assessment.establishment_id,
-            campaign__year__lt=assessment.campaign.year,
-        )
-        .select_related("campaign", "establishment")
-        .order_by("-campaign__year")
-        .first()
-    )
-
-
-def _trend(
-    assessment: Assessment,
-    result: AssessmentResult,
-    axes: list[AxisSection],
-    domains: list[tuple[str, str, float | None]],
-) -> Trend | None:
-    previous = _previous(assessment)
-    if previous is None:
-        return None
-    before = compute_result(previous)
-    lines = [TrendLine(_("Score global"), before.score_global, result.score_global)]
-    lines += [TrendLine(_axis_label(axis), before.axes.get(axis.code), axis.score) for axis in axes]
-    lines += [TrendLine(label, before.domains.get(code), score) for code, label, score in domains]
-    year = previous.campaign.year
-    chart = bar_chart(
-        [Bar(line.label, line.current, target=line.previous) for line in lines],
-        title=_("Évolution des scores depuis la campagne %(year)s") % {"year": year},
-        description=_("Barres : campagne %(current)s ; trait : campagne %(year)s.")
-        % {"current": assessment.campaign.year, "year": year},
-        target_label=_("Campagne %(year)s") % {"year": year},
-        width=CHART_WIDTH,
-        chart_id="chart-trend",
-    )
-    return Trend(year=year, status_label=previous.get_status_display(), lines=lines, chart=chart)
-
-
-def _peers(assessment: Assessment) -> PeerPosition:
-    benchmark = peer_percentile(assessment)
-    shown = benchmark.percentile is not None and benchmark.peers >= PEER_MINIMUM
-    return PeerPosition(
-        percentile=benchmark.percentile if shown else None, peers=benchmark.peers, shown=shown
-    )
-
-
-def build_report(assessment: Assessment) -> Report:
-    """Everything the report shows, scored by the same services as the API."""
-    answers = answers_for_scoring(assessment)
-    result = compute_result(assessment, answers=answers)
-    requirements = _requirements(assessment.campaign.referential_id)
-    comments = dict(
-        Answer.objects.filter(assessment=assessment)
-        .exclude(comment="")
-        .values_list("requirement__code", "comment")
-    )
-    evidence_available, evidence = _evidence(assessment)
-    axes = _axis_sections(requirements, result, answers, comments, evidence)
-    domains = _domains(result)
-    axes_chart = bar_chart(
-        [Bar(_axis_label(axis), axis.score) for axis in axes],
-        title=_("Score par axe du plan CaRE"),
-        width=CHART_WIDTH,
-        chart_id="chart-axes",
-    )
-    domains_chart = (
-        bar_chart(
-            [Bar(label, score) for _code, label, score in domains],
-            title=_("Score par domaine technique"),
-            width=CHART_WIDTH,
-            chart_id="chart-domains",
-        )
-        if domains
-        else None
-    )
-    return Report(
-        assessment=assessment,
-        result=result,
-        generated_at=timezone.localtime(),
-        reference_date=assessment.effective_reference_date(),
-        headlines=_headlines(assessment, result),
-        gaps=_gap_lines(result.gaps, {r.code: r for r in requirements}),
-        axes=axes,
-        domains=domains,
-        axes_chart=axes_chart,
-        domains_chart=domains_chart,
-        trend=_trend(assessment, result, axes, domains),
-        peers=_peers(assessment),
-        evidence=evidence,
-        evidence_available=evidence_available,
-    )
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -526,17 +55,43 @@ def _css_string(text: str) -> SafeString:
     return mark_safe(f'"{escaped}"')  # noqa: S308 - quoted and escaped for CSS above
 
 
+@functools.cache
 def _watermark_image(text: str) -> SafeString:
-    """A page-sized SVG with the word across it, as a CSS url(): drawn under every page's
-    content (a page background), and left out of the PDF's structure tree as decoration."""
+    """A page-sized SVG with the word across it, as a CSS url(). Drawn as the pages' background,
+    under the content and outside the PDF's structure tree; its letters are outlines, so text
+    extraction and screen readers never see it (the header says the same in words)."""
+    drawing = _outlined(text, str(Path(font_directory() or ".") / "Marianne-Bold.woff2"))
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" '
-        'viewBox="0 0 210 297"><text x="105" y="160" text-anchor="middle" '
-        'transform="rotate(-50 105 150)" font-family="DejaVu Sans" font-weight="bold" '
-        f'font-size="36" fill="#f7d5d3">{escape(text)}</text></svg>'
+        f'viewBox="0 0 210 297"><g fill="{WATERMARK_COLOUR}">{drawing}</g></svg>'
     )
     encoded = base64.b64encode(svg.encode()).decode()
     return mark_safe(f'url("data:image/svg+xml;base64,{encoded}")')  # noqa: S308 - base64
+
+
+def _outlined(text: str, font_path: str) -> str:
+    """SVG paths of `text` set in the font, centred on an A4 page and turned 55° upwards."""
+    if not Path(font_path).is_file():
+        return (
+            '<text x="105" y="160" text-anchor="middle" transform="rotate(-55 105 148.5)" '
+            f'font-size="34" font-weight="bold">{escape(text)}</text>'
+        )
+    font = TTFont(font_path)
+    glyphs, cmap, metrics = font.getGlyphSet(), font.getBestCmap(), font["hmtx"]
+    paths, x = [], 0
+    for char in text:
+        name = cmap.get(ord(char), ".notdef")
+        pen = SVGPathPen(glyphs)
+        glyphs[name].draw(pen)
+        if commands := pen.getCommands():
+            paths.append(f'<path transform="translate({x} 0)" d="{commands}"/>')
+        x += metrics[name][0]
+    cap_height = getattr(font["OS/2"], "sCapHeight", 0) or 700
+    scale = WATERMARK_WIDTH / x
+    return (
+        f'<g transform="translate(105 148.5) rotate(-55) scale({scale:.5f} {-scale:.5f}) '
+        f'translate({-x / 2:.0f} {-cap_height / 2:.0f})">{"".join(paths)}</g>'
+    )
 
 
 def font_directory() -> str | None:

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 
+from assessments.evidence import add_link, add_note
 from assessments.models import Assessment
 from assessments.report import (
     LocalFontsOnly,
@@ -138,7 +139,25 @@ def test_action_plan_lists_every_gap_in_the_documented_order(client, world, answ
     assert "Mettre en place ce qui est demandé." in plan
 
 
-def test_annex_shows_every_answer_and_the_axis_details(answered):
+def test_annex_shows_every_answer_readably_and_the_evidence(world, campaign, answered):
+    requirements = campaign.requirements
+    add_link(
+        assessment=answered,
+        requirement=requirements["GOV-RSSI"],
+        url="https://intranet.example.fr/rssi",
+        user=world.rssi,
+    )
+    add_note(
+        assessment=answered,
+        requirement=requirements["GOV-COMITE"],
+        note="Comptes rendus du comité au secrétariat de direction",
+        user=world.rssi,
+    )
+    # Asked only when the committee meets: not asked here, and said so.
+    Requirement.objects.filter(pk=requirements["EXERCICE"].pk).update(
+        condition={"requirement": "GOV-COMITE", "in": ["yes"]}
+    )
+    forget_referential()
     text = pdf_text(render_report_pdf(answered))
     details = between(text, "3. Détail par axe", "4. Évolution")
     assert "Axe 1" in details and "Axe 2" in details
@@ -146,8 +165,17 @@ def test_annex_shows_every_answer_and_the_axis_details(answered):
     for code in ["GOV-RSSI", "GOV-COMITE", "EXERCICE", "BUDGET", "GHT-CONVERGENCE", "D3-BASTION"]:
         assert code in annex
     assert "OG-EXERCICE" not in annex  # medico-social only
-    assert "Claire Martin" in annex
+    assert "Claire Martin <claire.martin@" in annex
+    assert "Partiellement" in annex
+    assert "ratio 1,5 %" in annex
     assert "Non renseigné" in annex
+    exercise = annex[annex.index("EXERCICE") :]
+    assert "Sans objet, d'après la réponse à GOV-" in exercise
+    assert "{" not in annex  # no raw JSON
+    evidence = text[text.index("Annexe B") :]
+    assert "https://intranet.example.fr/rssi" in evidence
+    assert "Comptes rendus du comité" in evidence
+    assert codes_in_order(evidence, ["GOV-COMITE", "GOV-RSSI"]) == ["GOV-RSSI", "GOV-COMITE"]
 
 
 def test_draft_submitted_and_validated_reports(world, answered):

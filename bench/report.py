@@ -1,0 +1,226 @@
+"""Time to render the PDF gap report of a fully answered assessment, beside WeasyPrint alone.
+
+    .venv/bin/python bench/report.py [--repeat 7] [--keep]
+
+Builds, in a temporary SQLite database, the CaRE referential (fixtures/referential/
+care-2025.yaml), a hospital that supports its GHT with every requirement answered (its own and
+the GHT-level ones), submitted and validated, last year's assessment for the trend, ten
+comparable establishments for the position and a few pieces of evidence. Then it renders the
+report `--repeat` times through `render_report_pdf` (what the download does: queries, scoring,
+template, charts, WeasyPrint) and the same HTML with WeasyPrint alone (same stylesheet, fonts and
+PDF/UA options), and prints the medians side by side, wall clock and CPU time (the CPU time
+stays meaningful on a busy machine). Numbers, not pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings")
+DATABASE_DIR = tempfile.mkdtemp(prefix="care-bench-report-")
+os.environ["DATABASE_URL"] = f"sqlite:///{DATABASE_DIR}/bench.sqlite3"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+from pypdf import PdfReader  # noqa: E402
+from weasyprint import HTML  # noqa: E402
+
+from assessments import workflow  # noqa: E402
+from assessments.evidence import add_link, add_note  # noqa: E402
+from assessments.models import Answer, Assessment, Campaign  # noqa: E402
+from assessments.report import (  # noqa: E402
+    PDF_OPTIONS,
+    REPORT_RELATED,
+    LocalFontsOnly,
+    font_directory,
+    render_report_html,
+    render_report_pdf,
+)
+from assessments.services import AnswersRejected, recompute_snapshots, save_answers  # noqa: E402
+from care_portal.demo_answers import demo_answers  # noqa: E402
+from establishments.models import GHT, Department, Establishment, Kind, Region, Role  # noqa: E402
+from establishments.roles import grant_role  # noqa: E402
+from establishments.validators import luhn_is_valid  # noqa: E402
+from referential.models import ReferentialVersion, Requirement  # noqa: E402
+
+FIXTURE = ROOT / "fixtures" / "referential" / "care-2025.yaml"
+TODAY = date(2025, 9, 15)
+PEERS = 10
+
+
+def finess(n: int) -> str:
+    body = f"69{n:06d}"
+    return next(f"{body}{key}" for key in range(10) if luhn_is_valid(f"{body}{key}"))
+
+
+def answer_all(assessment: Assessment, requirements, *, maturity: float, user, seed: int) -> None:
+    """Every requirement answered, as the form would save it (invalid demo values dropped)."""
+    answers = demo_answers(
+        requirements, maturity=maturity, completeness=1.0, rng=random.Random(seed), today=TODAY
+    )
+    while True:
+        try:
+            save_answers(
+                assessment=assessment,
+                answers=answers,
+                expected_version=assessment.version,
+                user=user,
+            )
+            return
+        except AnswersRejected as rejected:
+            for code in rejected.errors:
+                answers.pop(code)
+
+
+@transaction.atomic
+def build() -> Assessment:
+    call_command("migrate", verbosity=0)
+    call_command("load_referential", str(FIXTURE), stdout=io.StringIO())
+    referential = ReferentialVersion.objects.get(code="CARE", version=1)
+    region = Region.objects.get_or_create(code="84", defaults={"name": "Auvergne-Rhône-Alpes"})[0]
+    department = Department.objects.get_or_create(
+        code="69", defaults={"name": "Rhône", "region": region}
+    )[0]
+    ght = GHT.objects.create(code="GHT-RHONE-NORD", name="GHT Rhône Nord", region=region)
+
+    def establishment(n: int, name: str, **fields) -> Establishment:
+        return Establishment.objects.create(
+            finess=finess(n),
+            finess_ej=finess(500 + n),
+            name=name,
+            kind=Kind.ES,
+            category_code="355",
+            category_label="Centre Hospitalier (C.H.)",
+            department=department,
+            region=region,
+            **fields,
+        )
+
+    hospital = establishment(1, "Centre hospitalier de Villefranche-sur-Saône", ght=ght)
+    ght.support_establishment, ght.support_ej = hospital, hospital.finess_ej
+    ght.save()
+    rssi = grant_role(email="rssi@ch-villefranche.fr", role=Role.RSSI, scope=hospital.finess)[0]
+    director = grant_role(
+        email="direction@ch-villefranche.fr",
+        role=Role.DIRECTOR,
+        scope=hospital.finess,
+        first_name="Anne",
+        last_name="Dubois",
+    )[0]
+    requirements = [
+        r
+        for r in Requirement.objects.filter(referential=referential).order_by("order")
+        if {"ES", "GHT"} & set(r.applies_to)
+    ]
+    previous = Campaign.objects.create(year=2024, referential=referential)
+    current = Campaign.objects.create(year=2025, referential=referential)
+
+    last_year = Assessment.objects.create(establishment=hospital, campaign=previous)
+    answer_all(last_year, requirements, maturity=0.35, user=rssi, seed=2024)
+    assessment = Assessment.objects.create(establishment=hospital, campaign=current)
+    answer_all(assessment, requirements, maturity=0.6, user=rssi, seed=2025)
+    by_code = {r.code: r for r in requirements}
+    for code in list(by_code)[:4]:
+        add_note(
+            assessment=assessment,
+            requirement=by_code[code],
+            note="Décision signée, classée au secrétariat de direction.",
+            user=rssi,
+        )
+    add_link(
+        assessment=assessment,
+        requirement=requirements[0],
+        url="https://intranet.example.fr/securite/decision-rssi.pdf",
+        user=rssi,
+    )
+    assessment = workflow.submit(assessment=assessment, user=rssi)
+    assessment = workflow.validate(
+        assessment=Assessment.objects.get(pk=assessment.pk), user=director
+    )
+
+    rng = random.Random(7)
+    for n in range(PEERS):
+        peer = Assessment.objects.create(
+            establishment=establishment(10 + n, f"Hôpital comparable {n}"), campaign=current
+        )
+        values = demo_answers(
+            requirements, maturity=rng.random(), completeness=0.9, rng=rng, today=TODAY
+        )
+        Answer.objects.bulk_create(
+            Answer(assessment=peer, requirement=by_code[code], value=value)
+            for code, value in values.items()
+        )
+    recompute_snapshots(Assessment.objects.exclude(pk=assessment.pk))
+    return assessment
+
+
+def measure(function, repeat: int) -> tuple[float, float]:
+    """Median wall-clock and CPU seconds of `function`, after one warm-up call."""
+    function()
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        function()
+        cpus.append(time.process_time() - cpu)
+        walls.append(time.perf_counter() - wall)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the PDF beside the database")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    assessment_id = build().pk
+    print(f"Data built in {time.perf_counter() - started:.1f} s ({DATABASE_DIR}).")
+
+    def load() -> Assessment:
+        return Assessment.objects.select_related(*REPORT_RELATED).get(pk=assessment_id)
+
+    assessment = load()
+    pdf = render_report_pdf(assessment)
+    html = render_report_html(assessment)
+    fetcher = LocalFontsOnly(font_directory() or "")
+    applicable = Answer.objects.filter(assessment=assessment).count()
+    print(
+        f"Report: {applicable} answers, {len(html) / 1024:.0f} KiB of HTML, "
+        f"{len(PdfReader(io.BytesIO(pdf)).pages)} pages, "
+        f"{len(pdf) / 1024:.0f} KiB of PDF."
+    )
+    if args.keep:
+        (Path(DATABASE_DIR) / "report.pdf").write_bytes(pdf)
+
+    full_wall, full_cpu = measure(lambda: render_report_pdf(load()), args.repeat)
+    alone_wall, alone_cpu = measure(
+        lambda: HTML(string=html, url_fetcher=fetcher).write_pdf(**PDF_OPTIONS), args.repeat
+    )
+    html_wall, html_cpu = measure(lambda: render_report_html(load()), args.repeat)
+    print(f"Medians of {args.repeat} runs          wall (s)   CPU (s)")
+    print(f"  render_report_pdf (whole)      {full_wall:8.3f}  {full_cpu:8.3f}")
+    print(f"  WeasyPrint alone, same HTML    {alone_wall:8.3f}  {alone_cpu:8.3f}")
+    print(f"  of which data + HTML           {html_wall:8.3f}  {html_cpu:8.3f}")
+    print(
+        f"  ratio whole / WeasyPrint alone {full_wall / alone_wall:8.2f}x "
+        f"{full_cpu / alone_cpu:8.2f}x   (goal: under 1 s, within 1.3x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
