@@ -51,6 +51,14 @@ STATUS_LABELS = {
     UNANSWERED: gettext_lazy("Non renseigné"),
     NOT_APPLICABLE: gettext_lazy("Non applicable"),
 }
+# How the statuses read after a number (singular, plural).
+COUNT_LABELS = {
+    MET: (gettext_lazy("atteinte"), gettext_lazy("atteintes")),
+    PARTIAL: (gettext_lazy("partielle"), gettext_lazy("partielles")),
+    NOT_MET: (gettext_lazy("non atteinte"), gettext_lazy("non atteintes")),
+    UNANSWERED: (gettext_lazy("non renseignée"), gettext_lazy("non renseignées")),
+    NOT_APPLICABLE: (gettext_lazy("non applicable"), gettext_lazy("non applicables")),
+}
 SEVERITY_LABELS = {
     OVERDUE: gettext_lazy("En retard"),
     DUE_SOON: gettext_lazy("Échéance proche"),
@@ -113,6 +121,15 @@ class ObjectiveSection:
     score: float | None
     counts: dict[str, int]
     lines: list[RequirementLine]
+
+    @property
+    def counts_text(self) -> str:
+        """ "2 atteintes, 1 partielle, 1 non renseignée": the statuses found, in a phrase."""
+        return ", ".join(
+            f"{count} {COUNT_LABELS[status][count > 1]}"
+            for status, count in self.counts.items()
+            if count
+        )
 
 
 @dataclass

@@ -89,7 +89,6 @@ def answer_all(assessment: Assessment, requirements, *, maturity: float, user, s
 
 @transaction.atomic
 def build() -> Assessment:
-    call_command("migrate", verbosity=0)
     call_command("load_referential", str(FIXTURE), stdout=io.StringIO())
     referential = ReferentialVersion.objects.get(code="CARE", version=1)
     region = Region.objects.get_or_create(code="84", defaults={"name": "Auvergne-Rhône-Alpes"})[0]
@@ -135,16 +134,17 @@ def build() -> Assessment:
     assessment = Assessment.objects.create(establishment=hospital, campaign=current)
     answer_all(assessment, requirements, maturity=0.6, user=rssi, seed=2025)
     by_code = {r.code: r for r in requirements}
-    for code in list(by_code)[:4]:
+    own = [r for r in requirements if not r.is_ght_level]
+    for requirement in own[:4]:
         add_note(
             assessment=assessment,
-            requirement=by_code[code],
+            requirement=requirement,
             note="Décision signée, classée au secrétariat de direction.",
             user=rssi,
         )
     add_link(
         assessment=assessment,
-        requirement=requirements[0],
+        requirement=own[0],
         url="https://intranet.example.fr/securite/decision-rssi.pdf",
         user=rssi,
     )
@@ -188,6 +188,7 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
+    call_command("migrate", verbosity=0)
     assessment_id = build().pk
     print(f"Data built in {time.perf_counter() - started:.1f} s ({DATABASE_DIR}).")
 
