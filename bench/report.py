@@ -18,6 +18,7 @@ import argparse
 import io
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -207,6 +208,7 @@ def main() -> None:
     )
     if args.keep:
         (Path(DATABASE_DIR) / "report.pdf").write_bytes(pdf)
+        print(f"Kept {DATABASE_DIR}/report.pdf and its database.")
 
     full_wall, full_cpu = measure(lambda: render_report_pdf(load()), args.repeat)
     alone_wall, alone_cpu = measure(
@@ -224,4 +226,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        if "--keep" not in sys.argv:
+            shutil.rmtree(DATABASE_DIR, ignore_errors=True)
