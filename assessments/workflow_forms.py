@@ -16,13 +16,16 @@ from assessments.workflow import COMMENT_MAX_LENGTH
 
 
 class PortalForm(DsfrBaseForm):
-    """DSFR markup, marking the optional fields (the DSFR's current advice) rather than the
-    required ones."""
+    """Fields in DSFR markup, required ones marked as django-dsfr does by default."""
 
     def get_context(self) -> dict:
-        context = forms.Form.get_context(self)
-        context["DSFR_MARK_OPTIONAL_FIELDS"] = True
-        return context
+        # django-dsfr warns on every render until its next major version changes the marking.
+        return forms.Form.get_context(self)
+
+    def set_help_text(self, name: str, text: str) -> None:
+        """Change a field's hint after creation (django-dsfr has already bound the fields)."""
+        self.fields[name].help_text = text
+        self[name].help_text = text
 
 
 class VersionForm(PortalForm):
@@ -41,10 +44,9 @@ class CommentForm(PortalForm):
 
     def __init__(self, *args, required: bool = False, prefix: str | None = None, **kwargs):
         super().__init__(*args, prefix=prefix, **kwargs)
-        field = self.fields["comment"]
-        field.required = required
+        self.fields["comment"].required = required
         if required:
-            field.help_text = _("Dites ce qui doit être repris, et pourquoi.")
+            self.set_help_text("comment", _("Dites ce qui doit être repris, et pourquoi."))
 
 
 def _upload_widget() -> forms.FileInput:
@@ -58,7 +60,7 @@ class EvidenceFileForm(PortalForm):
 
     def __init__(self, *args, formats_text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = formats_text
+        self.set_help_text("file", formats_text)
 
 
 class EvidenceLinkForm(PortalForm):
