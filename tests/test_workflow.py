@@ -279,3 +279,14 @@ def test_status_page_queries_are_bounded(client, world, campaign, django_assert_
     with django_assert_max_num_queries(25):
         response = client.get(f"/assessments/{assessment.pk}/status/")
     assert response.status_code == 200
+
+
+def test_admin_reads_transitions_evidence_and_exercises(admin_client, world, campaign):
+    assessment = bring_to(campaign.hospital, Status.SUBMITTED, world)
+    for model in ("transition", "evidence", "crisisexercise"):
+        response = admin_client.get(f"/admin/assessments/{model}/")
+        assert response.status_code == 200
+    transition = Transition.objects.get(assessment=assessment)
+    page = admin_client.get(f"/admin/assessments/transition/{transition.pk}/change/")
+    assert page.status_code == 200
+    assert admin_client.post("/admin/assessments/transition/add/").status_code == 403
