@@ -437,10 +437,16 @@ def _axis_label(axis: AxisSection) -> str:
     return _("Axe %(number)s — %(title)s") % {"number": axis.number, "title": axis.title}
 
 
-def _domains(result: AssessmentResult) -> list[tuple[str, str, float | None]]:
+def _domains(
+    result: AssessmentResult, requirements: list[Requirement]
+) -> list[tuple[str, str, float | None]]:
+    """(code, label, score) of the technical domains with a requirement for this establishment."""
     labels = dict(Domain.choices)
+    present = {r.domain for r in requirements if r.domain and r.code in result.statuses}
     return [
-        (code, str(labels.get(code, code)), result.domains[code]) for code in sorted(result.domains)
+        (code, str(labels.get(code, code)), result.domains[code])
+        for code in sorted(result.domains)
+        if code in present
     ]
 
 
@@ -503,7 +509,7 @@ def build_report(assessment: Assessment) -> Report:
     )
     evidence = _evidence(assessment)
     axes = _axis_sections(requirements, result, answers, comments, evidence)
-    domains = _domains(result)
+    domains = _domains(result, requirements)
     axes_chart = bar_chart(
         [Bar(_axis_label(axis), axis.score) for axis in axes],
         title=_("Score par axe du plan CaRE"),

@@ -330,3 +330,25 @@ def test_rendering_never_reaches_the_network(tmp_path):
         fetcher.fetch(outside.as_uri())
     font = fetcher.fetch(f"{font_directory()}/Marianne-Regular.woff2".join(["file://", ""]))
     assert font.read()[:4] == b"wOF2"
+
+
+def test_report_of_an_unanswered_medico_social_assessment(world, campaign):
+    """No answer yet, no GHT, no GHT-level item: every section still reads."""
+    world.nursing_home.name = 'EHPAD "Les Tilleuls" \\ Villeurbanne'
+    world.nursing_home.save()
+    assessment = Assessment.objects.get(pk=campaign.nursing_home.pk)
+    text = pdf_text(render_report_pdf(assessment))
+    assert 'Rapport d\'écarts CaRE 2025 — EHPAD "Les Tilleuls" \\ Villeurbanne' in text
+    assert "Aucun" in between(text, "GHT", "Région")
+    summary = between(text, "1. Synthèse", "2. Plan d'action")
+    assert "0 %" in summary
+    # Domain 1 is only GHT-level here: left out rather than shown empty.
+    assert "Score par domaine technique : D3 0 %." in summary
+    plan = between(text, "2. Plan d'action", "3. Détail par axe")
+    assert codes_in_order(plan, ["GOV-RSSI", "GOV-COMITE", "OG-EXERCICE"]) == [
+        "GOV-RSSI",
+        "GOV-COMITE",
+        "OG-EXERCICE",
+    ]
+    assert "BUDGET" not in text  # health establishments only
+    assert "Aucune pièce justificative" in text
