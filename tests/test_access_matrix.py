@@ -1,0 +1,368 @@
+"""The access matrix: every URL of the portal, for every role, inside and outside its scope.
+
+`ROUTES` maps each URL name to how its arguments are built from an object and what each role
+gets. Every role asks twice: once for an object inside its scope and once for the same kind of
+object outside it (`INSIDE` / `OUTSIDE` below). Inside, the role gets what the table says;
+outside, 403 or 404; and whatever the status, no response body names an establishment the role
+may not see (name or FINESS). HTML pages that answer 200 must also respect the Content
+Security Policy.
+
+A URL name missing from the table fails `test_every_url_is_in_the_matrix`: adding a page means
+saying here who may open it. The admin site is checked separately (staff only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from followup.models import BulkReport, Relaunch, RelaunchRecipient
+from tests.campaigns import build_campaign
+from tests.html_checks import csp_problems
+
+ROLES = ["anonymous", "rssi", "director", "ght_lead", "ars", "national"]
+USERS = ROLES[1:]
+
+# The establishment each role asks about, inside and outside its scope (attributes of `world`).
+INSIDE = {
+    "anonymous": "hospital",
+    "rssi": "hospital",
+    "director": "hospital",
+    "ght_lead": "clinic",
+    "ars": "nursing_home",
+    "national": "other_hospital",
+}
+OUTSIDE = {
+    "anonymous": None,
+    "rssi": "clinic",
+    "director": "nursing_home",
+    "ght_lead": "nursing_home",
+    "ars": "other_hospital",
+    "national": None,
+}
+# What each role may never see named anywhere.
+NEVER_SHOWN = {
+    "anonymous": ["hospital", "clinic", "nursing_home", "other_hospital"],
+    "rssi": ["clinic", "nursing_home", "other_hospital"],
+    "director": ["clinic", "nursing_home", "other_hospital"],
+    "ght_lead": ["nursing_home", "other_hospital"],
+    "ars": ["other_hospital"],
+    "national": [],
+}
+# GHT-level objects: the GHT each role asks about.
+GHT_INSIDE = dict.fromkeys(ROLES, "ght") | {"national": "other_ght"}
+GHT_OUTSIDE = dict.fromkeys(ROLES, "other_ght") | {"national": None}
+
+LOGIN = "login"  # a redirect to the sign-in page
+DENIED = frozenset({403, 404})
+API_ANONYMOUS = frozenset({401, 403})
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a role gets: `inside` for an object in its scope, `outside` for one out of it."""
+
+    inside: int | str | frozenset
+    outside: int | frozenset = DENIED
+
+
+OK = Expect(200)
+NONE = Expect(DENIED, DENIED)
+
+
+def everyone(status=200, *, anonymous=LOGIN) -> dict[str, Expect]:
+    return {"anonymous": Expect(anonymous, anonymous)} | {role: Expect(status) for role in USERS}
+
+
+def only(roles: dict[str, Expect], *, anonymous=LOGIN) -> dict[str, Expect]:
+    """The roles listed get what is said; every other role gets 403/404 inside and out."""
+    return {"anonymous": Expect(anonymous, anonymous)} | {
+        role: roles.get(role, NONE) for role in USERS
+    }
+
+
+@dataclass
+class Route:
+    """How to call one URL name: its arguments from the asked-about object, and the expectations."""
+
+    args: Callable[[Scenario, str, str], list] | None
+    expect: dict[str, Expect]
+    method: str = "get"
+    query: dict | None = None
+    body: Callable[[Scenario, str, str], Any] | None = None
+    content_type: str | None = None
+    note: str = ""
+
+
+# --- The objects asked about ------------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    world: Any
+    campaign: Any
+    extra: dict = field(default_factory=dict)
+
+    def establishment(self, role, side):
+        name = (INSIDE if side == "inside" else OUTSIDE)[role]
+        return getattr(self.world, name)
+
+    def assessment(self, role, side):
+        name = (INSIDE if side == "inside" else OUTSIDE)[role]
+        return getattr(self.campaign, name)
+
+    def ght(self, role, side):
+        name = (GHT_INSIDE if side == "inside" else GHT_OUTSIDE)[role]
+        return getattr(self.world, name)
+
+
+def finess(s: Scenario, role, side):
+    return [s.establishment(role, side).finess]
+
+
+def assessment_pk(s: Scenario, role, side):
+    return [s.assessment(role, side).pk]
+
+
+def region_code(s: Scenario, role, side):
+    return [s.establishment(role, side).region_id]
+
+
+def ght_code(s: Scenario, role, side):
+    return [s.ght(role, side).code]
+
+
+def relaunch_pk(s: Scenario, role, side):
+    return [s.extra["relaunch"][s.establishment(role, side).region_id].pk]
+
+
+def bulk_report_pk(s: Scenario, role, side):
+    return [s.extra["bulk_report"][s.establishment(role, side).region_id].pk]
+
+
+def answers_patch(s: Scenario, role, side):
+    assessment = s.assessment(role, side)
+    assessment.refresh_from_db()
+    return {"version": assessment.version, "answers": {"GOV-COMITE": "yes"}}
+
+
+# --- The matrix ---------------------------------------------------------------------------------
+
+ROUTES: dict[str, Route] = {
+    # Sign-in and account security.
+    "home": Route(None, everyone()),
+    "login": Route(None, everyone(anonymous=200)),
+    "logout": Route(None, everyone(405), note="POST only"),
+    "accounts:security": Route(None, everyone()),
+    "accounts:verify": Route(None, everyone(302), note="already verified: back to the page"),
+    "accounts:setup": Route(None, everyone(), note="enrol another application"),
+    "accounts:recovery_codes": Route(None, everyone(405), note="POST only"),
+    "accounts:disable": Route(None, everyone(405), note="POST only"),
+    # Registry.
+    "establishments:list": Route(None, everyone()),
+    "establishments:detail": Route(finess, everyone(anonymous=LOGIN) | dict.fromkeys(USERS, OK)),
+    # Dashboards and their exports.
+    "dashboards:national": Route(None, only({"national": OK})),
+    "dashboards:national_export": Route(None, only({"national": OK})),
+    "dashboards:region": Route(region_code, only({"ars": OK, "national": OK})),
+    "dashboards:region_export": Route(region_code, only({"ars": OK, "national": OK})),
+    "dashboards:ght": Route(ght_code, only({"ght_lead": OK, "ars": OK, "national": OK})),
+    "dashboards:ght_export": Route(ght_code, only({"ght_lead": OK, "ars": OK, "national": OK})),
+    # Follow-up: relaunches and bulk PDF reports, regional.
+    "followup:relaunch_list": Route(region_code, only({"ars": OK, "national": OK})),
+    "followup:relaunch_new": Route(region_code, only({"ars": OK, "national": OK})),
+    "followup:relaunch_detail": Route(relaunch_pk, only({"ars": OK, "national": OK})),
+    "followup:bulk_report_new": Route(region_code, only({"ars": OK, "national": OK})),
+    "followup:bulk_reports": Route(None, everyone(), note="each person's own requests"),
+    "followup:bulk_report_download": Route(bulk_report_pk, only({"ars": OK, "national": OK})),
+    # Audit log.
+    "audit:list": Route(None, only({"ars": OK, "national": OK})),
+    # API.
+    "api-root": Route(None, everyone(anonymous=API_ANONYMOUS)),
+    "api-schema": Route(None, everyone(anonymous=API_ANONYMOUS)),
+    "establishment-list": Route(None, everyone(anonymous=API_ANONYMOUS)),
+    "establishment-detail": Route(
+        finess, dict.fromkeys(USERS, OK) | {"anonymous": Expect(API_ANONYMOUS, API_ANONYMOUS)}
+    ),
+    "assessment-list": Route(None, everyone(anonymous=API_ANONYMOUS)),
+    "assessment-detail": Route(
+        assessment_pk,
+        dict.fromkeys(USERS, OK) | {"anonymous": Expect(API_ANONYMOUS, API_ANONYMOUS)},
+    ),
+    "assessment-answers": Route(
+        assessment_pk,
+        only(
+            {
+                "rssi": OK,
+                # Read-only roles see the assessment but may not write: 403 inside, 404 outside.
+                "director": Expect(403),
+                "ght_lead": Expect(403),
+                "ars": Expect(403),
+                "national": Expect(403),
+            },
+            anonymous=API_ANONYMOUS,
+        ),
+        method="patch",
+        body=answers_patch,
+        content_type="application/json",
+    ),
+}
+
+
+# --- Running it -----------------------------------------------------------------------------------
+
+
+def url_names() -> set[str]:
+    """Every named URL of the project except the admin site's."""
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "admin":
+                    continue
+                inner = pattern.namespace
+                ns = f"{namespace}:{inner}" if namespace and inner else inner or namespace
+                yield from walk(pattern.url_patterns, ns)
+            elif isinstance(pattern, URLPattern):
+                if pattern.name is None:
+                    raise AssertionError(f"URL pattern {pattern.pattern} has no name")
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    return set(walk(get_resolver().url_patterns, None))
+
+
+def test_every_url_is_in_the_matrix():
+    names = url_names()
+    missing = sorted(names - ROUTES.keys())
+    stale = sorted(ROUTES.keys() - names)
+    assert not missing, f"URLs with no line in the access matrix: {missing}"
+    assert not stale, f"Access matrix lines for URLs that no longer exist: {stale}"
+
+
+@pytest.fixture
+def scenario(world, settings, tmp_path) -> Scenario:
+    settings.MEDIA_ROOT = tmp_path
+    campaign = build_campaign(world)
+    extra = {"relaunch": {}, "bulk_report": {}}
+    for region, ars, establishment in [
+        (world.region, world.ars, world.hospital),
+        (world.other_region, world.other_ars, world.other_hospital),
+    ]:
+        relaunch = Relaunch.objects.create(
+            region=region,
+            sender=ars,
+            sender_label=ars.email,
+            subject=f"Relance {region.name}",
+            message="Merci de compléter votre auto-évaluation.",
+        )
+        RelaunchRecipient.objects.create(relaunch=relaunch, establishment=establishment)
+        extra["relaunch"][region.code] = relaunch
+        bulk = BulkReport.objects.create(
+            requester=ars,
+            region=region,
+            campaign=campaign.campaign,
+            status=BulkReport.Status.READY,
+            report_count=1,
+            expires_at=timezone.now() + timedelta(days=7),
+        )
+        bulk.establishments.add(establishment)
+        bulk.file.save(f"rapports-{region.code}.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
+        extra["bulk_report"][region.code] = bulk
+    return Scenario(world=world, campaign=campaign, extra=extra)
+
+
+def _client_for(role: str, world) -> Client:
+    from tests.conftest import VerifiedClient
+
+    client = VerifiedClient()
+    if role != "anonymous":
+        client.force_login(getattr(world, role))
+    return client
+
+
+def _matches(status: int, response, expected) -> bool:
+    if expected == LOGIN:
+        return status == 302 and response["Location"].startswith(reverse("login"))
+    if isinstance(expected, frozenset):
+        return status in expected
+    return status == expected
+
+
+def _call(client: Client, route: Route, scenario: Scenario, name: str, role: str, side: str):
+    args = route.args(scenario, role, side) if route.args else []
+    url = reverse(name, args=args)
+    kwargs = {}
+    if route.body is not None:
+        import json
+
+        kwargs = {
+            "data": json.dumps(route.body(scenario, role, side)),
+            "content_type": route.content_type,
+        }
+    elif route.query:
+        kwargs = {"data": route.query}
+    return url, getattr(client, route.method)(url, **kwargs)
+
+
+def _body_text(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_access(name, scenario):
+    route = ROUTES[name]
+    world = scenario.world
+    failures = []
+    for role in ROLES:
+        expect = route.expect[role]
+        client = _client_for(role, world)
+        sides = ["inside"] if route.args is None or OUTSIDE[role] is None else ["inside", "outside"]
+        for side in sides:
+            expected = expect.inside if side == "inside" else expect.outside
+            url, response = _call(client, route, scenario, name, role, side)
+            status = response.status_code
+            if not _matches(status, response, expected):
+                failures.append(
+                    f"{role} {side} {route.method.upper()} {url}: {status}, expected {expected}"
+                )
+                continue
+            body = _body_text(response)
+            for hidden in NEVER_SHOWN[role]:
+                establishment = getattr(world, hidden)
+                for secret in (establishment.name, establishment.finess):
+                    if secret in body:
+                        failures.append(f"{role} {side} {url}: shows {hidden} ({secret})")
+            if status == 200 and response.get("Content-Type", "").startswith("text/html"):
+                problems = csp_problems(response)
+                if problems:
+                    failures.append(f"{role} {side} {url}: CSP {problems[:3]}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_is_for_staff_only(role, world):
+    client = _client_for(role, world)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert client.get(reverse("admin:establishments_establishment_changelist")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_admin_opens_for_staff_with_a_second_factor(world, admin_client):
+    assert admin_client.get(reverse("admin:index")).status_code == 200
+    response = admin_client.get(reverse("admin:establishments_establishment_changelist"))
+    assert response.status_code == 200
+    assert world.other_hospital.name in response.text
