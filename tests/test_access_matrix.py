@@ -13,6 +13,7 @@ saying here who may open it. The admin site is checked separately (staff only).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,10 +21,12 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from assessments.models import CrisisExercise, Evidence
 from followup.models import BulkReport, Relaunch, RelaunchRecipient
 from tests.campaigns import build_campaign
 from tests.html_checks import csp_problems
@@ -76,6 +79,7 @@ class Expect:
 
 OK = Expect(200)
 NONE = Expect(DENIED, DENIED)
+IN_SCOPE = {"anonymous": Expect(LOGIN, LOGIN)} | dict.fromkeys(USERS, OK)
 
 
 def everyone(status=200, *, anonymous=LOGIN) -> dict[str, Expect]:
@@ -89,6 +93,10 @@ def only(roles: dict[str, Expect], *, anonymous=LOGIN) -> dict[str, Expect]:
     }
 
 
+def API_ONLY(roles: dict[str, Expect]) -> dict[str, Expect]:  # noqa: N802
+    return only(roles, anonymous=API_ANONYMOUS)
+
+
 @dataclass
 class Route:
     """How to call one URL name: its arguments from the asked-about object, and the expectations."""
@@ -99,6 +107,7 @@ class Route:
     query: dict | None = None
     body: Callable[[Scenario, str, str], Any] | None = None
     content_type: str | None = None
+    scoped: bool = True  # False: the same object for everyone, nothing is outside
     note: str = ""
 
 
@@ -148,6 +157,38 @@ def bulk_report_pk(s: Scenario, role, side):
     return [s.extra["bulk_report"][s.establishment(role, side).region_id].pk]
 
 
+def assessment_and_evidence(s: Scenario, role, side):
+    assessment = s.assessment(role, side)
+    return [assessment.pk, s.extra["evidence"][assessment.pk].pk]
+
+
+def assessment_and_exercise(s: Scenario, role, side):
+    assessment = s.assessment(role, side)
+    return [assessment.pk, s.extra["exercise"][assessment.establishment_id].pk]
+
+
+def assessment_and_requirement(s: Scenario, role, side):
+    return [s.assessment(role, side).pk, "GOV-COMITE"]
+
+
+def assessment_and_action(action: str):
+    def build(s: Scenario, role, side):
+        return [s.assessment(role, side).pk, action]
+
+    return build
+
+
+def referential_key(s: Scenario, role, side):
+    referential = s.campaign.campaign.referential
+    return [referential.code, referential.version]
+
+
+def version_form(s: Scenario, role, side):
+    assessment = s.assessment(role, side)
+    assessment.refresh_from_db()
+    return {"version": assessment.version}
+
+
 def answers_patch(s: Scenario, role, side):
     assessment = s.assessment(role, side)
     assessment.refresh_from_db()
@@ -176,6 +217,55 @@ ROUTES: dict[str, Route] = {
     "dashboards:region_export": Route(region_code, only({"ars": OK, "national": OK})),
     "dashboards:ght": Route(ght_code, only({"ght_lead": OK, "ars": OK, "national": OK})),
     "dashboards:ght_export": Route(ght_code, only({"ght_lead": OK, "ars": OK, "national": OK})),
+    # Assessments: pages every role reads within its scope, actions only some may take.
+    "assessments:mine": Route(None, everyone()),
+    "assessments:form": Route(assessment_pk, IN_SCOPE),
+    "assessments:status": Route(assessment_pk, IN_SCOPE),
+    "assessments:transition": Route(
+        assessment_and_action("submit"), only({"rssi": Expect(200)}), method="post"
+    ),
+    "assessments:carry_over": Route(
+        assessment_pk,
+        # Nothing to carry over here (no previous campaign): a message and back to the status
+        # page, nothing written; with something to copy, save_answers refuses non-RSSIs (403).
+        {"anonymous": Expect(LOGIN, LOGIN)} | dict.fromkeys(USERS, Expect(302)),
+        method="post",
+        body=version_form,
+    ),
+    "assessments:evidence": Route(assessment_pk, IN_SCOPE),
+    "assessments:requirement_evidence": Route(assessment_and_requirement, IN_SCOPE),
+    "assessments:evidence_download": Route(assessment_and_evidence, IN_SCOPE),
+    "assessments:evidence_delete": Route(
+        assessment_and_evidence, only({"rssi": Expect(302)}), method="post"
+    ),
+    "assessments:exercises": Route(assessment_pk, IN_SCOPE),
+    "assessments:exercise_delete": Route(
+        assessment_and_exercise, only({"rssi": Expect(302)}), method="post"
+    ),
+    "assessments:export": Route(assessment_pk, IN_SCOPE),
+    "assessments:import": Route(
+        assessment_pk,
+        # Everyone in scope may open the page; only the RSSI may send a file (here none: 400
+        # with the form's error), others get 403.
+        only({"rssi": Expect(400), **{r: Expect(403) for r in USERS if r != "rssi"}}),
+        method="post",
+        body=version_form,
+    ),
+    "assessments:report": Route(assessment_pk, IN_SCOPE),
+    # Referential: the same for everyone signed in.
+    "referential:index": Route(None, everyone()),
+    "referential-list": Route(None, everyone(anonymous=API_ANONYMOUS)),
+    "referential-detail": Route(referential_key, everyone(anonymous=API_ANONYMOUS), scoped=False),
+    # Workflow through the API.
+    "assessment-submit": Route(assessment_pk, API_ONLY({"rssi": Expect(400)}), method="post"),
+    # A draft may not be validated, sent back or reopened: the roles who could get 403 inside.
+    "assessment-validate": Route(assessment_pk, API_ONLY({"director": Expect(403)}), method="post"),
+    "assessment-send-back": Route(
+        assessment_pk, API_ONLY({"director": Expect(403)}), method="post"
+    ),
+    "assessment-reopen": Route(
+        assessment_pk, API_ONLY({"ars": Expect(403), "national": Expect(403)}), method="post"
+    ),
     # Follow-up: relaunches and bulk PDF reports, regional.
     "followup:relaunch_list": Route(region_code, only({"ars": OK, "national": OK})),
     "followup:relaunch_new": Route(region_code, only({"ars": OK, "national": OK})),
@@ -251,7 +341,26 @@ def test_every_url_is_in_the_matrix():
 def scenario(world, settings, tmp_path) -> Scenario:
     settings.MEDIA_ROOT = tmp_path
     campaign = build_campaign(world)
-    extra = {"relaunch": {}, "bulk_report": {}}
+    extra = {"relaunch": {}, "bulk_report": {}, "evidence": {}, "exercise": {}}
+    requirement = campaign.requirements["GOV-COMITE"]
+    for name in ("hospital", "clinic", "nursing_home", "other_hospital"):
+        assessment = getattr(campaign, name)
+        establishment = getattr(world, name)
+        extra["evidence"][assessment.pk] = Evidence.objects.create(
+            assessment=assessment,
+            requirement=requirement,
+            kind=Evidence.Kind.FILE,
+            file=ContentFile(b"%PDF-1.4 compte rendu du comite", name="compte-rendu.pdf"),
+            original_name="compte-rendu.pdf",
+            content_type="application/pdf",
+            size=31,
+        )
+        extra["exercise"][establishment.pk] = CrisisExercise.objects.create(
+            establishment=establishment,
+            held_on=timezone.localdate() - timedelta(days=30),
+            kind=CrisisExercise.Kind.TABLETOP,
+            scenario="Rançongiciel sur le DPI",
+        )
     for region, ars, establishment in [
         (world.region, world.ars, world.hospital),
         (world.other_region, world.other_ars, world.other_hospital),
@@ -300,13 +409,13 @@ def _call(client: Client, route: Route, scenario: Scenario, name: str, role: str
     args = route.args(scenario, role, side) if route.args else []
     url = reverse(name, args=args)
     kwargs = {}
-    if route.body is not None:
-        import json
-
+    if route.body is not None and route.content_type == "application/json":
         kwargs = {
             "data": json.dumps(route.body(scenario, role, side)),
             "content_type": route.content_type,
         }
+    elif route.body is not None:
+        kwargs = {"data": route.body(scenario, role, side)}
     elif route.query:
         kwargs = {"data": route.query}
     return url, getattr(client, route.method)(url, **kwargs)
@@ -318,36 +427,47 @@ def _body_text(response) -> str:
     return response.content.decode(errors="replace")
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(ROUTES))
-def test_access(name, scenario):
-    route = ROUTES[name]
-    world = scenario.world
+def _check(route: Route, scenario: Scenario, name: str, role: str, client) -> list[str]:
     failures = []
-    for role in ROLES:
-        expect = route.expect[role]
-        client = _client_for(role, world)
-        sides = ["inside"] if route.args is None or OUTSIDE[role] is None else ["inside", "outside"]
-        for side in sides:
-            expected = expect.inside if side == "inside" else expect.outside
-            url, response = _call(client, route, scenario, name, role, side)
-            status = response.status_code
-            if not _matches(status, response, expected):
-                failures.append(
-                    f"{role} {side} {route.method.upper()} {url}: {status}, expected {expected}"
-                )
-                continue
-            body = _body_text(response)
-            for hidden in NEVER_SHOWN[role]:
-                establishment = getattr(world, hidden)
-                for secret in (establishment.name, establishment.finess):
-                    if secret in body:
-                        failures.append(f"{role} {side} {url}: shows {hidden} ({secret})")
-            if status == 200 and response.get("Content-Type", "").startswith("text/html"):
-                problems = csp_problems(response)
-                if problems:
-                    failures.append(f"{role} {side} {url}: CSP {problems[:3]}")
-    assert not failures, "\n".join(failures)
+    world = scenario.world
+    expect = route.expect[role]
+    sides = ["inside"]
+    if route.args is not None and route.scoped and OUTSIDE[role] is not None:
+        sides.append("outside")
+    for side in sides:
+        expected = expect.inside if side == "inside" else expect.outside
+        url, response = _call(client, route, scenario, name, role, side)
+        status = response.status_code
+        if not _matches(status, response, expected):
+            failures.append(f"{side} {route.method.upper()} {url}: {status}, expected {expected}")
+            continue
+        body = _body_text(response)
+        for hidden in NEVER_SHOWN[role]:
+            establishment = getattr(world, hidden)
+            for secret in (establishment.name, establishment.finess):
+                if secret in body:
+                    failures.append(f"{side} {url}: shows {hidden} ({secret})")
+        if status == 200 and response.get("Content-Type", "").startswith("text/html"):
+            problems = csp_problems(response)
+            if problems:
+                failures.append(f"{side} {url}: CSP {problems[:3]}")
+    return failures
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_access(role, scenario):
+    """One role through the whole matrix; each URL's writes are rolled back before the next."""
+    client = _client_for(role, scenario.world)
+    failures = []
+    for name in sorted(ROUTES):
+        with transaction.atomic():
+            failures += [
+                f"{name}: {failure}"
+                for failure in _check(ROUTES[name], scenario, name, role, client)
+            ]
+            transaction.set_rollback(True)
+    assert not failures, f"{role}:\n" + "\n".join(failures)
 
 
 @pytest.mark.django_db
