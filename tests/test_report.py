@@ -352,3 +352,17 @@ def test_report_of_an_unanswered_medico_social_assessment(world, campaign):
     ]
     assert "BUDGET" not in text  # health establishments only
     assert "Aucune pièce justificative" in text
+
+
+def test_member_report_shows_the_ght_level_answers_of_the_support(world, campaign):
+    save_answers(
+        assessment=campaign.hospital,
+        answers={"GHT-CONVERGENCE": True},
+        expected_version=0,
+        user=world.ght_lead,
+    )
+    clinic = Assessment.objects.get(pk=campaign.clinic.pk)
+    annex = between(pdf_text(render_report_pdf(clinic)), "Annexe A", "Annexe B")
+    line = next(line for line in annex.splitlines() if "Réponse" in line and "Oui" in line)
+    assert "Atteint" in line
+    assert "GHT-CONVERGENCE (niveau GHT)" in annex
