@@ -64,15 +64,19 @@ def _aggregates(targets: Sequence[HeadlineTarget]) -> dict:
     """The counts of one group, additive (sums and counts) so that rows can be summed into
     coarser groups. Populations and "not started" are derived from these in `_complete`."""
     score = "cur__snapshot__score_global"
-    scored = STARTED_Q & Q(cur__snapshot__score_global__isnull=False)
     aggregates = {"total": Count("pk")}
     for name in (VALIDATED, SUBMITTED, DRAFT):
         aggregates[name] = Count("pk", filter=PROGRESS_Q[name])
-    aggregates["score_sum"] = Sum(score, filter=scored)
-    aggregates["score_n"] = Count("pk", filter=scored)
+    # Scores are read over every snapshot with simple range filters, then the assessments not
+    # started yet are taken out in `_complete`: with no answer met, partial or not met, their
+    # score can only be 0 (or none), so they sit in the first bucket and add 0 to the sum.
+    # Repeating the "started" condition in each of these twelve aggregates would cost more.
+    aggregates["score_sum"] = Sum(score)
+    aggregates["score_n"] = Count(score)
+    aggregates["idle_scored"] = Count(score, filter=PROGRESS_Q[NOT_STARTED])
     for i, (low, high) in enumerate(BUCKETS):
         upper = Q(**{f"{score}__lte": high}) if high == 100 else Q(**{f"{score}__lt": high})
-        aggregates[f"bucket_{i}"] = Count("pk", filter=scored & Q(**{f"{score}__gte": low}) & upper)
+        aggregates[f"bucket_{i}"] = Count(score, filter=Q(**{f"{score}__gte": low}) & upper)
     for target in targets:
         if target.key != Headline.SUBMITTED:
             aggregates[f"hit_{target.key}"] = Count("pk", filter=target.met_q)
@@ -88,10 +92,15 @@ def count_names(targets: Sequence[HeadlineTarget]) -> list[str]:
     return names
 
 
-def _complete(row: dict, targets: Sequence[HeadlineTarget]) -> dict:
+VALUES = "_values"
+
+
+def _complete(row: dict, targets: Sequence[HeadlineTarget], names: Sequence[str]) -> dict:
     """Add the counts a row's kind determines: not started, and each target's population
     (the row's establishments when the target concerns their kind) and how many meet it."""
     row[NOT_STARTED] = row["total"] - row[VALIDATED] - row[SUBMITTED] - row[DRAFT]
+    row["score_n"] -= row["idle_scored"]
+    row["bucket_0"] -= row["idle_scored"]
     for target in targets:
         concerned = row["kind"] in target.kinds
         if target.key == Headline.SUBMITTED:
@@ -100,6 +109,8 @@ def _complete(row: dict, targets: Sequence[HeadlineTarget]) -> dict:
             met = row[f"hit_{target.key}"]
         row[f"pop_{target.key}"] = row["total"] if concerned else 0
         row[f"met_{target.key}"] = met if concerned else 0
+    # The counts in `count_names` order, summed as they are by `rollup`.
+    row[VALUES] = [row.get(name) or 0 for name in names]
     return row
 
 
@@ -112,7 +123,8 @@ def grouped_counts(
         raise ValueError("Counts are grouped by kind at least: targets depend on it.")
     aggregates = _aggregates(targets)
     rows = base.order_by().values(*group_by).annotate(**aggregates).order_by()
-    return [_complete(row, targets) for row in rows]
+    names = count_names(targets)
+    return [_complete(row, targets, names) for row in rows]
 
 
 @dataclass
@@ -223,17 +235,26 @@ def rollup(
 ) -> list[Figures]:
     """Sum count rows into groups (a region from its departments, everything into one)."""
     names = count_names(targets)
-    groups: dict[object, Figures] = {}
+    sums: dict[object, list] = {}
+    labels: dict[object, str] = {}
     for row in rows:
         group_key = key(row)
-        figures = groups.get(group_key)
-        if figures is None:
-            figures = groups[group_key] = Figures(
-                key=group_key, label=label(row), counts={}, targets=targets, today=today
-            )
-        for name in names:
-            figures.counts[name] = (figures.counts.get(name) or 0) + (row.get(name) or 0)
-    return list(groups.values())
+        values = row[VALUES]
+        if group_key in sums:
+            sums[group_key] = [a + b for a, b in zip(sums[group_key], values, strict=True)]
+        else:
+            sums[group_key] = values
+            labels[group_key] = label(row)
+    return [
+        Figures(
+            key=group_key,
+            label=labels[group_key],
+            counts=dict(zip(names, values, strict=True)),
+            targets=targets,
+            today=today,
+        )
+        for group_key, values in sums.items()
+    ]
 
 
 def total_of(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -47,8 +47,11 @@ def figures_table(
     for row in rows:
         url = row.extra.get("url")
         label = (
-            format_html('<a href="{}?{}">{}</a>', url, link_query, row.label) if url else row.label
+            format_html('<a href="{}?{}">{}</a>', url, link_query, row.label)
+            if url
+            else escape(row.label)
         )
+        figures = row.target_figures
         cells = [
             format_number(row.total),
             format_number(row.not_started),
@@ -56,16 +59,10 @@ def figures_table(
             format_number(row.submitted),
             format_number(row.validated),
             format_number(row.average_score, "%"),
+            *(format_number(figures[i].share, "%") for i, _t in shown),
         ]
-        figures = row.target_figures
-        cells += [format_number(figures[i].share, "%") for i, _t in shown]
-        body.append(
-            format_html(
-                '<tr><th scope="row">{}</th>{}</tr>',
-                label,
-                format_html_join("", "<td>{}</td>", ((c,) for c in cells)),
-            )
-        )
+        # Cells are formatted numbers (digits, comma, %, dash): nothing to escape.
+        body.append(f'<tr><th scope="row">{label}</th><td>{"</td><td>".join(cells)}</td></tr>')
     if not body:
         body.append(
             format_html(
