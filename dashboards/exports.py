@@ -15,6 +15,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from dashboards.figures import PROGRESS_LABELS
 from dashboards.listing import decorate
 from dashboards.targets import HeadlineTarget
 
@@ -34,22 +35,17 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _flag(value) -> str:
-    if value == "n/a":
-        return _("Non concerné")
-    if value is None:
-        return _("Non renseigné")
-    return _("Oui") if value else _("Non")
+def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> list[Column]:
+    """The columns of the establishment list; `site_url` is the portal's address, no slash."""
+    # Translated once per export, not once per cell: tens of thousands of rows.
+    flags = {"n/a": _("Non concerné"), None: _("Non renseigné"), True: _("Oui"), False: _("Non")}
+    progress_labels = {key: str(label) for key, label in PROGRESS_LABELS.items()}
 
-
-def establishment_columns(
-    targets: Sequence[HeadlineTarget], absolute_url: Callable[[str], str]
-) -> list[Column]:
     def link(suffix: str):
         def value(row: dict) -> str:
             if row["assessment_id"] is None:
                 return ""
-            return absolute_url(f"/assessments/{row['assessment_id']}/{suffix}")
+            return f"{site_url}/assessments/{row['assessment_id']}/{suffix}"
 
         return value
 
@@ -62,11 +58,11 @@ def establishment_columns(
         Column(_("Département"), lambda r: r["department_id"]),
         Column(_("Région"), lambda r: r["region__name"]),
         Column(_("GHT"), lambda r: r["ght__code"] or ""),
-        Column(_("Avancement"), lambda r: str(r["progress_label"])),
+        Column(_("Avancement"), lambda r: progress_labels[r["progress_key"]]),
         Column(_("Score global"), lambda r: _round(r["score"])),
     ]
     for i, target in enumerate(targets):
-        columns.append(Column(target.label, lambda r, i=i: _flag(r["flags"][i][1])))
+        columns.append(Column(target.label, lambda r, i=i: flags[r["flags"][i][1]]))
     columns.append(Column(_("Auto-évaluation"), link("")))
     columns.append(Column(_("Rapport PDF"), link("report.pdf")))
     return columns

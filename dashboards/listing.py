@@ -33,6 +33,7 @@ FLAG_CHOICES = [
     (FLAG_UNKNOWN, _("Non renseignée")),
 ]
 NO_GHT = "-"
+SUBMITTED_KEY = Headline.SUBMITTED.value
 
 # Sort keys offered on the list's column headers; each maps to an ORDER BY.
 SORTS = {
@@ -228,7 +229,7 @@ def decorate(row: dict, targets: Sequence[HeadlineTarget]) -> dict:
     row["flags"] = []
     for target in targets:
         if target.kind_applies(row["kind"]):
-            if target.key == Headline.SUBMITTED:
+            if target.key == SUBMITTED_KEY:
                 value = progress not in (NOT_STARTED, DRAFT)
             else:
                 value = row.get(f"hl_{target.key}")

@@ -318,7 +318,9 @@ def _export(request: HttpRequest, dashboard: Dashboard, scope_name: str) -> Http
         _record_export(request, dashboard, scope_name, list_name, fmt)
         rows = dashboard.rows
         iterator = rows.iterator(chunk_size=2000)
-        columns = establishment_columns(dashboard.targets, request.build_absolute_uri)
+        columns = establishment_columns(
+            dashboard.targets, request.build_absolute_uri("/").rstrip("/")
+        )
         return export_response(
             fmt,
             columns,
