@@ -146,6 +146,11 @@ class ListFilterForm(forms.Form):
 
     def filter(self, queryset: QuerySet) -> QuerySet:
         """Apply every valid filter (the invalid ones are reported on the form)."""
+        q = self.condition()
+        return queryset.filter(q) if q else queryset
+
+    def condition(self) -> Q:
+        """The valid filters as one condition (empty when nothing filters the list)."""
         data = self.cleaned_data if self.is_bound else {}
         if self.is_bound and not self.is_valid():
             data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
@@ -178,7 +183,7 @@ class ListFilterForm(forms.Form):
                 q &= target.population_q & target.not_met_q
             elif flag == FLAG_UNKNOWN:
                 q &= target.population_q & target.unknown_q
-        return queryset.filter(q)
+        return q
 
     @property
     def sort_key(self) -> str:

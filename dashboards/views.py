@@ -40,6 +40,15 @@ LIST_NAMES = {
 }
 
 
+class KnownCountPaginator(Paginator):
+    """A paginator that trusts a count already known instead of counting again."""
+
+    def __init__(self, *args, count: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count
+
+
 # --- Building the dashboard from the request --------------------------------------------------
 
 
@@ -153,7 +162,8 @@ def _render(
         _link_groups(request, dashboard)
         context.update(_figures_context(dashboard))
         form = dashboard.filter_form
-        page = Paginator(dashboard.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        paginator = KnownCountPaginator(dashboard.rows, PAGE_SIZE, count=dashboard.row_count)
+        page = paginator.get_page(request.GET.get("page"))
         for row in page.object_list:
             decorate(row, dashboard.targets)
         query = request.GET.copy()
