@@ -269,6 +269,16 @@ class Report:
         return None
 
     @property
+    def status_notice(self) -> str:
+        """What the running header says of a report that does not commit the establishment."""
+        status = self.assessment.status
+        if status in (Assessment.Status.DRAFT, Assessment.Status.REOPENED):
+            return _("BROUILLON — auto-évaluation en cours de saisie")
+        if status == Assessment.Status.SUBMITTED:
+            return _("NON VALIDÉ — en attente de la validation de la direction")
+        return ""
+
+    @property
     def urgent_gaps(self) -> list[GapLine]:
         return self.gaps[:URGENT_GAPS]
 
