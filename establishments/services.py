@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import Action as AuditAction
+from audit.services import record_event
 from establishments.finess import FinessReader, FinessRecord, LineError, SkippedLine
 from establishments.geography import REGIONS, departments_with_ars
 from establishments.ght_file import GHTFile, read_ght_file
@@ -114,6 +116,12 @@ def import_finess(*, path: str | Path, dry_run: bool = False) -> FinessImportSum
                 raise _FileChanged
             if not dry_run:
                 link_ght_supports()
+                record_event(
+                    actor=None,
+                    action=AuditAction.REGISTRY_IMPORT,
+                    target=Path(path).name,
+                    detail={"file": "finess", **summary.counts()},
+                )
     except _FileChanged:
         summary.errors = [LineError(0, _("le fichier a changé pendant l'import : relancez-le."))]
         summary.error_count = 1
@@ -271,6 +279,12 @@ def import_ght(*, path: str | Path) -> GHTImportSummary:
     )
     summary.ghts_without_support_establishment = sorted(
         code for code, ght in ghts.items() if ght.support_establishment_id is None
+    )
+    record_event(
+        actor=None,
+        action=AuditAction.REGISTRY_IMPORT,
+        target=Path(path).name,
+        detail={"file": "ght", "ghts": summary.ghts, "members": summary.members},
     )
     return summary
 

@@ -14,8 +14,11 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments.models import Campaign
+from audit.models import Action as AuditAction
+from audit.services import record_event
 from establishments.models import Establishment, Region
 from followup import reminders
 from followup.bulk_reports import delete_file
@@ -119,6 +122,13 @@ def request_bulk_report(
         expires_at=now + timedelta(days=settings.CARE_BULK_REPORT_DAYS),
     )
     bulk.establishments.set(chosen)
+    record_event(
+        actor=requester,
+        action=AuditAction.EXPORT,
+        region=region,
+        target=_("Rapports PDF groupés — %(region)s") % {"region": region.name},
+        detail={"format": "zip", "report": "gaps", "year": campaign.year, "count": chosen.count()},
+    )
     build_bulk_report.enqueue(bulk.pk)
     return bulk
 

@@ -14,6 +14,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.models import Action as AuditAction
+from audit.services import record_event
 from referential.data import (
     AxisData,
     ObjectiveData,
@@ -105,6 +107,13 @@ def load_referential(*, data: Any) -> LoadResult:
             _refuse_if_used(existing)
             referential = _replace(existing, parsed)
             outcome = UPDATED
+        if outcome != UNCHANGED:
+            record_event(
+                actor=None,
+                action=AuditAction.REFERENTIAL_LOAD,
+                target=f"{parsed.code} v{parsed.version}",
+                detail={"outcome": outcome, "status": referential.status},
+            )
     return LoadResult(
         referential=referential,
         outcome=outcome,

@@ -276,3 +276,56 @@ def test_dashboard_exports_are_recorded(client, world):
     # The other region's ARS does not see it; the national level does.
     assert event in AuditEvent.objects.for_user(world.national)
     assert event not in AuditEvent.objects.for_user(world.other_ars)
+
+
+@pytest.mark.django_db
+def test_pdf_report_downloads_are_recorded(client, world):
+    from tests.campaigns import build_campaign
+
+    campaign = build_campaign(world)
+    client.force_login(world.director)
+    response = client.get(reverse("assessments:report", args=[campaign.hospital.pk]))
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action=Action.EXPORT)
+    assert event.establishment == world.hospital
+    assert event.detail == {"format": "pdf", "report": "gaps", "year": 2025}
+    assert event in AuditEvent.objects.for_user(world.ars)
+
+
+@pytest.mark.django_db
+def test_referential_loads_and_registry_imports_are_recorded(world, tmp_path):
+    from referential.loader import load_referential_file
+
+    load_referential_file("fixtures/referential/care-2025.yaml")
+    load_referential_file("fixtures/referential/care-2025.yaml")  # unchanged: nothing recorded
+    event = AuditEvent.objects.get(action=Action.REFERENTIAL_LOAD)
+    assert event.target == "CARE v1" and event.detail["outcome"] == "created"
+
+    from establishments.services import import_ght
+
+    ght_file = tmp_path / "ght.csv"
+    ght_file.write_text(
+        "code_ght;nom_ght;code_region;finess_ej;support\n"
+        f"GHT-RHONE;GHT Rhône Centre;84;{world.hospital.finess_ej};oui\n",
+        encoding="utf-8",
+    )
+    import_ght(path=ght_file)
+    event = AuditEvent.objects.get(action=Action.REGISTRY_IMPORT)
+    assert event.target == "ght.csv" and event.detail["file"] == "ght"
+    assert event.region_id is None  # national users only
+
+
+@pytest.mark.django_db
+def test_bulk_report_requests_are_recorded(world):
+    from followup.services import request_bulk_report
+    from tests.campaigns import build_campaign
+
+    campaign = build_campaign(world)
+    request_bulk_report(
+        requester=world.ars,
+        region=world.region,
+        campaign=campaign.campaign,
+        establishments=[world.hospital, world.clinic],
+    )
+    event = AuditEvent.objects.get(action=Action.EXPORT)
+    assert event.region_id == "84" and event.detail["count"] == 2

@@ -7,6 +7,8 @@ from django.views.decorators.http import require_GET
 
 from assessments.models import Assessment
 from assessments.report import REPORT_RELATED, render_report_pdf, report_filename
+from audit.models import Action
+from audit.services import record_event
 
 
 @login_required
@@ -17,6 +19,13 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         Assessment.objects.for_user(request.user).select_related(*REPORT_RELATED), pk=pk
     )
     response = HttpResponse(render_report_pdf(assessment), content_type="application/pdf")
+    record_event(
+        actor=request.user,
+        action=Action.EXPORT,
+        establishment=assessment.establishment,
+        request=request,
+        detail={"format": "pdf", "report": "gaps", "year": assessment.campaign.year},
+    )
     response["Content-Disposition"] = f'attachment; filename="{report_filename(assessment)}"'
     # The report holds an establishment's weaknesses: never kept by a shared cache.
     response["Cache-Control"] = "private, no-store"
