@@ -1,0 +1,600 @@
+"""Load test: RSSIs saving answers through the API while ARS users read their dashboards.
+
+    .venv/bin/python bench/load.py [--duration 60] [--rssi 100] [--ars 20] [--database-url URL]
+
+Starts a PostgreSQL server of its own on 127.0.0.1 (initdb in a temporary directory) unless
+--database-url names an empty database, fills it (demo registry, the CaRE referential, a
+campaign, the simulated people), serves the portal with gunicorn on 127.0.0.1 with the
+production settings, and runs for --duration seconds:
+
+- each simulated RSSI (two per establishment, so they sometimes collide) reads its assessment and
+  saves a few answers with `PATCH /api/assessments/{id}/answers/` and its API token; on 409 (the
+  other RSSI saved first) it reads the assessment again and retries with the new version;
+- each simulated ARS user signs in (password, then a TOTP code) and reads its regional dashboard,
+  the establishment list and the dashboard's CSV export.
+
+It prints requests per second, p50/p95 latency and errors, per kind of request, then checks in
+the database that every acknowledged save is there: for each assessment, the version counts
+every acknowledged save and each answer holds the value of the last save that wrote it.
+Traffic goes to 127.0.0.1 only; every loop stops at the deadline. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+print = functools.partial(print, flush=True)  # noqa: A001  (progress shows as it happens)
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+HOST = "127.0.0.1"
+PASSWORD = "bench-load-password-2025"
+REFERENTIAL = ROOT / "fixtures" / "referential" / "care-2025.yaml"
+
+
+# --- Infrastructure: PostgreSQL and gunicorn on loopback ------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def pg_binary(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    if not candidates:
+        raise SystemExit(f"{name} not found: install PostgreSQL or pass --database-url")
+    return str(candidates[-1])
+
+
+class LocalPostgres:
+    """A throw-away PostgreSQL server in a temporary directory, listening on 127.0.0.1 only."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="care-load-pg-"))
+        self.port = free_port()
+        self.as_postgres = os.geteuid() == 0  # initdb refuses to run as root
+
+    def _run(self, *args: str) -> None:
+        command = ["runuser", "-u", "postgres", "--", *args] if self.as_postgres else list(args)
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+
+    def start(self) -> str:
+        if self.as_postgres:
+            shutil.chown(self.dir, "postgres")
+        data = self.dir / "data"
+        self._run(
+            pg_binary("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"
+        )
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses={HOST} -c max_connections=200"
+        self._run(
+            pg_binary("pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "start",
+        )
+        self._run(pg_binary("createdb"), "-h", HOST, "-p", str(self.port), "-U", "postgres", "care")
+        return f"postgres://postgres@{HOST}:{self.port}/care"
+
+    def stop(self) -> None:
+        try:
+            self._run(pg_binary("pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def production_env(database_url: str, media_root: str) -> dict[str, str]:
+    return {
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        # gunicorn speaks HTTP here; requests say they came through HTTPS (X-Forwarded-Proto).
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": database_url,
+        "CARE_MEDIA_ROOT": media_root,
+        "DJANGO_LOG_LEVEL": "ERROR",
+    }
+
+
+def start_gunicorn(port: int, workers: int, threads: int, env: dict, log) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "care_portal.wsgi",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--timeout",
+        "120",
+        # Clients pause between requests on one connection: keep it open meanwhile.
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(  # noqa: S603
+        command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=2)
+            connection.request("GET", "/accounts/login/", headers={"X-Forwarded-Proto": "https"})
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+# --- Data --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Rssi:
+    email: str
+    token: str
+    assessment_id: int
+
+
+@dataclass
+class Ars:
+    email: str
+    region: str
+    totp_key: str
+
+
+@dataclass
+class Plan:
+    rssis: list[Rssi]
+    ars: list[Ars]
+    # requirement code -> generator of valid values
+    requirements: dict[str, dict]
+    initial_versions: dict[int, int]
+
+
+def value_for(rule: dict, rng: random.Random):
+    """A valid answer for a rule (see the answer values of the API)."""
+    kind = rule["type"]
+    if kind == "boolean":
+        return rng.random() < 0.5
+    if kind == "tristate":
+        return rng.choice(["yes", "partial", "no"])
+    if kind == "ratio_at_least":
+        return {"numerator": rng.randint(0, 50), "denominator": rng.randint(100, 2000)}
+    if kind == "percent_at_least":
+        return rng.randint(0, 100)
+    if kind == "within_days":
+        return (date.today() - timedelta(days=rng.randint(0, 900))).isoformat()
+    if kind == "level":
+        return rng.choice(list(rule["choices"]))
+    if kind == "person_named":
+        n = rng.randint(1, 999)
+        return {"name": f"Personne {n}", "email": f"personne{n}@example.fr"}
+    raise ValueError(kind)
+
+
+def prepare(rssi_count: int, ars_count: int) -> Plan:
+    """Fill the database through the portal's own commands and services."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+
+    from accounts.two_factor import otp_demo_device
+    from assessments.models import Assessment, Campaign
+    from establishments.models import Establishment, Kind, Role
+    from establishments.roles import grant_role
+    from referential.models import Requirement
+
+    quiet = open(os.devnull, "w")  # noqa: SIM115
+    step = time.monotonic()
+
+    def done(what: str) -> None:
+        nonlocal step
+        print(f"  {what}: {time.monotonic() - step:.0f} s")
+        step = time.monotonic()
+
+    call_command("migrate", verbosity=0)
+    done("migrate")
+    call_command("seed_demo", stdout=quiet)
+    done("seed_demo")
+    if not Campaign.objects.exists():
+        call_command("load_referential", str(REFERENTIAL), stdout=quiet)
+        call_command("open_campaign", year=date.today().year, referential="CARE", stdout=quiet)
+        done("referential and campaign")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    done("collectstatic")
+    campaign = Campaign.objects.order_by("-year").first()
+
+    editable = (
+        Assessment.objects.filter(
+            campaign=campaign,
+            establishment__kind=Kind.ES,
+            status__in=[Assessment.Status.DRAFT, Assessment.Status.REOPENED],
+        )
+        .select_related("establishment")
+        .order_by("establishment__finess")
+    )
+    targets = list(editable[: (rssi_count + 1) // 2])
+    if len(targets) * 2 < rssi_count:
+        raise SystemExit(f"only {len(targets)} editable ES assessments for {rssi_count} RSSIs")
+    rssis = []
+    for n in range(rssi_count):
+        assessment = targets[n // 2]
+        user, _assignment, _created = grant_role(
+            email=f"load-rssi-{n}@bench.care.fr",
+            role=Role.RSSI,
+            scope=assessment.establishment.finess,
+            password=PASSWORD,
+        )
+        token, _ = Token.objects.get_or_create(user=user)
+        rssis.append(Rssi(user.email, token.key, assessment.pk))
+
+    regions = list(Establishment.objects.order_by().values_list("region_id", flat=True).distinct())
+    ars = []
+    for n in range(ars_count):
+        region = sorted(regions)[n % len(regions)]
+        user, _assignment, _created = grant_role(
+            email=f"load-ars-{n}@bench.care.fr", role=Role.ARS, scope=region, password=PASSWORD
+        )
+        key = secrets.token_hex(20)
+        otp_demo_device(user, key)
+        ars.append(Ars(user.email, region, key))
+
+    requirements = {
+        r.code: r.rule
+        for r in Requirement.objects.filter(referential=campaign.referential)
+        if "ES" in r.applies_to and not r.condition
+    }
+    initial = dict(
+        Assessment.objects.filter(pk__in=[t.pk for t in targets]).values_list("pk", "version")
+    )
+    return Plan(rssis=rssis, ars=ars, requirements=requirements, initial_versions=initial)
+
+
+# --- HTTP clients ------------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    kind: str
+    status: int
+    seconds: float
+
+
+@dataclass
+class Results:
+    samples: list[Sample] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    # assessment id -> [(new version, answers)] acknowledged by the server
+    acks: dict[int, list[tuple[int, dict]]] = field(default_factory=lambda: defaultdict(list))
+    conflicts: int = 0
+    # assessment id -> saves sent whose answer never came (connection lost)
+    unacknowledged: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, sample: Sample, error: str | None = None) -> None:
+        with self.lock:
+            self.samples.append(sample)
+            if error:
+                self.errors.append(error)
+
+
+class Browser:
+    """One keep-alive connection with a cookie jar; every request claims to come over HTTPS."""
+
+    def __init__(self, port: int, results: Results) -> None:
+        self.port = port
+        self.results = results
+        self.cookies: dict[str, str] = {}
+        self.connection = http.client.HTTPConnection(HOST, port, timeout=120)
+
+    def request(self, kind, method, path, *, body=None, headers=None, expect=(200,)):
+        headers = {
+            "X-Forwarded-Proto": "https",
+            "Host": HOST,
+            **(headers or {}),
+        }
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        started = time.perf_counter()
+        for attempt in (1, 2):
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                content = response.read()
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                self.connection.close()
+                self.connection = http.client.HTTPConnection(HOST, self.port, timeout=120)
+                # A read may be sent again on a new connection; a write may not (it may have
+                # been applied): the caller reads the assessment again instead.
+                if method != "GET" or attempt == 2:
+                    elapsed = time.perf_counter() - started
+                    self.results.add(Sample(kind, 0, elapsed), f"{kind}: {exc!r}")
+                    return None, b""
+        elapsed = time.perf_counter() - started
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie = SimpleCookie(header)
+            for name, morsel in cookie.items():
+                self.cookies[name] = morsel.value
+        error = None
+        if response.status not in expect:
+            error = f"{kind} {method} {path}: HTTP {response.status} {content[:200]!r}"
+        self.results.add(Sample(kind, response.status, elapsed), error)
+        return response.status, content
+
+
+def run_rssi(port, rssi: Rssi, plan: Plan, results: Results, deadline, think, seed):
+    rng = random.Random(seed)
+    browser = Browser(port, results)
+    auth = {"Authorization": f"Token {rssi.token}", "Accept": "application/json"}
+    path = f"/api/assessments/{rssi.assessment_id}/"
+    codes = sorted(plan.requirements)
+    status, content = browser.request("rssi read", "GET", path, headers=auth)
+    version = json.loads(content)["version"] if status == 200 else None
+    while time.monotonic() < deadline and version is not None:
+        chosen = rng.sample(codes, k=min(len(codes), rng.randint(1, 3)))
+        answers = {code: value_for(plan.requirements[code], rng) for code in chosen}
+        body = json.dumps({"version": version, "answers": answers})
+        status, content = browser.request(
+            "rssi save",
+            "PATCH",
+            f"{path}answers/",
+            body=body,
+            headers={**auth, "Content-Type": "application/json"},
+            expect=(200, 409),
+        )
+        if status == 200:
+            version = json.loads(content)["version"]
+            with results.lock:
+                results.acks[rssi.assessment_id].append((version, answers))
+        else:
+            # 409: someone saved first. No answer (connection lost): the save may or may not
+            # have been applied. Either way, read the current version and go on.
+            if status == 409:
+                with results.lock:
+                    results.conflicts += 1
+            elif status is None:
+                with results.lock:
+                    results.unacknowledged[rssi.assessment_id] += 1
+            else:
+                break
+            status, content = browser.request("rssi read", "GET", path, headers=auth)
+            version = json.loads(content)["version"] if status == 200 else None
+        time.sleep(rng.uniform(0, 2 * think))
+
+
+def _csrf_token(html: bytes) -> str:
+    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    return match.group(1).decode() if match else ""
+
+
+def sign_in_ars(browser: Browser, ars: Ars) -> bool:
+    from django_otp.oath import totp
+
+    origin = {"Origin": f"https://{HOST}", "Content-Type": "application/x-www-form-urlencoded"}
+    _status, page = browser.request("ars sign-in", "GET", "/accounts/login/")
+    form = {"username": ars.email, "password": PASSWORD, "csrfmiddlewaretoken": _csrf_token(page)}
+    status, _ = browser.request(
+        "ars sign-in",
+        "POST",
+        "/accounts/login/",
+        body=urlencode(form),
+        headers=origin,
+        expect=(302,),
+    )
+    if status != 302:
+        return False
+    _status, page = browser.request("ars sign-in", "GET", "/accounts/two-factor/verify/")
+    code = f"{totp(bytes.fromhex(ars.totp_key)):06d}"
+    form = {"code": code, "csrfmiddlewaretoken": _csrf_token(page), "next": "/"}
+    status, _ = browser.request(
+        "ars sign-in",
+        "POST",
+        "/accounts/two-factor/verify/",
+        body=urlencode(form),
+        headers=origin,
+        expect=(302,),
+    )
+    return status == 302
+
+
+def run_ars(port, ars: Ars, results: Results, deadline, think, seed):
+    rng = random.Random(seed)
+    browser = Browser(port, results)
+    if not sign_in_ars(browser, ars):
+        return
+    pages = [
+        ("ars dashboard", f"/dashboards/region/{ars.region}/"),
+        ("ars dashboard", f"/dashboards/region/{ars.region}/?page=2"),
+        ("ars list", f"/establishments/?region={ars.region}"),
+        ("ars export", f"/dashboards/region/{ars.region}/export/?format=csv"),
+    ]
+    while time.monotonic() < deadline:
+        kind, path = rng.choice(pages)
+        browser.request(kind, "GET", path)
+        time.sleep(rng.uniform(0, 2 * think))
+
+
+# --- Report and verification -------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def report(results: Results, seconds: float) -> None:
+    samples = results.samples
+    print(f"\n{len(samples)} requests in {seconds:.1f} s: {len(samples) / seconds:.1f} requests/s")
+    print(f"{'kind':<14} {'count':>7} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    kinds = sorted({s.kind for s in samples})
+    for kind in [*kinds, "all"]:
+        latencies = [s.seconds * 1000 for s in samples if kind in ("all", s.kind)]
+        print(
+            f"{kind:<14} {len(latencies):>7} {len(latencies) / seconds:>7.1f} "
+            f"{statistics.median(latencies):>8.0f} {percentile(latencies, 0.95):>8.0f} "
+            f"{max(latencies):>8.0f}"
+        )
+    saves = sum(len(acks) for acks in results.acks.values())
+    print(
+        f"acknowledged saves: {saves}; conflicts (409, refetched and retried): {results.conflicts}"
+    )
+    print(f"errors: {len(results.errors)}")
+    for error in results.errors[:10]:
+        print(f"  {error}")
+
+
+def verify(plan: Plan, results: Results) -> int:
+    """Every acknowledged save is in the database; returns the number of lost saves."""
+    from assessments.models import Answer, Assessment
+
+    lost = 0
+    versions = dict(
+        Assessment.objects.filter(pk__in=plan.initial_versions).values_list("pk", "version")
+    )
+    stored = defaultdict(dict)
+    for assessment_id, code, value in Answer.objects.filter(
+        assessment_id__in=plan.initial_versions
+    ).values_list("assessment_id", "requirement__code", "value"):
+        stored[assessment_id][code] = value
+    for assessment_id, initial in plan.initial_versions.items():
+        acks = sorted(results.acks.get(assessment_id, []), key=lambda ack: ack[0])
+        if results.unacknowledged.get(assessment_id):
+            # A save without an answer may have been applied: its version and values are unknown,
+            # so only the acknowledged saves after it can be checked exactly.
+            print(f"assessment {assessment_id}: unacknowledged saves, checked loosely")
+            if versions[assessment_id] < initial + len(acks):
+                lost += initial + len(acks) - versions[assessment_id]
+            continue
+        if versions[assessment_id] != initial + len(acks):
+            print(
+                f"assessment {assessment_id}: version {versions[assessment_id]}, expected "
+                f"{initial} + {len(acks)} acknowledged saves"
+            )
+            lost += abs(versions[assessment_id] - initial - len(acks))
+        expected: dict = {}
+        for _version, answers in acks:
+            expected.update(answers)
+        for code, value in expected.items():
+            if stored[assessment_id].get(code) != value:
+                print(
+                    f"assessment {assessment_id} {code}: {stored[assessment_id].get(code)!r} != {value!r}"
+                )
+                lost += 1
+    return lost
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--rssi", type=int, default=100)
+    parser.add_argument("--ars", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--think", type=float, default=0.5, help="mean pause between actions (s)")
+    parser.add_argument("--database-url", help="an empty PostgreSQL database (default: start one)")
+    args = parser.parse_args()
+
+    postgres = None if args.database_url else LocalPostgres()
+    media = tempfile.mkdtemp(prefix="care-load-media-")
+    gunicorn = None
+    server_log = None
+    try:
+        database_url = args.database_url or postgres.start()
+        env = production_env(database_url, media)
+        os.environ.update(env)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings")
+        started = time.monotonic()
+        plan = prepare(args.rssi, args.ars)
+        print(
+            f"prepared in {time.monotonic() - started:.0f} s: {len(plan.rssis)} RSSIs on "
+            f"{len(plan.initial_versions)} assessments, {len(plan.ars)} ARS users, "
+            f"{len(plan.requirements)} requirements to answer"
+        )
+        port = free_port()
+        server_log = open(Path(media) / "gunicorn.log", "w+")  # noqa: SIM115
+        gunicorn = start_gunicorn(port, args.workers, args.threads, env, server_log)
+        print(
+            f"gunicorn on {HOST}:{port}, {args.workers} workers x {args.threads} threads; "
+            f"running {args.duration:.0f} s"
+        )
+        results = Results()
+        deadline = time.monotonic() + args.duration
+        threads = [
+            threading.Thread(
+                target=run_rssi, args=(port, rssi, plan, results, deadline, args.think, n)
+            )
+            for n, rssi in enumerate(plan.rssis)
+        ] + [
+            threading.Thread(target=run_ars, args=(port, ars, results, deadline, args.think, n))
+            for n, ars in enumerate(plan.ars)
+        ]
+        began = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=args.duration + 120)
+        elapsed = time.monotonic() - began
+        report(results, elapsed)
+        lost = verify(plan, results)
+        print(f"lost saves: {lost}")
+        server_log.seek(0)
+        server_errors = [line for line in server_log if "Traceback" in line or "ERROR" in line]
+        print(f"server errors logged: {len(server_errors)}")
+        return 0 if lost == 0 and not results.errors and not server_errors else 1
+    finally:
+        if gunicorn is not None:
+            gunicorn.terminate()
+            gunicorn.wait(timeout=30)
+        from django.db import connections
+
+        connections.close_all()
+        if postgres is not None:
+            postgres.stop()
+        shutil.rmtree(media, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
