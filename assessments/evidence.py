@@ -258,12 +258,10 @@ def add_note(*, assessment: Assessment, requirement: Requirement, note: str, use
 
 @transaction.atomic
 def delete_evidence(*, evidence: Evidence, user, request=None) -> None:
-    """Remove a piece of evidence; its file goes once the deletion is committed."""
+    """Remove a piece of evidence; its file goes once the deletion is committed (signal)."""
     _check(user, evidence.assessment, evidence.requirement)
     if evidence.kind == Evidence.Kind.FILE:
         _audit(evidence, user=user, action=AuditAction.EVIDENCE_DELETE, request=request)
-        storage, name = evidence.file.storage, evidence.file.name
-        transaction.on_commit(lambda: storage.delete(name))
     evidence.delete()
 
 

@@ -282,3 +282,12 @@ def test_evidence_list_page(client, world, campaign, evidence):
     assert picked["Location"] == page_url(campaign.hospital, "BUDGET")
     client.force_login(world.other_ars)
     assert client.get(f"/assessments/{campaign.hospital.pk}/evidence/").status_code == 404
+
+
+def test_files_go_with_their_assessment(
+    client, world, campaign, evidence, _media, django_capture_on_commit_callbacks
+):
+    assert len(stored_files(_media)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign.hospital.delete()
+    assert stored_files(_media) == []
