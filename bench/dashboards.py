@@ -8,7 +8,8 @@ Generates, on the configured database (`DATABASE_URL`, else the development SQLi
 headline requirements, one campaign, its assessments in every state and their score snapshots
 (bulk inserts), then prints the median response time and the number of queries of the national
 dashboard, the largest regional dashboard, a GHT dashboard and CSV exports, served through
-Django's test client.
+Django's test client. The CPU column adds this process's CPU time and, for a local PostgreSQL,
+its server process's: on a busy machine it stays close to what an idle one would take.
 
 It refuses a database that already holds establishments (use a dedicated database), unless
 `--reuse` (measure the data already there, e.g. a previous run's) or `--force` (add the
@@ -356,21 +357,56 @@ def signed_in_client(email: str, role: str, **scope) -> Client:
     return client
 
 
-def measure(client: Client, url: str, repeat: int) -> tuple[float, float, int, int]:
-    """Median and best time in ms, queries and response size of `repeat` GETs (after a warm-up)."""
-    times, queries, size = [], 0, 0
+_backend_pid: list[int] = []
+
+
+def database_cpu_seconds() -> float | None:
+    """CPU time used so far by this connection's PostgreSQL server process, when it runs on
+    this machine (read from /proc); None otherwise (SQLite runs inside this process). The
+    connection is kept across requests (see main), so the server process stays the same."""
+    if connection.vendor != "postgresql":
+        return None
+    if not _backend_pid:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            _backend_pid.append(cursor.fetchone()[0])
+    pid = _backend_pid[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(client: Client, url: str, repeat: int) -> dict:
+    """Median and best wall time, median CPU time (this process + the database server's,
+    which a busy machine does not inflate), queries and size of `repeat` GETs after a warm-up."""
+    times, cpu_times, queries, size = [], [], 0, 0
     for i in range(repeat + 1):
+        db_before = database_cpu_seconds()
         with CaptureQueriesContext(connection) as captured:
+            cpu_before = time.process_time()
             started = time.perf_counter()
             response = client.get(url)
             body = b"".join(response.streaming_content) if response.streaming else response.content
             elapsed = time.perf_counter() - started
+            cpu = time.process_time() - cpu_before
+        db_after = database_cpu_seconds()
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}")
+        if db_before is not None and db_after is not None:
+            cpu += db_after - db_before
         if i:
             times.append(elapsed * 1000)
+            cpu_times.append(cpu * 1000)
         queries, size = len(captured), len(body)
-    return statistics.median(times), min(times), queries, size
+    return {
+        "median": statistics.median(times),
+        "best": min(times),
+        "cpu": statistics.median(cpu_times),
+        "queries": queries,
+        "size": size,
+    }
 
 
 def main() -> None:
@@ -385,6 +421,8 @@ def main() -> None:
     args = parser.parse_args()
 
     database = connection.settings_dict
+    # One connection for the whole run, as a production server keeps them (CONN_MAX_AGE).
+    database["CONN_MAX_AGE"] = None
     print(f"database: {connection.vendor} {database.get('NAME')}")
     call_command("migrate", verbosity=0)
     if args.reuse:
@@ -461,10 +499,17 @@ def main() -> None:
             reverse("dashboards:national_export") + year + "&format=csv",
         ),
     ]
-    print(f"\n{'page':<52} {'median ms':>10} {'best ms':>9} {'queries':>8} {'bytes':>11}")
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    print(
+        f"\n{'page':<48} {'median ms':>10} {'best ms':>9} {'CPU ms':>8} {'queries':>8} "
+        f"{'bytes':>11}"
+    )
     for label, client, url in cases:
-        median, best, queries, size = measure(client, url, args.repeat)
-        print(f"{label:<52} {median:>10.1f} {best:>9.1f} {queries:>8} {size:>11,}")
+        m = measure(client, url, args.repeat)
+        print(
+            f"{label:<48} {m['median']:>10.1f} {m['best']:>9.1f} {m['cpu']:>8.1f} "
+            f"{m['queries']:>8} {m['size']:>11,}"
+        )
 
 
 if __name__ == "__main__":
