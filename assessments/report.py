@@ -109,7 +109,7 @@ def render_report_html(assessment: Assessment) -> str:
             "report": report,
             "font_url": Path(fonts).as_uri() + "/" if fonts else None,
             "running_title": _css_string(report.title),
-            "running_status": _css_string(report.status_notice),
+            "running_status": _css_string(report.status_notice) if report.status_notice else "none",
             "running_footer": _css_string(
                 _("Généré le %(date)s · Référentiel %(code)s version %(version)s")
                 % {

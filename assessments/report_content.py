@@ -212,7 +212,6 @@ class Trend:
     year: int
     status_label: str
     lines: list[TrendLine]
-    chart: SafeString
 
 
 @dataclass(frozen=True)
@@ -486,17 +485,9 @@ def _trend(
     lines = [TrendLine(_("Score global"), before.score_global, result.score_global)]
     lines += [TrendLine(_axis_label(axis), before.axes.get(axis.code), axis.score) for axis in axes]
     lines += [TrendLine(label, before.domains.get(code), score) for code, label, score in domains]
-    year = previous.campaign.year
-    chart = bar_chart(
-        [Bar(line.label, line.current, target=line.previous) for line in lines],
-        title=_("Évolution des scores depuis la campagne %(year)s") % {"year": year},
-        description=_("Barres : campagne %(current)s ; trait : campagne %(year)s.")
-        % {"current": assessment.campaign.year, "year": year},
-        target_label=_("Campagne %(year)s") % {"year": year},
-        width=CHART_WIDTH,
-        chart_id="chart-trend",
+    return Trend(
+        year=previous.campaign.year, status_label=previous.get_status_display(), lines=lines
     )
-    return Trend(year=year, status_label=previous.get_status_display(), lines=lines, chart=chart)
 
 
 def _peers(assessment: Assessment) -> PeerPosition:
