@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assessments.campaigns import open_campaign
+from assessments.evidence import add_link, add_note
 from assessments.exercises import record_exercise
 from assessments.models import Assessment, Campaign, CrisisExercise
 from assessments.services import kinds_of, recompute_snapshots, save_answers
@@ -21,7 +22,7 @@ from assessments.workflow import reopen, submit, validate
 from care_portal.demo_answers import demo_answers
 from establishments.models import Establishment, Role, User
 from establishments.roles import grant_role
-from referential.models import ReferentialVersion
+from referential.models import ReferentialVersion, Requirement
 
 Status = Assessment.Status
 
@@ -80,6 +81,31 @@ def _answer(assessment: Assessment, user, *, rng, maturity, completeness, today)
     )
 
 
+def _attach_evidence(assessment: Assessment, rssi) -> None:
+    """The RSSI's nomination and the committee's minutes, as a link and a note."""
+    by_code = {
+        r.code: r
+        for r in Requirement.objects.filter(
+            referential_id=assessment.campaign.referential_id, code__in=["GOV-RSSI", "GOV-COMITE"]
+        )
+    }
+    if "GOV-RSSI" in by_code:
+        add_link(
+            assessment=assessment,
+            requirement=by_code["GOV-RSSI"],
+            url="https://intranet.etablissement-demo.fr/decisions/nomination-rssi.pdf",
+            note="Décision de nomination signée par la direction",
+            user=rssi,
+        )
+    if "GOV-COMITE" in by_code:
+        add_note(
+            assessment=assessment,
+            requirement=by_code["GOV-COMITE"],
+            note="Comptes rendus du comité de sécurité du SI, classés à la direction générale.",
+            user=rssi,
+        )
+
+
 def _pick_state(rng: random.Random) -> str:
     draw, total = rng.random(), 0.0
     for state, share in STATE_SHARES:
@@ -104,6 +130,7 @@ def _fill(assessment, state, *, rng, today, reopener) -> None:
         completeness=1.0 if complete else rng.uniform(0.2, 0.8),
         today=today,
     )
+    _attach_evidence(assessment, rssi)
     if not complete:
         return
     assessment.refresh_from_db()
