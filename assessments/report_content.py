@@ -20,8 +20,14 @@ from django.utils.translation import gettext_lazy
 
 from assessments.answer_fields import answer_input
 from assessments.models import Answer, Assessment, Evidence
+from assessments.report_comparison import (
+    PeerPosition,
+    Trend,
+    peer_position,
+    previous_campaign_trend,
+)
 from assessments.scoring import DUE_SOON, OVERDUE, PLANNED, AssessmentResult, Gap
-from assessments.services import answers_for_scoring, compute_result, peer_percentile
+from assessments.services import answers_for_scoring, compute_result
 from care_portal.charts import Bar, bar_chart
 from dashboards.targets import headline_targets
 from referential.models import Domain, Requirement
@@ -34,9 +40,6 @@ from referential.rules import (
     UNANSWERED,
 )
 
-# Below this many scored peers the position is not shown: with two or three, a percentile
-# would tell a director how a named neighbour scored.
-PEER_MINIMUM = 5
 # A note or a link longer than this is cut in the evidence list.
 EVIDENCE_NAME_LENGTH = 160
 # How many gaps the one-page summary lists.
@@ -192,34 +195,6 @@ class HeadlineLine:
     @property
     def deadline_text(self) -> str:
         return deadline_text(self.deadline, self.deadline_label)
-
-
-@dataclass(frozen=True)
-class TrendLine:
-    label: str
-    previous: float | None
-    current: float | None
-
-    @property
-    def delta(self) -> float | None:
-        if self.previous is None or self.current is None:
-            return None
-        return self.current - self.previous
-
-
-@dataclass(frozen=True)
-class Trend:
-    year: int
-    status_label: str
-    lines: list[TrendLine]
-
-
-@dataclass(frozen=True)
-class PeerPosition:
-    percentile: float | None
-    peers: int
-    shown: bool
-    minimum: int = PEER_MINIMUM
 
 
 @dataclass
@@ -459,45 +434,6 @@ def _domains(
     ]
 
 
-def _previous(assessment: Assessment) -> Assessment | None:
-    """The same establishment's assessment of the latest earlier campaign."""
-    return (
-        Assessment.objects.filter(
-            establishment_id=assessment.establishment_id,
-            campaign__year__lt=assessment.campaign.year,
-        )
-        .select_related("campaign", "establishment")
-        .order_by("-campaign__year")
-        .first()
-    )
-
-
-def _trend(
-    assessment: Assessment,
-    result: AssessmentResult,
-    axes: list[AxisSection],
-    domains: list[tuple[str, str, float | None]],
-) -> Trend | None:
-    previous = _previous(assessment)
-    if previous is None:
-        return None
-    before = compute_result(previous)
-    lines = [TrendLine(_("Score global"), before.score_global, result.score_global)]
-    lines += [TrendLine(_axis_label(axis), before.axes.get(axis.code), axis.score) for axis in axes]
-    lines += [TrendLine(label, before.domains.get(code), score) for code, label, score in domains]
-    return Trend(
-        year=previous.campaign.year, status_label=previous.get_status_display(), lines=lines
-    )
-
-
-def _peers(assessment: Assessment) -> PeerPosition:
-    benchmark = peer_percentile(assessment)
-    shown = benchmark.percentile is not None and benchmark.peers >= PEER_MINIMUM
-    return PeerPosition(
-        percentile=benchmark.percentile if shown else None, peers=benchmark.peers, shown=shown
-    )
-
-
 def build_report(assessment: Assessment) -> Report:
     """Everything the report shows, scored by the same services as the API."""
     answers = answers_for_scoring(assessment)
@@ -538,7 +474,12 @@ def build_report(assessment: Assessment) -> Report:
         domains=domains,
         axes_chart=axes_chart,
         domains_chart=domains_chart,
-        trend=_trend(assessment, result, axes, domains),
-        peers=_peers(assessment),
+        trend=previous_campaign_trend(
+            assessment,
+            result,
+            axes=[(axis.code, _axis_label(axis), axis.score) for axis in axes],
+            domains=domains,
+        ),
+        peers=peer_position(assessment),
         evidence=evidence,
     )

@@ -1,0 +1,92 @@
+"""How an assessment compares, for the PDF report: with the same establishment's previous
+campaign, and with comparable establishments of its region (a percentile, no one named)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from assessments.models import Assessment
+from assessments.scoring import AssessmentResult
+from assessments.services import compute_result, peer_percentile
+
+# Below this many scored peers the position is not shown: with two or three, a percentile
+# would tell a director how a named neighbour scored.
+PEER_MINIMUM = 5
+
+Group = tuple[str, str, float | None]
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    label: str
+    previous: float | None
+    current: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.previous is None or self.current is None:
+            return None
+        return self.current - self.previous
+
+
+@dataclass(frozen=True)
+class Trend:
+    year: int
+    status_label: str
+    lines: list[TrendLine]
+
+
+@dataclass(frozen=True)
+class PeerPosition:
+    percentile: float | None
+    peers: int
+    shown: bool
+    minimum: int = PEER_MINIMUM
+
+
+def _previous(assessment: Assessment) -> Assessment | None:
+    """The same establishment's assessment of the latest earlier campaign."""
+    return (
+        Assessment.objects.filter(
+            establishment_id=assessment.establishment_id,
+            campaign__year__lt=assessment.campaign.year,
+        )
+        .select_related("campaign", "establishment")
+        .order_by("-campaign__year")
+        .first()
+    )
+
+
+def previous_campaign_trend(
+    assessment: Assessment,
+    result: AssessmentResult,
+    *,
+    axes: list[Group],
+    domains: list[Group],
+) -> Trend | None:
+    """The global, axis and domain scores against the previous campaign's (None without one).
+
+    The previous assessment is scored afresh, against its own referential version; groups are
+    matched by code. ``axes`` and ``domains`` are (code, label, current score).
+    """
+    previous = _previous(assessment)
+    if previous is None:
+        return None
+    before = compute_result(previous)
+    lines = [TrendLine(_("Score global"), before.score_global, result.score_global)]
+    lines += [TrendLine(label, before.axes.get(code), score) for code, label, score in axes]
+    lines += [TrendLine(label, before.domains.get(code), score) for code, label, score in domains]
+    return Trend(
+        year=previous.campaign.year, status_label=previous.get_status_display(), lines=lines
+    )
+
+
+def peer_position(assessment: Assessment) -> PeerPosition:
+    """The assessment's percentile among comparable ones, withheld below PEER_MINIMUM peers."""
+    benchmark = peer_percentile(assessment)
+    shown = benchmark.percentile is not None and benchmark.peers >= PEER_MINIMUM
+    return PeerPosition(
+        percentile=benchmark.percentile if shown else None, peers=benchmark.peers, shown=shown
+    )
