@@ -4,6 +4,7 @@ import re
 import subprocess
 from datetime import UTC, date, datetime
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -328,7 +329,7 @@ def test_rendering_never_reaches_the_network(tmp_path):
     outside.write_text("secret")
     with pytest.raises(ValueError, match="Refused"):
         fetcher.fetch(outside.as_uri())
-    font = fetcher.fetch(f"{font_directory()}/Marianne-Regular.woff2".join(["file://", ""]))
+    font = fetcher.fetch((Path(font_directory()) / "Marianne-Regular.woff2").as_uri())
     assert font.read()[:4] == b"wOF2"
 
 
