@@ -7,9 +7,9 @@ care-2025.yaml), a hospital that supports its GHT with every requirement answere
 the GHT-level ones), submitted and validated, last year's assessment for the trend, ten
 comparable establishments for the position and a few pieces of evidence. Then it renders the
 report `--repeat` times through `render_report_pdf` (what the download does: queries, scoring,
-template, charts, WeasyPrint) and the same HTML with WeasyPrint alone (same stylesheet, fonts and
-PDF/UA options), taking turns, and prints the medians side by side, wall clock and CPU time (the CPU time
-stays meaningful on a busy machine). Numbers, not pass/fail.
+template, charts, WeasyPrint) and, taking turns with it, the same HTML with WeasyPrint alone (same
+stylesheet, fonts and PDF/UA options); it prints the medians side by side, wall clock and CPU
+time (the CPU time stays meaningful on a busy machine). Numbers, not pass/fail.
 """
 
 from __future__ import annotations
