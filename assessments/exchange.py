@@ -124,6 +124,10 @@ def parse(raw: bytes | str) -> tuple[dict[str, Any], str]:
                 % {"line": error.lineno, "col": error.colno, "msg": error.msg}
             ]
         ) from None
+    except RecursionError:
+        raise ImportRejected(
+            [_("Le fichier JSON est trop imbriqué pour être lu : importez le fichier exporté.")]
+        ) from None
     if not isinstance(data, dict):
         raise ImportRejected([_("Le fichier doit contenir un objet JSON (entre accolades).")])
     return data, text
