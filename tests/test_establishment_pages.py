@@ -41,6 +41,7 @@ def test_wrong_password_is_refused_with_a_message(client, world):
     response = client.post(reverse("login"), {"username": "rssi@example.fr", "password": "wrong"})
     assert response.status_code == 200
     assert "fr-alert--error" in response.text
+    assert "Adresse électronique ou mot de passe incorrect" in response.text
 
 
 @pytest.mark.django_db

@@ -20,6 +20,30 @@ SCREENSHOTS = ROOT / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
 BLOCKING_IMPACTS = {"serious", "critical"}
+# What makes the page wider than the screen: the deepest elements past its right edge that no
+# scrolling or clipping box contains (a table must scroll inside its own box, not the page).
+WIDER_THAN_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width + 1) return [];
+  const clips = el => ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(el).overflowX);
+  const clipped = el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (clips(p)) return true;
+    }
+    return false;
+  };
+  const past = el => el.getBoundingClientRect().right > width + 1;
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (!past(el) || clipped(el) || (!clips(el) && [...el.children].some(past))) continue;
+    const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+      + (el.className && typeof el.className === 'string'
+         ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+    out.push(`${name} (${Math.round(el.getBoundingClientRect().right)}px)`);
+    if (out.length === 5) break;
+  }
+  return out.length ? out : [`page ${document.documentElement.scrollWidth}px wide`];
+}"""
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +65,8 @@ def browser():
             headless=True,
             args=[
                 "--no-sandbox",
+                # The browser's own words (date placeholders, file picker) in French too.
+                "--lang=fr-FR",
                 "--disable-gpu",
                 "--disable-quic",
                 "--no-first-run",
@@ -61,6 +87,8 @@ class Visitor:
         self.base_url = base_url
         self.name = name
         self.visited: list[str] = []
+        # Per label, what overflowed the mobile screen (empty when nothing did).
+        self.wider_than_screen: dict[str, list[str]] = {}
 
     def goto(self, path: str):
         response = self.page.goto(self.base_url + path)
@@ -92,6 +120,7 @@ class Visitor:
         self.page.screenshot(path=SCREENSHOTS / f"{stem}-desktop.png", full_page=True)
         self.page.set_viewport_size(MOBILE)
         self.page.screenshot(path=SCREENSHOTS / f"{stem}-mobile.png", full_page=True)
+        self.wider_than_screen[label] = self.page.evaluate(WIDER_THAN_SCREEN)
         self.page.set_viewport_size(DESKTOP)
         self.visited.append(label)
 

@@ -1,0 +1,116 @@
+"""The detail of an audit event in words: French labels for its keys and for coded values.
+
+Events store their detail as plain JSON (keys in English, values as codes) so that it stays
+stable; this module only decides how the audit log page shows it.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+KEY_LABELS = {
+    "answers": _("réponses"),
+    "assessment": _("auto-évaluation n°"),
+    "change": _("changement"),
+    "comment": _("commentaire"),
+    "count": _("nombre"),
+    "created": _("créés"),
+    "existing": _("existants"),
+    "file": _("fichier"),
+    "filters": _("filtres"),
+    "format": _("format"),
+    "from": _("ancien statut"),
+    "ghts": _("GHT"),
+    "is_active": _("compte actif"),
+    "is_staff": _("accès à l’administration"),
+    "is_superuser": _("super-administrateur"),
+    "kind": _("type"),
+    "list": _("liste"),
+    "members": _("membres"),
+    "name": _("nom"),
+    "outcome": _("résultat"),
+    "referential": _("référentiel"),
+    "region": _("région"),
+    "report": _("rapport"),
+    "requirement": _("exigence"),
+    "role": _("rôle"),
+    "scope": _("périmètre"),
+    "skipped_category": _("ignorés (catégorie)"),
+    "skipped_no_ars": _("ignorés (sans ARS)"),
+    "source": _("origine"),
+    "status": _("statut"),
+    "to": _("nouveau statut"),
+    "unchanged": _("inchangés"),
+    "unknown_account": _("compte inconnu"),
+    "updated": _("mis à jour"),
+    "year": _("campagne"),
+}
+
+_CHANGES = {
+    "granted": _("rôle attribué"),
+    "revoked": _("rôle retiré"),
+    "changed": _("rôle modifié"),
+    "account_rights": _("droits du compte"),
+}
+_SOURCES = {"grant": _("commande d’attribution"), "admin": _("administration")}
+_REPORTS = {"gaps": _("rapport d’écarts")}
+_LISTS = {
+    "establishments": _("établissements"),
+    "regions": _("régions"),
+    "departments": _("départements"),
+    "ghts": _("GHT"),
+    "kinds": _("types d’établissement"),
+    "legal_statuses": _("statuts juridiques"),
+}
+_OUTCOMES = {"created": _("créé"), "updated": _("mis à jour"), "unchanged": _("inchangé")}
+_FILES = {"finess": _("extraction FINESS"), "ght": _("fichier des GHT")}
+
+
+def _value_labels() -> dict[str, dict]:
+    # Imported here: the audit app sits below the apps whose events it records.
+    from assessments.models import Assessment, CrisisExercise, Evidence
+    from establishments.models import Role
+    from referential.models import ReferentialVersion
+
+    statuses = {**dict(ReferentialVersion.Status.choices), **dict(Assessment.Status.choices)}
+    return {
+        "change": _CHANGES,
+        "file": _FILES,
+        "from": dict(Assessment.Status.choices),
+        "kind": {**dict(Evidence.Kind.choices), **dict(CrisisExercise.Kind.choices)},
+        "list": _LISTS,
+        "outcome": _OUTCOMES,
+        "report": _REPORTS,
+        "role": dict(Role.choices),
+        "source": _SOURCES,
+        "status": statuses,
+        "to": dict(Assessment.Status.choices),
+    }
+
+
+def _text(value) -> str:
+    if value is True:
+        return str(_("oui"))
+    if value is False:
+        return str(_("non"))
+    if isinstance(value, dict):
+        return ", ".join(f"{key} = {_text(item)}" for key, item in value.items()) or "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(_text(item) for item in value) or "—"
+    return str(value)
+
+
+def detail_lines(detail: dict | None) -> list[tuple[str, str]]:
+    """(label, value) pairs of an event's detail, in its stored order, in French."""
+    if not detail:
+        return []
+    values = _value_labels()
+    lines = []
+    for key, value in detail.items():
+        label = KEY_LABELS.get(key, key)
+        known = values.get(key, {})
+        shown = known.get(value, value) if isinstance(value, str) else value
+        if key == "format" and isinstance(value, str):
+            shown = value.upper()
+        lines.append((str(label), _text(shown)))
+    return lines
