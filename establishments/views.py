@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from assessments.models import Assessment
 from establishments.filters import EstablishmentFilter
 from establishments.models import Establishment
 
@@ -36,8 +37,18 @@ def establishment_detail(request: HttpRequest, finess: str) -> HttpResponse:
         Establishment.objects.for_user(request.user).select_related("region", "department", "ght"),
         finess=finess,
     )
+    assessments = (
+        Assessment.objects.for_user(request.user)
+        .filter(establishment=establishment)
+        .select_related("campaign", "snapshot")
+        .order_by("-campaign__year")
+    )
     return render(
         request,
         "establishments/detail.html",
-        {"page_title": establishment.name, "establishment": establishment},
+        {
+            "page_title": establishment.name,
+            "establishment": establishment,
+            "assessments": assessments,
+        },
     )

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.campaigns import build_campaign
+
 
 @pytest.mark.django_db
 def test_pages_require_sign_in(client, world):
@@ -115,3 +117,21 @@ def test_home_tells_each_role_what_to_do(client, world):
     for role, text in expectations.items():
         client.force_login(getattr(world, role))
         assert text in client.get(reverse("home")).text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["rssi", "director", "ght_lead", "ars", "national"])
+def test_detail_links_to_the_establishment_assessments(client, world, role):
+    campaign = build_campaign(world)
+    client.force_login(getattr(world, role))
+    page = client.get(reverse("establishments:detail", args=[world.hospital.finess])).text
+    assert "Auto-évaluations CaRE" in page
+    assert "Campagne 2025" in page
+    assert reverse("assessments:form", args=[campaign.hospital.pk]) in page
+    assert reverse("assessments:status", args=[campaign.hospital.pk]) in page
+    # The assessment's own pages lead back here for those who did not come from "my assessments".
+    header = client.get(reverse("assessments:status", args=[campaign.hospital.pk])).text
+    if role in ("rssi", "director"):
+        assert reverse("assessments:mine") in header
+    else:
+        assert reverse("establishments:detail", args=[world.hospital.finess]) in header

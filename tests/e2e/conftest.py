@@ -87,8 +87,6 @@ class Visitor:
         self.base_url = base_url
         self.name = name
         self.visited: list[str] = []
-        # Per label, what overflowed the mobile screen (empty when nothing did).
-        self.wider_than_screen: dict[str, list[str]] = {}
 
     def goto(self, path: str):
         response = self.page.goto(self.base_url + path)
@@ -96,7 +94,8 @@ class Visitor:
         return response
 
     def check(self, label: str) -> None:
-        """Accessibility (axe-core, WCAG 2.1 A/AA) and screenshots of the current page."""
+        """Accessibility (axe-core, WCAG 2.1 A/AA), screenshots of the current page, and no
+        sideways scrolling of the whole page on a phone."""
         self.page.wait_for_load_state("load")
         if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
             self.page.evaluate(AXE_SCRIPT.read_text())
@@ -120,8 +119,11 @@ class Visitor:
         self.page.screenshot(path=SCREENSHOTS / f"{stem}-desktop.png", full_page=True)
         self.page.set_viewport_size(MOBILE)
         self.page.screenshot(path=SCREENSHOTS / f"{stem}-mobile.png", full_page=True)
-        self.wider_than_screen[label] = self.page.evaluate(WIDER_THAN_SCREEN)
+        wider = self.page.evaluate(WIDER_THAN_SCREEN)
         self.page.set_viewport_size(DESKTOP)
+        assert not wider, f"{label} ({self.page.url}): wider than a phone screen: " + "; ".join(
+            wider
+        )
         self.visited.append(label)
 
     def sign_in(self, email: str, password: str) -> None:
