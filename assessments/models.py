@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from establishments.models import Establishment
+from establishments.models import Establishment, EstablishmentScopedQuerySet
 from referential.models import ReferentialVersion, Requirement
 
 
@@ -37,13 +37,8 @@ class Campaign(models.Model):
         return _("Campagne %(year)s") % {"year": self.year}
 
 
-class AssessmentQuerySet(models.QuerySet):
-    def for_user(self, user) -> AssessmentQuerySet:
-        """The assessments of the establishments this person may see."""
-        if not user.is_authenticated:
-            return self.none()
-        q = user.scope.establishment_q(prefix="establishment__")
-        return self.none() if q is None else self.filter(q)
+class AssessmentQuerySet(EstablishmentScopedQuerySet):
+    """The assessments of the establishments a person may see (`for_user`)."""
 
 
 class Assessment(models.Model):
@@ -245,13 +240,8 @@ class Transition(models.Model):
         return f"{self.assessment_id}: {self.from_status} → {self.to_status}"
 
 
-class CrisisExerciseQuerySet(models.QuerySet):
-    def for_user(self, user) -> CrisisExerciseQuerySet:
-        """The exercises of the establishments this person may see."""
-        if not user.is_authenticated:
-            return self.none()
-        q = user.scope.establishment_q(prefix="establishment__")
-        return self.none() if q is None else self.filter(q)
+class CrisisExerciseQuerySet(EstablishmentScopedQuerySet):
+    """The exercises of the establishments a person may see (`for_user`)."""
 
 
 class CrisisExercise(models.Model):
@@ -293,10 +283,10 @@ class CrisisExercise(models.Model):
         return f"{self.establishment_id} — {self.held_on} ({self.get_kind_display()})"
 
 
-class EvidenceQuerySet(models.QuerySet):
-    def for_user(self, user) -> EvidenceQuerySet:
-        """The evidence of the assessments this person may see."""
-        return self.filter(assessment__in=Assessment.objects.for_user(user))
+class EvidenceQuerySet(EstablishmentScopedQuerySet):
+    """The evidence of the assessments a person may see (`for_user`)."""
+
+    establishment_path = "assessment__establishment__"
 
 
 def evidence_upload_to(instance: Evidence, filename: str) -> str:

@@ -89,13 +89,22 @@ class GHTQuerySet(models.QuerySet):
         return self.filter(Q(pk__in=scope.ght_ids) | Q(region_id__in=scope.region_codes))
 
 
-class EstablishmentQuerySet(models.QuerySet):
-    def for_user(self, user) -> EstablishmentQuerySet:
-        """The establishments this person may see: the one rule every view, export and API uses."""
+class EstablishmentScopedQuerySet(models.QuerySet):
+    """Rows a person sees when they may see the establishment the rows belong to."""
+
+    # The lookup path from the model to its establishment ("" for Establishment itself).
+    establishment_path = "establishment__"
+
+    def for_user(self, user):
+        """The one scoping rule every view, export and API uses."""
         if not user.is_authenticated:
             return self.none()
-        q = user.scope.establishment_q()
+        q = user.scope.establishment_q(prefix=self.establishment_path)
         return self.none() if q is None else self.filter(q)
+
+
+class EstablishmentQuerySet(EstablishmentScopedQuerySet):
+    establishment_path = ""
 
 
 # --- Registry ---------------------------------------------------------------------------------
