@@ -362,11 +362,15 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
         f"/dashboards/region/{region}/?kind=ES&status=validated&sort=-score",
         "tableau-de-bord-regional-filtre",
     )
-    ars.visit(f"/assessments/{validated.pk}/?step={axes[0]}", "formulaire-validee")
+    for step in axes:
+        ars.visit(f"/assessments/{validated.pk}/?step={step}", f"formulaire-validee-axe-{step}")
     ars.visit(f"/assessments/{validated.pk}/status/", "statut-validee")
     ars.visit(f"/assessments/{submitted.pk}/status/", "statut-transmise")
     ars.visit(f"/assessments/{validated.pk}/evidence/", "preuves-lecture")
+    ars.visit(f"/assessments/{validated.pk}/evidence/GOV-RSSI/", "preuves-exigence-lecture")
+    ars.visit(f"/assessments/{validated.pk}/exercises/", "exercices-lecture")
     ars.visit(f"/assessments/{validated.pk}/history/", "historique-lecture")
+    ars.visit(f"/assessments/{validated.pk}/import/", "export-lecture")
     ars.visit(
         f"/followup/region/{region}/relaunches/new/?selection={ALL_FILTERED}&status=draft",
         "relance-redaction",
@@ -393,7 +397,8 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     national.check("accueil")
     national.visit("/dashboards/national/", "tableau-de-bord-national")
     national.visit(
-        f"/dashboards/national/?region={region}&kind=ESSMS", "tableau-de-bord-national-filtre"
+        f"/dashboards/national/?region={region}&kind=ESSMS&compare=budget",
+        "tableau-de-bord-national-filtre",
     )
     national.visit("/audit/", "journal-audit")
     national.close()
