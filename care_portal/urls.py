@@ -13,6 +13,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
     path("accounts/", include("accounts.urls")),
     path("establishments/", include("establishments.urls")),
     path("referential/", include("referential.urls")),

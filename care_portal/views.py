@@ -1,5 +1,6 @@
-"""The home page: what each person should do next, by role."""
+"""The home page (what each person should do next, by role) and the accessibility statement."""
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -94,3 +95,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "establishment_count": Establishment.objects.for_user(user).count(),
         },
     )
+
+
+@login_not_required
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (déclaration d’accessibilité), public like the sign-in page."""
+    return render(request, "accessibility.html", {"page_title": _("Déclaration d’accessibilité")})

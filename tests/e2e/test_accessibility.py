@@ -288,6 +288,10 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     # --- Signed out: the sign-in page, and its error message.
     anonymous = tour("anonyme")
     anonymous.visit("/accounts/login/", "connexion")
+    anonymous.page.get_by_role("link", name="Accessibilité : non conforme").click()
+    anonymous.page.wait_for_load_state("load")
+    anonymous.check("declaration-accessibilite")
+    anonymous.page.goto(live_server.url + "/accounts/login/")
     anonymous.page.get_by_label("Adresse électronique").fill(accounts["rssi"].email)
     anonymous.page.get_by_label("Mot de passe").fill("pas-le-bon-mot-de-passe")
     anonymous.submit("Se connecter")
