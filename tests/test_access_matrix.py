@@ -201,6 +201,7 @@ ROUTES: dict[str, Route] = {
     # Sign-in and account security.
     "home": Route(None, everyone()),
     "login": Route(None, everyone(anonymous=200)),
+    "accessibility": Route(None, everyone(anonymous=200), note="public statement"),
     "logout": Route(None, everyone(405), note="POST only"),
     "accounts:security": Route(None, everyone()),
     "accounts:verify": Route(None, everyone(302), note="already verified: back to the page"),
