@@ -7,17 +7,12 @@ from django.utils.translation import gettext as _
 
 from audit.forms import AuditFilterForm
 from audit.models import AuditEvent
-from establishments.models import Role
 
 PAGE_SIZE = 50
 
 
-def can_read_audit_log(user) -> bool:
-    return user.is_authenticated and (user.is_national or user.has_role(Role.ARS))
-
-
 def event_list(request: HttpRequest) -> HttpResponse:
-    if not can_read_audit_log(request.user):
+    if not request.user.has_perm("audit.view_log"):
         raise Http404
     events = AuditEvent.objects.for_user(request.user).select_related("establishment", "region")
     form = AuditFilterForm(request.GET or None)

@@ -18,9 +18,9 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [(_("Accueil"), _url("home"))]
-    if user.roles & {Role.RSSI, Role.DIRECTOR}:
+    if user.scope.establishment_ids:
         items.append((_("Mes auto-évaluations"), _url("assessments:mine")))
-    if user.is_national:
+    if user.has_perm("dashboards.view_national"):
         items.append((_("Tableau de bord national"), _url("dashboards:national")))
     for assignment in user.assignments:
         if assignment.role == Role.ARS:
@@ -31,7 +31,7 @@ def navigation(request) -> dict:
             items.append((_("Tableau de bord du GHT"), _url("dashboards:ght", assignment.ght.code)))
     items.append((_("Établissements"), _url("establishments:list")))
     items.append((_("Référentiel"), _url("referential:index")))
-    if user.is_national or Role.ARS in user.roles:
+    if user.has_perm("audit.view_log"):
         items.append((_("Journal d'audit"), _url("audit:list")))
     if user.is_staff:
         items.append((_("Administration"), _url("admin:index")))

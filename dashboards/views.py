@@ -53,7 +53,7 @@ class KnownCountPaginator(Paginator):
 
 
 def _national(request: HttpRequest) -> Dashboard:
-    if not request.user.is_national:
+    if not request.user.has_perm("dashboards.view_national"):
         raise Http404
     return Dashboard(
         level=NATIONAL,
@@ -126,7 +126,7 @@ def ght(request: HttpRequest, code: str) -> HttpResponse:
 def _parents(request: HttpRequest, dashboard: Dashboard) -> list[tuple[str, str]]:
     """The breadcrumb above this dashboard, as far as the person may go."""
     parents = []
-    if dashboard.level != NATIONAL and request.user.is_national:
+    if dashboard.level != NATIONAL and request.user.has_perm("dashboards.view_national"):
         parents.append((_("National"), reverse("dashboards:national")))
     if (
         dashboard.level == GHT_LEVEL

@@ -46,7 +46,7 @@ class ReferentialVersionQuerySet(models.QuerySet):
         """Published versions for everyone signed in; drafts too for the national level."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_national or user.is_staff:
+        if user.has_perm("referential.view_drafts"):
             return self.all()
         return self.published()
 
