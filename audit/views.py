@@ -1,5 +1,6 @@
 """The audit log page, for ARS and national users only."""
 
+import rules
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,7 +13,7 @@ PAGE_SIZE = 50
 
 
 def event_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("audit.view_log"):
+    if not rules.has_perm("audit.view_log", request.user):
         raise Http404
     events = AuditEvent.objects.for_user(request.user).select_related("establishment", "region")
     form = AuditFilterForm(request.GET or None)

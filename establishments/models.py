@@ -357,9 +357,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def roles(self) -> set[str]:
         return {assignment.role for assignment in self.assignments}
 
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
-
     @property
     def is_national(self) -> bool:
         return self.is_superuser or Role.NATIONAL in self.roles

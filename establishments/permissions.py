@@ -2,9 +2,16 @@
 
 Each app declares the permissions on what it owns (`assessments.reopen`, `audit.view_log`,
 `dashboards.view_national`…) in its own `permissions.py`, from these predicates; views, QuerySets
-and templates ask `user.has_perm(...)` or `{% has_perm %}`, never the roles themselves. What a
-person may *see* is their scope (`Scope`, `in_scope` in `establishments.models`); these decide
-what they may *do* or open.
+and templates ask the permission, never the roles themselves:
+
+- on an object, `user.has_perm(name, obj)` or `{% has_perm name user obj as ok %}`;
+- without one (may this person open the audit log, the national dashboard…),
+  `rules.has_perm(name, user)`: `user.has_perm` would also look up Django's model permissions
+  in the database, on every page for the menu. Each of these permissions includes the national
+  level, which a superuser is.
+
+What a person may *see* is their scope (`Scope`, `in_scope` in `establishments.models`); these
+decide what they may *do* or open.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Role permissions and the one scope filter behind every `for_user`.
 
 Who may open what is a `rules` permission (`audit.view_log`, `dashboards.view_national`,
-`followup.view_relaunches`, `referential.view_drafts`, beside the assessment ones); what a
+`referential.view_drafts`, and `followup.view_relaunch` on one relaunch, beside the assessment
+ones); what a
 person sees is their scope. A person holding several roles sees the union of what each role
 alone would show, on every scoped model.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+import rules
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.urls import reverse
@@ -26,14 +28,12 @@ from tests.factories import UserFactory
 PERMISSIONS = [
     "audit.view_log",
     "dashboards.view_national",
-    "followup.view_relaunches",
     "referential.view_drafts",
 ]
 # Who holds each permission, by the name of a person in `world` (plus the three made below).
 HOLDERS = {
     "audit.view_log": {"ars", "other_ars", "national", "superuser"},
     "dashboards.view_national": {"national", "superuser"},
-    "followup.view_relaunches": {"ars", "other_ars", "national", "superuser"},
     "referential.view_drafts": {"national", "superuser", "staff"},
 }
 PEOPLE = [
@@ -65,7 +65,20 @@ def _person(world, name: str):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("permission", "name"), list(itertools.product(PERMISSIONS, PEOPLE)))
 def test_each_permission_is_held_by_exactly_its_roles(world, permission, name):
-    assert _person(world, name).has_perm(permission) is (name in HOLDERS[permission])
+    person = _person(world, name)
+    assert rules.has_perm(permission, person) is (name in HOLDERS[permission])
+    # Asked the Django way, the answer is the same.
+    assert person.has_perm(permission) is (name in HOLDERS[permission])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PEOPLE)
+def test_a_relaunch_is_opened_by_the_ars_that_sent_it_and_the_national_level(world, name):
+    relaunch = Relaunch.objects.create(
+        region=world.region, sender_label="ars@example.fr", subject="S", message="M"
+    )
+    allowed = name in {"ars", "national", "superuser"}
+    assert _person(world, name).has_perm("followup.view_relaunch", relaunch) is allowed
 
 
 @pytest.mark.django_db
