@@ -7,43 +7,27 @@ actions on an assessment already in scope.
 import rules
 
 from establishments.models import Role
+from establishments.permissions import holds_role, is_national
 
 
 @rules.predicate
 def is_rssi_of(user, assessment) -> bool:
-    return any(
-        a.role == Role.RSSI and a.establishment_id == assessment.establishment_id
-        for a in user.assignments
-    )
+    return holds_role(user, Role.RSSI, establishment_id=assessment.establishment_id)
 
 
 @rules.predicate
 def is_director_of(user, assessment) -> bool:
-    return any(
-        a.role == Role.DIRECTOR and a.establishment_id == assessment.establishment_id
-        for a in user.assignments
-    )
+    return holds_role(user, Role.DIRECTOR, establishment_id=assessment.establishment_id)
 
 
 @rules.predicate
 def is_ght_lead_of(user, assessment) -> bool:
-    ght_id = assessment.establishment.ght_id
-    return ght_id is not None and any(
-        a.role == Role.GHT and a.ght_id == ght_id for a in user.assignments
-    )
+    return holds_role(user, Role.GHT, ght_id=assessment.establishment.ght_id)
 
 
 @rules.predicate
 def is_ars_of(user, assessment) -> bool:
-    return any(
-        a.role == Role.ARS and a.region_id == assessment.establishment.region_id
-        for a in user.assignments
-    )
-
-
-@rules.predicate
-def is_national(user) -> bool:
-    return user.is_national
+    return holds_role(user, Role.ARS, region_id=assessment.establishment.region_id)
 
 
 @rules.predicate

@@ -8,4 +8,5 @@ class AuditConfig(AppConfig):
     verbose_name = _("Journal d'audit")
 
     def ready(self) -> None:
-        from audit import signals  # noqa: F401  (connects the sign-in receivers)
+        # Registers the `rules` permissions, connects the sign-in receivers.
+        from audit import permissions, signals  # noqa: F401

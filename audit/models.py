@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from establishments.models import Establishment, Region
+from establishments.models import Establishment, Region, in_scope
 
 
 class Action(models.TextChoices):
@@ -38,16 +37,7 @@ class Action(models.TextChoices):
 class AuditEventQuerySet(models.QuerySet):
     def for_user(self, user) -> AuditEventQuerySet:
         """National users read everything; an ARS reads its region; nobody else reads the log."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        scope = user.scope
-        if scope.everything:
-            return self.all()
-        if not scope.region_codes:
-            return self.none()
-        return self.filter(
-            Q(region_id__in=scope.region_codes) | Q(establishment__region_id__in=scope.region_codes)
-        )
+        return in_scope(self, user, region=("region_id", "establishment__region_id"))
 
 
 class AuditEvent(models.Model):

@@ -1,5 +1,6 @@
 """The audit log page, for ARS and national users only."""
 
+import rules
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -7,17 +8,12 @@ from django.utils.translation import gettext as _
 
 from audit.forms import AuditFilterForm
 from audit.models import AuditEvent
-from establishments.models import Role
 
 PAGE_SIZE = 50
 
 
-def can_read_audit_log(user) -> bool:
-    return user.is_authenticated and (user.is_national or user.has_role(Role.ARS))
-
-
 def event_list(request: HttpRequest) -> HttpResponse:
-    if not can_read_audit_log(request.user):
+    if not rules.has_perm("audit.view_log", request.user):
         raise Http404
     events = AuditEvent.objects.for_user(request.user).select_related("establishment", "region")
     form = AuditFilterForm(request.GET or None)

@@ -1,5 +1,6 @@
 """Template context shared by every page: the navigation of the signed-in person's role."""
 
+import rules
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
@@ -18,9 +19,9 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [(_("Accueil"), _url("home"))]
-    if user.roles & {Role.RSSI, Role.DIRECTOR}:
+    if user.scope.establishment_ids:
         items.append((_("Mes auto-évaluations"), _url("assessments:mine")))
-    if user.is_national:
+    if rules.has_perm("dashboards.view_national", user):
         items.append((_("Tableau de bord national"), _url("dashboards:national")))
     for assignment in user.assignments:
         if assignment.role == Role.ARS:
@@ -31,7 +32,7 @@ def navigation(request) -> dict:
             items.append((_("Tableau de bord du GHT"), _url("dashboards:ght", assignment.ght.code)))
     items.append((_("Établissements"), _url("establishments:list")))
     items.append((_("Référentiel"), _url("referential:index")))
-    if user.is_national or Role.ARS in user.roles:
+    if rules.has_perm("audit.view_log", user):
         items.append((_("Journal d'audit"), _url("audit:list")))
     if user.is_staff:
         items.append((_("Administration"), _url("admin:index")))

@@ -6,6 +6,7 @@ Every page starts from the person's scope: the region, GHT or national level mus
 
 from __future__ import annotations
 
+import rules
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
@@ -53,7 +54,7 @@ class KnownCountPaginator(Paginator):
 
 
 def _national(request: HttpRequest) -> Dashboard:
-    if not request.user.is_national:
+    if not rules.has_perm("dashboards.view_national", request.user):
         raise Http404
     return Dashboard(
         level=NATIONAL,
@@ -126,7 +127,7 @@ def ght(request: HttpRequest, code: str) -> HttpResponse:
 def _parents(request: HttpRequest, dashboard: Dashboard) -> list[tuple[str, str]]:
     """The breadcrumb above this dashboard, as far as the person may go."""
     parents = []
-    if dashboard.level != NATIONAL and request.user.is_national:
+    if dashboard.level != NATIONAL and rules.has_perm("dashboards.view_national", request.user):
         parents.append((_("National"), reverse("dashboards:national")))
     if (
         dashboard.level == GHT_LEVEL

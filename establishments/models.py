@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -10,6 +13,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from establishments.validators import validate_finess
+
+QuerySetT = TypeVar("QuerySetT", bound=models.QuerySet)
 
 
 class Role(models.TextChoices):
@@ -33,7 +38,12 @@ class Kind(models.TextChoices):
 
 
 class Scope:
-    """What one person may see, computed once from their role assignments."""
+    """What one person may see, computed once from their role assignments.
+
+    `everything` is set for the national level (and superusers); the sets hold the scopes of the
+    person's own assignments whatever `everything` says: `establishment_ids` their establishments
+    as RSSI or director, `ght_ids` the GHTs they lead, `region_codes` the regions of their ARS.
+    """
 
     def __init__(self, user) -> None:
         self.everything = False
@@ -42,9 +52,7 @@ class Scope:
         self.region_codes: set[str] = set()
         if not user.is_authenticated or not user.is_active:
             return
-        if user.is_superuser:
-            self.everything = True
-            return
+        self.everything = user.is_superuser
         for assignment in user.assignments:
             if assignment.role == Role.NATIONAL:
                 self.everything = True
@@ -55,38 +63,73 @@ class Scope:
             elif assignment.role == Role.ARS:
                 self.region_codes.add(assignment.region_id)
 
-    def establishment_q(self, prefix: str = "") -> Q | None:
-        """A filter on establishments (through `prefix`), None when nothing is visible."""
+    def q(
+        self,
+        *,
+        establishment: str | None = None,
+        ght: str | None = None,
+        region: str | Sequence[str] = (),
+    ) -> Q | None:
+        """The filter on what this scope covers, through lookup paths; None when it covers nothing.
+
+        - `establishment`: the path to an establishment ("" for `Establishment` itself, else e.g.
+          "establishment__"): the person's establishments, their GHTs' and regions' establishments;
+        - `ght`: the path to a GHT ("" for `GHT` itself): the GHTs they lead, their regions' GHTs;
+        - `region`: one or more paths to a region code ("code", "region_id",
+          "establishment__region_id"): rows in the regions of their ARS, through any of the paths.
+
+        The national level covers everything: `Q()`.
+        """
         if self.everything:
             return Q()
         q = Q()
-        if self.establishment_ids:
-            q |= Q(**{f"{prefix}pk__in": self.establishment_ids})
-        if self.ght_ids:
-            q |= Q(**{f"{prefix}ght_id__in": self.ght_ids})
+        if establishment is not None:
+            if self.establishment_ids:
+                q |= Q(**{f"{establishment}pk__in": self.establishment_ids})
+            if self.ght_ids:
+                q |= Q(**{f"{establishment}ght_id__in": self.ght_ids})
+            if self.region_codes:
+                q |= Q(**{f"{establishment}region_id__in": self.region_codes})
+        if ght is not None:
+            if self.ght_ids:
+                q |= Q(**{f"{ght}pk__in": self.ght_ids})
+            if self.region_codes:
+                q |= Q(**{f"{ght}region_id__in": self.region_codes})
         if self.region_codes:
-            q |= Q(**{f"{prefix}region_id__in": self.region_codes})
+            for path in [region] if isinstance(region, str) else region:
+                q |= Q(**{f"{path}__in": self.region_codes})
         return q or None
+
+
+def scope_of(user) -> Scope:
+    """The scope of anyone, signed in or not (an anonymous person's covers nothing)."""
+    return user.scope if user.is_authenticated else Scope(user)
+
+
+def in_scope(
+    queryset: QuerySetT,
+    user,
+    *,
+    establishment: str | None = None,
+    ght: str | None = None,
+    region: str | Sequence[str] = (),
+) -> QuerySetT:
+    """`queryset` narrowed to the person's scope through the given paths (see `Scope.q`).
+
+    The one scoping rule behind every `for_user` method, in this app and above it.
+    """
+    q = scope_of(user).q(establishment=establishment, ght=ght, region=region)
+    return queryset.none() if q is None else queryset.filter(q)
 
 
 class RegionQuerySet(models.QuerySet):
     def for_user(self, user) -> RegionQuerySet:
-        scope = user.scope if user.is_authenticated else None
-        if scope is None:
-            return self.none()
-        if scope.everything:
-            return self.all()
-        return self.filter(code__in=scope.region_codes)
+        return in_scope(self, user, region="code")
 
 
 class GHTQuerySet(models.QuerySet):
     def for_user(self, user) -> GHTQuerySet:
-        scope = user.scope if user.is_authenticated else None
-        if scope is None:
-            return self.none()
-        if scope.everything:
-            return self.all()
-        return self.filter(Q(pk__in=scope.ght_ids) | Q(region_id__in=scope.region_codes))
+        return in_scope(self, user, ght="")
 
 
 class EstablishmentScopedQuerySet(models.QuerySet):
@@ -97,10 +140,7 @@ class EstablishmentScopedQuerySet(models.QuerySet):
 
     def for_user(self, user):
         """The one scoping rule every view, export and API uses."""
-        if not user.is_authenticated:
-            return self.none()
-        q = user.scope.establishment_q(prefix=self.establishment_path)
-        return self.none() if q is None else self.filter(q)
+        return in_scope(self, user, establishment=self.establishment_path)
 
 
 class EstablishmentQuerySet(EstablishmentScopedQuerySet):
@@ -316,9 +356,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     @cached_property
     def roles(self) -> set[str]:
         return {assignment.role for assignment in self.assignments}
-
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
 
     @property
     def is_national(self) -> bool:

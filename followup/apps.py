@@ -6,3 +6,6 @@ class FollowupConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "followup"
     verbose_name = _("Suivi de campagne")
+
+    def ready(self) -> None:
+        from followup import permissions  # noqa: F401  (registers the `rules` permissions)

@@ -8,20 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, Campaign
-from establishments.models import Establishment, Region
-
-
-def _region_scoped(queryset: models.QuerySet, user, field: str = "region_id") -> models.QuerySet:
-    """National users see every region; an ARS sees its own; nobody else sees anything."""
-    if not user.is_authenticated or not user.is_active:
-        return queryset.none()
-    scope = user.scope
-    if scope.everything:
-        return queryset
-    if not scope.region_codes:
-        return queryset.none()
-    return queryset.filter(**{f"{field}__in": scope.region_codes})
-
+from establishments.models import Establishment, Region, in_scope, scope_of
 
 # --- Reminders --------------------------------------------------------------------------------
 
@@ -75,10 +62,13 @@ class ReminderLog(models.Model):
 
 # --- Relaunches -------------------------------------------------------------------------------
 
+# How many relaunches an establishment's status page lists.
+RECENT_RELAUNCHES = 10
+
 
 class RelaunchQuerySet(models.QuerySet):
     def for_user(self, user) -> RelaunchQuerySet:
-        return _region_scoped(self, user)
+        return in_scope(self, user, region="region_id")
 
 
 class Relaunch(models.Model):
@@ -113,6 +103,27 @@ class Relaunch(models.Model):
         return f"{self.subject} ({self.created_at:%d/%m/%Y})"
 
 
+class RelaunchRecipientQuerySet(models.QuerySet):
+    def latest_relaunches(self, limit: int = RECENT_RELAUNCHES) -> list[dict]:
+        """The latest `limit` relaunches among these rows, each with the addresses written to.
+
+        Read through an establishment (`establishment.relaunches_received.latest_relaunches`),
+        these are the relaunches it received, shown on its assessment's status page.
+        """
+        received = self.select_related("relaunch", "relaunch__region").order_by(
+            "-relaunch__created_at", "relaunch_id"
+        )
+        relaunches: list[dict] = []
+        for recipient in received:
+            if relaunches and relaunches[-1]["relaunch"].pk == recipient.relaunch_id:
+                relaunches[-1]["emails"].append(recipient.email)
+                continue
+            if len(relaunches) == limit:
+                break
+            relaunches.append({"relaunch": recipient.relaunch, "emails": [recipient.email]})
+        return relaunches
+
+
 class RelaunchRecipient(models.Model):
     """One establishment relaunched, and the RSSI written to (none when it has no RSSI)."""
 
@@ -136,6 +147,8 @@ class RelaunchRecipient(models.Model):
     email = models.EmailField(_("adresse"), blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
 
+    objects = RelaunchRecipientQuerySet.as_manager()
+
     class Meta:
         ordering = ["establishment__name", "email"]
         verbose_name = _("destinataire de relance")
@@ -151,8 +164,8 @@ class RelaunchRecipient(models.Model):
 class BulkReportQuerySet(models.QuerySet):
     def for_user(self, user) -> BulkReportQuerySet:
         """National users see every bulk report; others only their own, in their region."""
-        scoped = _region_scoped(self, user)
-        if user.is_authenticated and user.scope.everything:
+        scoped = in_scope(self, user, region="region_id")
+        if scope_of(user).everything:
             return scoped
         return scoped.filter(requester=user)
 

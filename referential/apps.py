@@ -6,3 +6,6 @@ class ReferentialConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "referential"
     verbose_name = _("Référentiel CaRE")
+
+    def ready(self) -> None:
+        from referential import permissions  # noqa: F401  (registers the `rules` permissions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import rules
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,7 +47,7 @@ class ReferentialVersionQuerySet(models.QuerySet):
         """Published versions for everyone signed in; drafts too for the national level."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_national or user.is_staff:
+        if rules.has_perm("referential.view_drafts", user):
             return self.all()
         return self.published()
 

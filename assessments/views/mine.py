@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from assessments.models import Answer, Assessment
 from assessments.specs import compiled_referential
 from assessments.views.scoped import form_url, report_url
-from establishments.models import Role
 from referential.rules import NOT_APPLICABLE, NOT_APPLICABLE_VALUE, UNANSWERED
 
 
@@ -88,9 +87,7 @@ def gap_deadlines(assessment: Assessment, today: date) -> Deadlines:
 
 def mine(request: HttpRequest) -> HttpResponse:
     user = request.user
-    establishment_ids = {
-        a.establishment_id for a in user.assignments if a.role in (Role.RSSI, Role.DIRECTOR)
-    }
+    establishment_ids = user.scope.establishment_ids
     assessments = list(
         Assessment.objects.for_user(user)
         .filter(establishment_id__in=establishment_ids)

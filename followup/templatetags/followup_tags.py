@@ -2,12 +2,9 @@
 
 from django import template
 
-from followup.models import RelaunchRecipient
 from followup.selection import OWN_PARAMS
 
 register = template.Library()
-
-RECENT_RELAUNCHES = 10
 
 
 @register.inclusion_tag("followup/includes/selection_form.html", takes_context=True)
@@ -30,23 +27,3 @@ def followup_selection_form(context) -> dict:
         "hidden": hidden,
         "matching": page_obj.paginator.count if page_obj else None,
     }
-
-
-@register.inclusion_tag("followup/includes/establishment_relaunches.html", takes_context=True)
-def establishment_relaunches(context, establishment) -> dict:
-    """The latest relaunches an establishment received (for its assessment's status page)."""
-    received = (
-        RelaunchRecipient.objects.filter(establishment=establishment)
-        .select_related("relaunch", "relaunch__region")
-        .order_by("-relaunch__created_at", "relaunch_id")
-    )
-    relaunches = []
-    for recipient in received:
-        if relaunches and relaunches[-1]["relaunch"].pk == recipient.relaunch_id:
-            relaunches[-1]["emails"].append(recipient.email)
-            continue
-        if len(relaunches) == RECENT_RELAUNCHES:
-            break
-        relaunches.append({"relaunch": recipient.relaunch, "emails": [recipient.email]})
-    user = context["request"].user
-    return {"relaunches": relaunches, "can_open": user.is_national or bool(user.scope.region_codes)}
