@@ -102,7 +102,7 @@ def _refused(reason: str) -> ValidationError:
 # the relationships, the OpenDocument manifest) are streamed through defusedxml (no entity
 # expansion) and read up to a bound.
 #
-# Refused, from the content and never from a name alone: macros (VBA projects, even renamed, since
+# Refused, whether or not the parts carry their usual names: macros (VBA projects, even renamed, since
 # their content type is declared; Word's VBA data; Excel 4.0 macro sheets; formats that carry macros,
 # .docm, .xlsm, .xlsb, .pptm…; OpenDocument Basic/ and Scripts/ libraries and manifest entries that
 # declare them), ActiveX controls, embedded OLE objects (declared, or recognised by the compound
