@@ -8,4 +8,4 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Auto-évaluations")
 
     def ready(self) -> None:
-        from assessments import permissions, signals  # noqa: F401
+        from assessments import checks, permissions, signals  # noqa: F401

@@ -234,6 +234,9 @@ def carry_over_answers(*, assessment: Assessment, user, expected_version: int) -
     establishment = assessment.establishment
     kinds = kinds_of(establishment.kind, establishment.ght_id)
     reference_date = assessment.effective_reference_date()
+    # Conditions aside: a follow-up is carried over with the answer it depends on.
+    answerable = compiled.model.asked(None, kinds=kinds, ght_support=establishment.is_ght_support)
+    asked = {spec.code for spec in answerable}
     result = CarryOverResult(previous=previous)
     answers: dict[str, Any] = {}
     rows = Answer.objects.filter(assessment=previous, value__isnull=False).values_list(
@@ -246,9 +249,9 @@ def carry_over_answers(*, assessment: Assessment, user, expected_version: int) -
             result.skipped[code] = _("exigence absente du référentiel de cette campagne")
             continue
         if code in compiled.ght_level_codes:
-            if not establishment.is_ght_support:
+            if code not in asked:
                 continue  # answered on the GHT support's assessment, not here
-        elif not spec.applies_to & kinds:
+        elif code not in asked:
             result.skipped[code] = _("ne s'applique plus à ce type d'établissement")
             continue
         try:

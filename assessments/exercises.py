@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 from assessments.models import Answer, Assessment, CrisisExercise
 from assessments.services import kinds_of, save_answers
 from assessments.specs import compiled_referential
+from referential.headlines import Headline
 from referential.rules import EARLIEST_DATE
 
-EXERCISE_HEADLINE = "exercise"
+EXERCISE_HEADLINE = Headline.EXERCISE
 SCENARIO_MAX_LENGTH = 2000
 
 
@@ -39,13 +40,11 @@ def exercise_requirement_codes(assessment: Assessment) -> list[str]:
     compiled = compiled_referential(assessment.campaign.referential_id)
     establishment = assessment.establishment
     kinds = kinds_of(establishment.kind, establishment.ght_id)
+    # Conditions aside, and not the GHT-level ones (the support's assessment holds those).
     return [
         spec.code
-        for spec in compiled.specs
-        if spec.headline == EXERCISE_HEADLINE
-        and spec.rule.get("type") == "within_days"
-        and spec.applies_to & kinds
-        and spec.code not in compiled.ght_level_codes
+        for spec in compiled.model.asked(None, kinds=kinds, ght_support=False)
+        if spec.headline == EXERCISE_HEADLINE and spec.rule.get("type") == "within_days"
     ]
 
 

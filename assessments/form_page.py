@@ -6,13 +6,15 @@ left out. GHT-level requirements (``applies_to == ["GHT"]``) are answered once p
 assessment of the GHT's support establishment: the GHT lead edits them there, and every member's
 form shows them read-only with the support's answers.
 
-Progress counts, per step and overall, the requirements to answer (those that apply and whose
-condition holds) and, among them, those answered (including "not applicable").
+Which follow-ups are shown, and the progress per step and overall, come from scoring the answers
+shown (``ScoringModel.asked`` and ``AssessmentResult.progress``): the requirements asked, and among
+them those answered (including "not applicable"). Statuses, gaps and axis scores of the side panel
+are read from the stored snapshot.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -22,9 +24,12 @@ from django.utils.translation import gettext_lazy as _
 from assessments.answer_fields import AnswerInput, answer_input
 from assessments.models import Answer, Assessment, ScoreSnapshot
 from assessments.permissions import is_ght_lead_of, is_ght_support, is_rssi_of
+from assessments.scoring import AssessmentResult, Progress
 from assessments.services import kinds_of
+from assessments.snapshot import SnapshotView
+from assessments.specs import compiled_referential
 from referential.models import Axis, Objective, Requirement
-from referential.rules import MET, NOT_MET, PARTIAL, UNANSWERED
+from referential.rules import MET, NOT_ASKED, NOT_MET, PARTIAL, UNANSWERED
 
 STATUS_BADGES = {
     MET: ("success", _("Atteint")),
@@ -40,24 +45,6 @@ def same_answer(a: Any, b: Any) -> bool:
 
 
 @dataclass
-class Progress:
-    answered: int = 0
-    total: int = 0
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.answered / self.total) if self.total else 100
-
-    @property
-    def complete(self) -> bool:
-        return self.answered >= self.total
-
-    def add(self, other: Progress) -> None:
-        self.answered += other.answered
-        self.total += other.total
-
-
-@dataclass
 class Item:
     """One requirement as the form shows it."""
 
@@ -66,7 +53,12 @@ class Item:
     answer: Answer | None
     editable: bool
     ght_level: bool
-    shown: bool = True
+    # The status scored from the answers shown ("not asked": a follow-up left hidden).
+    scored_status: str = UNANSWERED
+
+    @property
+    def shown(self) -> bool:
+        return self.scored_status != NOT_ASKED
 
     @property
     def code(self) -> str:
@@ -109,8 +101,7 @@ class Step:
 
     @property
     def progress(self) -> Progress:
-        shown = [item for item in self.items if item.shown]
-        return Progress(sum(item.answered for item in shown), len(shown))
+        return Progress.of(item.scored_status for item in self.items)
 
 
 class FormPage:
@@ -123,6 +114,7 @@ class FormPage:
         self.user = user
         establishment = assessment.establishment
         self.kinds = kinds_of(establishment.kind, establishment.ght_id)
+        self.model = compiled_referential(assessment.campaign.referential_id).model
         self.is_ght_support = establishment.is_ght_support
         if as_draft:
             # The rules of `assessments.edit_answers` and `edit_ght_answers`, status aside.
@@ -154,8 +146,14 @@ class FormPage:
             groups[objective.pk].items.append(item)
             self.items[requirement.code] = item
         self.values: dict[str, Any] = {code: item.value for code, item in self.items.items()}
-        for item in self.items.values():
-            item.shown = self.condition_holds(item.requirement, self.values)
+        self.result: AssessmentResult = self.model.score(
+            self.values,
+            kinds=self.kinds,
+            reference_date=self.reference_date,
+            submitted=assessment.is_submitted,
+        )
+        for code, item in self.items.items():
+            item.scored_status = self.result.statuses.get(code, UNANSWERED)
 
     # --- loading --------------------------------------------------------------------------------
 
@@ -190,18 +188,9 @@ class FormPage:
 
     # --- reading --------------------------------------------------------------------------------
 
-    def condition_holds(self, requirement: Requirement, values: dict[str, Any]) -> bool:
-        """A follow-up is asked only when the answer it depends on is one of the listed values."""
-        condition = requirement.condition
-        if not condition:
-            return True
-        parent = condition.get("requirement")
-        if parent not in self.items:
-            return False
-        if not self.condition_holds(self.items[parent].requirement, values):
-            return False
-        value = values.get(parent)
-        return any(same_answer(value, expected) for expected in condition.get("in", ()))
+    def asked_codes(self, values: dict[str, Any]) -> set[str]:
+        """The codes asked of this establishment if its answers were ``values``."""
+        return {spec.code for spec in self.model.asked(values, kinds=self.kinds)}
 
     def condition_html_values(self, requirement: Requirement) -> list[str]:
         """The HTML values of the parent's radios that show this follow-up (for the script)."""
@@ -225,10 +214,7 @@ class FormPage:
 
     @property
     def progress(self) -> Progress:
-        total = Progress()
-        for step in self.steps:
-            total.add(step.progress)
-        return total
+        return self.result.progress
 
     @property
     def may_edit_any(self) -> bool:
@@ -245,27 +231,26 @@ class FormPage:
         except ScoreSnapshot.DoesNotExist:
             return None
 
+    @cached_property
+    def stored(self) -> SnapshotView:
+        """The stored snapshot, typed (empty before the first computation)."""
+        return self.snapshot.view if self.snapshot is not None else SnapshotView.of(None)
+
     def status_of(self, code: str) -> str | None:
-        if self.snapshot is None:
-            return None
-        return (self.snapshot.detail.get("statuses") or {}).get(code)
+        return self.stored.status_of(code)
 
     def top_gaps(self, limit: int = 5) -> list[dict[str, Any]]:
         """The first gaps of the action plan, with their requirement and step."""
-        if self.snapshot is None:
-            return []
         gaps = []
-        for gap in self.snapshot.detail.get("gaps") or []:
-            item = self.items.get(gap.get("requirement"))
+        for gap in self.stored.gaps:
+            item = self.items.get(gap.requirement)
             if item is None:
                 continue
-            gaps.append({**gap, "item": item, "step": item.requirement.objective.axis.code})
+            gaps.append({**asdict(gap), "item": item, "step": item.requirement.objective.axis.code})
             if len(gaps) == limit:
                 break
         return gaps
 
     def axis_scores(self) -> list[tuple[Step, float | None]]:
-        scores = {}
-        if self.snapshot is not None:
-            scores = (self.snapshot.detail.get("scores") or {}).get("axes") or {}
+        scores = self.stored.axes
         return [(step, scores.get(step.code)) for step in self.steps]

@@ -200,11 +200,9 @@ class StepForm(forms.Form):
                 continue
             self.answers[item.code] = value
         # A follow-up whose condition no longer holds is neither checked nor saved.
-        values = {**self.page.values, **self.answers}
+        asked = self.page.asked_codes({**self.page.values, **self.answers})
         for item in self.step.editable_items:
-            if item.requirement.condition and not self.page.condition_holds(
-                item.requirement, values
-            ):
+            if item.code not in asked:
                 self.answers.pop(item.code, None)
                 for name in self.parts_of[item.code]:
                     self._errors.pop(name, None)

@@ -7,9 +7,11 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from assessments.snapshot import SnapshotView
 from establishments.models import Establishment, EstablishmentScopedQuerySet
 from referential.models import ReferentialVersion, Requirement
 
@@ -110,6 +112,12 @@ class Assessment(models.Model):
     def is_submitted(self) -> bool:
         return self.status in (self.Status.SUBMITTED, self.Status.VALIDATED)
 
+    @property
+    def snapshot_view(self) -> SnapshotView:
+        """The stored score snapshot, typed (empty when there is none yet)."""
+        snapshot = getattr(self, "snapshot", None)  # None when the reverse one-to-one is absent
+        return snapshot.view if snapshot is not None else SnapshotView.of(None)
+
     def effective_reference_date(self):
         """The date scores are computed against: the submission date, or today for a draft."""
         if self.reference_date:
@@ -181,7 +189,9 @@ class ScoreSnapshot(models.Model):
     count_unanswered = models.PositiveIntegerField(default=0)
     count_not_applicable = models.PositiveIntegerField(default=0)
     count_overdue = models.PositiveIntegerField(default=0)
-    # Per-axis and per-objective scores, and the ordered gap list, for detail pages and the API.
+    # Progress: requirements answered ("not applicable" included) among those asked.
+    count_answered = models.PositiveIntegerField(_("réponses données"), default=0)
+    # Statuses, per-axis and per-objective scores, the ordered gaps: read through `view`.
     detail = models.JSONField(default=dict)
     computed_at = models.DateTimeField(default=timezone.now)
 
@@ -191,6 +201,11 @@ class ScoreSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id}: {self.score_global}"
+
+    @cached_property
+    def view(self) -> SnapshotView:
+        """The snapshot, typed: statuses, scores, gaps, headline flags, counts, progress."""
+        return SnapshotView.of(self)
 
 
 # --- workflow, crisis exercises, evidence -------------------------------------------------------

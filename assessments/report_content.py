@@ -34,7 +34,7 @@ from referential.models import Domain, Requirement
 from referential.rules import (
     MET,
     NOT_APPLICABLE,
-    NOT_APPLICABLE_VALUE,
+    NOT_ASKED,
     NOT_MET,
     PARTIAL,
     UNANSWERED,
@@ -53,6 +53,8 @@ STATUS_LABELS = {
     NOT_MET: gettext_lazy("Non atteint"),
     UNANSWERED: gettext_lazy("Non renseigné"),
     NOT_APPLICABLE: gettext_lazy("Non applicable"),
+    # A follow-up not asked reads "not applicable", its answer saying why.
+    NOT_ASKED: gettext_lazy("Non applicable"),
 }
 # How the statuses read after a number (singular, plural).
 COUNT_LABELS = {
@@ -146,7 +148,7 @@ class AxisSection:
 
     @property
     def counts(self) -> dict[str, int]:
-        total = dict.fromkeys(STATUS_LABELS, 0)
+        total = dict.fromkeys(COUNT_LABELS, 0)
         for objective in self.objectives:
             for status, count in objective.counts.items():
                 total[status] += count
@@ -313,7 +315,7 @@ def _evidence(assessment: Assessment) -> list[EvidenceLine]:
 
 def _answer_text(requirement: Requirement, status: str, value: Any) -> str:
     """The answer as French text; a question not asked because of an earlier answer says so."""
-    if status == NOT_APPLICABLE and requirement.condition and value != NOT_APPLICABLE_VALUE:
+    if status == NOT_ASKED:
         return _("Sans objet, d'après la réponse à %(code)s") % {
             "code": requirement.condition.get("requirement", "")
         }
@@ -355,14 +357,15 @@ def _axis_sections(
                 number=objective.number,
                 title=objective.title,
                 score=result.objectives.get(objective.code),
-                counts=dict.fromkeys(STATUS_LABELS, 0),
+                counts=dict.fromkeys(COUNT_LABELS, 0),
                 lines=[],
             )
             objectives[objective.code] = section
             axes[axis.code].objectives.append(section)
         section = objectives[objective.code]
-        section.counts[status] += 1
-        if status not in (MET, NOT_APPLICABLE):
+        # Counted with the "not applicable" ones in the objective's summary, as its line reads.
+        section.counts[NOT_APPLICABLE if status == NOT_ASKED else status] += 1
+        if status not in (MET, NOT_APPLICABLE, NOT_ASKED):
             gaps_by_axis[axis.code] = gaps_by_axis.get(axis.code, 0) + 1
         section.lines.append(
             RequirementLine(

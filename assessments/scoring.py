@@ -8,8 +8,11 @@ Pure functions, no database access; described for people in ``docs/scoring.md``.
   over the requirements that apply to the establishment and are not "not applicable"; a group
   with none has no score (None).
 - Every applicable requirement scoring below 1 is a gap, with a severity from its deadline.
-- A requirement with a ``condition`` is asked only when the answer it depends on is one of the
-  listed values; when it is not asked it counts as not applicable.
+- A requirement with a ``condition`` (a follow-up) is asked only when the answer it depends on is
+  one of the listed values; otherwise its status is "not asked": excluded like "not applicable"
+  (which is only ever an explicit answer), and left out of the counts and of progress.
+  :meth:`ScoringModel.asked` is the one place that says which requirements are asked.
+- Progress is the number of requirements answered ("not applicable" included) among those asked.
 
 Scoring many assessments against one referential version: build a :class:`ScoringModel` once
 (``ScoringModel.from_specs(specs)``, cached) and call its ``score`` method.
@@ -17,15 +20,17 @@ Scoring many assessments against one referential version: build a :class:`Scorin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from referential.headlines import Headline
 from referential.rules import (
     MET,
     NOT_APPLICABLE,
     NOT_APPLICABLE_VALUE,
+    NOT_ASKED,
     NOT_MET,
     PARTIAL,
     STATUSES,
@@ -42,17 +47,13 @@ SEVERITIES = (OVERDUE, DUE_SOON, PLANNED)
 DUE_SOON_DAYS = 183
 
 KINDS = frozenset({"ES", "ESSMS", "GHT"})
-HEADLINES = (
-    "rssi",
-    "governance",
-    "budget",
-    "exercise",
-    "pcra_referent",
-    "plan_blanc",
-    "submitted",
-    "domain1",
-)
-SUBMITTED_HEADLINE = "submitted"
+# Requirements answered once per GHT, on its support establishment's assessment.
+GHT_LEVEL = frozenset({"GHT"})
+HEADLINES: tuple[str, ...] = tuple(Headline.values)
+# The headlines met by the assessment's status ("submitted"), not by answers.
+STATUS_HEADLINES: tuple[str, ...] = tuple(h.value for h in Headline if h.from_status)
+# A parent in one of these states asks none of its follow-ups (None: it does not apply).
+_SILENT_PARENT = (None, NOT_APPLICABLE, NOT_ASKED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +102,45 @@ class Gap:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Requirements answered among those asked ("not applicable" counts as an answer)."""
+
+    answered: int = 0
+    total: int = 0
+
+    @classmethod
+    def of(cls, statuses: Iterable[str]) -> Progress:
+        """The progress given requirement statuses (not asked ones are left out)."""
+        answered = total = 0
+        for status in statuses:
+            if status == NOT_ASKED:
+                continue
+            total += 1
+            if status != UNANSWERED:
+                answered += 1
+        return cls(answered=answered, total=total)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 100
+
+    @property
+    def complete(self) -> bool:
+        return self.answered >= self.total
+
+    def __add__(self, other: Progress) -> Progress:
+        return Progress(self.answered + other.answered, self.total + other.total)
+
+
 @dataclass(slots=True)
 class AssessmentResult:
     """Everything derived from one assessment's answers.
 
     ``statuses`` and ``requirement_scores`` hold the requirements that apply to the
-    establishment's kinds, in referential order; scores are 0-100, unrounded, or None.
+    establishment's kinds, in referential order (a follow-up not asked has the status
+    "not asked" and no score); scores are 0-100, unrounded, or None. ``counts`` counts the
+    requirements asked, per status.
     """
 
     statuses: dict[str, str]
@@ -128,6 +162,11 @@ class AssessmentResult:
             "objectives": self.objectives,
             "domains": self.domains,
         }
+
+    @property
+    def progress(self) -> Progress:
+        """Requirements answered among those asked."""
+        return Progress.of(self.statuses.values())
 
     @property
     def severity_counts(self) -> dict[str, int]:
@@ -192,6 +231,7 @@ class _Entry:
         "condition_index",
         "condition_values",
         "applies_to",
+        "ght_level",
         "rule",
         "spec",
     )
@@ -207,6 +247,7 @@ class _Entry:
         self.slots = slots
         self.na_allowed = spec.not_applicable_allowed
         self.applies_to = frozenset(spec.applies_to)
+        self.ght_level = self.applies_to == GHT_LEVEL
         self.spec = spec
         self.condition_code = None
         self.condition_index = -1
@@ -220,6 +261,11 @@ class _Entry:
 
     def condition_holds(self, value: Any) -> bool:
         return (type(value), value) in self.condition_values
+
+    def follows(self, parent_status: str | None, parent_value: Any) -> bool:
+        """Whether this follow-up is asked: its parent is asked, not declared not applicable,
+        and answered one of the listed values (typed: `true` is not 1)."""
+        return parent_status not in _SILENT_PARENT and self.condition_holds(parent_value)
 
 
 class ScoringModel:
@@ -256,6 +302,9 @@ class ScoringModel:
             _Entry(index, spec, self._slots_of(spec)) for index, spec in enumerate(self.specs)
         )
         self.rules: dict[str, Rule] = {entry.code: entry.rule for entry in self.entries}
+        self.ght_level_codes: frozenset[str] = frozenset(
+            e.code for e in self.entries if e.ght_level
+        )
         index_of = {spec.code: index for index, spec in enumerate(self.specs)}
         for entry in self.entries:
             if entry.condition_code is None:
@@ -341,6 +390,71 @@ class ScoringModel:
             self._applicable[key] = entries
         return entries
 
+    def asked(
+        self,
+        answers: Mapping[str, Any] | None,
+        *,
+        kinds: Iterable[str],
+        ght_support: bool = True,
+    ) -> tuple[RequirementSpec, ...]:
+        """The requirements asked of an establishment of these kinds, in referential order.
+
+        Those that apply to its kinds and, among follow-ups, those whose condition holds on
+        ``answers`` (``None``: conditions aside, every follow-up). ``ght_support=False`` leaves
+        out the GHT-level requirements, which only the GHT's support establishment answers
+        (a member is still scored on them, from the support's answers).
+        """
+        asked = [False] * len(self.specs)
+        if answers is None:
+            for entry in self.applicable(kinds):
+                asked[entry.index] = True
+        else:
+            # The status a parent shows its follow-ups: not asked, not applicable, or answered.
+            shown: list[str | None] = [None] * len(self.specs)
+            get = answers.get
+            for entry in self.applicable(kinds):
+                if entry.condition_code is not None and not entry.follows(
+                    shown[entry.condition_index], get(entry.condition_code)
+                ):
+                    shown[entry.index] = NOT_ASKED
+                    continue
+                asked[entry.index] = True
+                value = get(entry.code)
+                na = value == NOT_APPLICABLE_VALUE and entry.na_allowed
+                shown[entry.index] = NOT_APPLICABLE if na else UNANSWERED
+        return tuple(
+            entry.spec
+            for entry in self.entries
+            if asked[entry.index] and (ght_support or not entry.ght_level)
+        )
+
+    def answer_asked(
+        self,
+        answer: Callable[[RequirementSpec], Any],
+        *,
+        kinds: Iterable[str],
+        ght_support: bool = True,
+    ) -> dict[str, Any]:
+        """Answers, from ``answer(spec)`` (None leaves it unanswered), to what is asked.
+
+        In referential order; a follow-up is asked once the answer it depends on allows it.
+        """
+        answers: dict[str, Any] = {}
+        done: set[str] = set()
+        while True:
+            new = [
+                spec
+                for spec in self.asked(answers, kinds=kinds, ght_support=ght_support)
+                if spec.code not in done
+            ]
+            if not new:
+                return answers
+            for spec in new:
+                done.add(spec.code)
+                value = answer(spec)
+                if value is not None:
+                    answers[spec.code] = value
+
     def score(
         self,
         answers: Mapping[str, Any],
@@ -362,11 +476,10 @@ class ScoringModel:
         for entry in entries:
             code = entry.code
             value = get(code)
-            if entry.condition_code is not None and (
-                by_index[entry.condition_index] in (None, NOT_APPLICABLE)
-                or not entry.condition_holds(get(entry.condition_code))
+            if entry.condition_code is not None and not entry.follows(
+                by_index[entry.condition_index], get(entry.condition_code)
             ):
-                status, score = NOT_APPLICABLE, None
+                status, score = NOT_ASKED, None
             elif value is None:
                 status, score = UNANSWERED, 0.0
             elif value == NOT_APPLICABLE_VALUE:
@@ -377,7 +490,8 @@ class ScoringModel:
             statuses[code] = status
             req_scores[code] = score
             by_index[entry.index] = status
-            counts[status] += 1
+            if status != NOT_ASKED:
+                counts[status] += 1
             if score is not None:
                 weight = entry.weight
                 weighted = weight * score
@@ -410,7 +524,7 @@ class ScoringModel:
         gaps = []
         for index in self.gap_order:
             status = by_index[index]
-            if status is None or status in (NOT_APPLICABLE, MET):
+            if status is None or status in (NOT_APPLICABLE, NOT_ASKED, MET):
                 continue
             spec = self.specs[index]
             gaps.append(
@@ -432,7 +546,7 @@ class ScoringModel:
         is answered and not met, otherwise None (unknown)."""
         flags: dict[str, bool | None] = {}
         for name, feeders in self.headline_feeders.items():
-            statuses = [by_index[i] for i in feeders if by_index[i] not in (None, NOT_APPLICABLE)]
+            statuses = [by_index[i] for i in feeders if by_index[i] not in _SILENT_PARENT]
             if not statuses:
                 flag = None
             elif all(status == MET for status in statuses):
@@ -442,7 +556,8 @@ class ScoringModel:
             else:
                 flag = None
             flags[name] = flag
-        flags[SUBMITTED_HEADLINE] = bool(submitted)
+        for name in STATUS_HEADLINES:
+            flags[name] = bool(submitted)
         return flags
 
 

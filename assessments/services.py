@@ -22,19 +22,14 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from assessments.models import Answer, Assessment, ScoreSnapshot
 from assessments.scoring import AssessmentResult
+from assessments.snapshot import snapshot_detail
 from assessments.specs import CompiledReferential, compiled_referential
+from referential.headlines import Headline
 from referential.rules import AnswerError
 
 SUBMITTED_STATUSES = frozenset({Assessment.Status.SUBMITTED, Assessment.Status.VALIDATED})
-HEADLINE_FIELDS = {
-    "rssi": "hl_rssi",
-    "governance": "hl_governance",
-    "budget": "hl_budget",
-    "exercise": "hl_exercise",
-    "pcra_referent": "hl_pcra_referent",
-    "plan_blanc": "hl_plan_blanc",
-    "domain1": "hl_domain1",
-}
+# Headline -> its ScoreSnapshot column (checked by assessments.checks).
+HEADLINE_FIELDS = {h.value: h.snapshot_field for h in Headline if h.snapshot_field}
 DOMAIN_FIELDS = {"D1": "score_d1", "D2": "score_d2", "D3": "score_d3", "D4": "score_d4"}
 SNAPSHOT_FIELDS = [
     "score_global",
@@ -46,6 +41,7 @@ SNAPSHOT_FIELDS = [
     "count_unanswered",
     "count_not_applicable",
     "count_overdue",
+    "count_answered",
     "detail",
     "computed_at",
 ]
@@ -144,24 +140,8 @@ def compute_result(
 
 
 def snapshot_values(result: AssessmentResult, *, reference_date: date) -> dict[str, Any]:
-    """The ScoreSnapshot fields for a result."""
+    """The ScoreSnapshot fields for a result (the only way a snapshot is written)."""
     counts = result.counts
-    detail = {
-        "reference_date": reference_date.isoformat(),
-        "scores": result.scores,
-        "statuses": result.statuses,
-        "gaps": [
-            {
-                "requirement": gap.requirement,
-                "status": gap.status,
-                "severity": gap.severity,
-                "deadline": gap.deadline.isoformat() if gap.deadline else None,
-            }
-            for gap in result.gaps
-        ],
-        "headline": result.headline,
-        "counts": counts,
-    }
     return {
         "score_global": result.score_global,
         **{field: result.domains.get(code) for code, field in DOMAIN_FIELDS.items()},
@@ -172,7 +152,8 @@ def snapshot_values(result: AssessmentResult, *, reference_date: date) -> dict[s
         "count_unanswered": counts["unanswered"],
         "count_not_applicable": counts["not_applicable"],
         "count_overdue": result.severity_counts["overdue"],
-        "detail": detail,
+        "count_answered": result.progress.answered,
+        "detail": snapshot_detail(result, reference_date=reference_date),
         "computed_at": timezone.now(),
     }
 
@@ -280,6 +261,8 @@ def _clean_answers(
     establishment = assessment.establishment
     kinds = kinds_of(establishment.kind, establishment.ght_id)
     is_support = establishment.is_ght_support
+    # Conditions aside: a follow-up may be answered with the answer it depends on.
+    asked = {s.code for s in compiled.model.asked(None, kinds=kinds, ght_support=is_support)}
     reference_date = assessment.effective_reference_date()
     cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -289,13 +272,13 @@ def _clean_answers(
             errors[code] = _("Exigence inconnue dans le référentiel de cette campagne.")
             continue
         if code in compiled.ght_level_codes:
-            if not is_support:
+            if code not in asked:
                 errors[code] = _(
                     "Exigence de niveau GHT : elle se renseigne sur l'auto-évaluation de "
                     "l'établissement support du GHT."
                 )
                 continue
-        elif not spec.applies_to & kinds:
+        elif code not in asked:
             errors[code] = _("Cette exigence ne s'applique pas à ce type d'établissement.")
             continue
         elif not may_edit:

@@ -18,8 +18,6 @@ from assessments.scoring import RequirementSpec, ScoringModel
 if TYPE_CHECKING:
     from referential.models import Requirement
 
-GHT_LEVEL = frozenset({"GHT"})
-
 
 @dataclass(frozen=True)
 class CompiledReferential:
@@ -125,12 +123,13 @@ def compiled_referential(referential_id: int) -> CompiledReferential:
     if compiled is not None:
         return compiled
     specs, code_by_id = build_specs(referential_id)
+    model = ScoringModel(specs)
     compiled = CompiledReferential(
         referential_id=referential_id,
-        model=ScoringModel(specs),
+        model=model,
         code_by_id=code_by_id,
         id_by_code={code: pk for pk, code in code_by_id.items()},
-        ght_level_codes=frozenset(s.code for s in specs if s.applies_to == GHT_LEVEL),
+        ght_level_codes=model.ght_level_codes,
     )
     with _lock:
         _cache[referential_id] = compiled

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Transition
-from assessments.services import compute_result, refresh_snapshot
+from assessments.services import answers_for_scoring, compute_result, kinds_of, refresh_snapshot
 from assessments.specs import compiled_referential
 from audit.models import Action as AuditAction
 from audit.services import record_event
@@ -82,20 +82,24 @@ def missing_required_answers(assessment: Assessment) -> list[MissingAnswer]:
     them; a member cannot answer them and is not held back by them.
     """
     compiled = compiled_referential(assessment.campaign.referential_id)
-    result = compute_result(assessment)
-    is_support = assessment.establishment.is_ght_support
-    missing = []
-    for code, status in result.statuses.items():
-        if status != UNANSWERED:
-            continue
-        spec = compiled.model.by_code[code]
-        ght_level = code in compiled.ght_level_codes
-        if not spec.required or (ght_level and not is_support):
-            continue
-        missing.append(
-            MissingAnswer(code=code, label=spec.label, step=spec.axis, ght_level=ght_level)
+    answers = answers_for_scoring(assessment)
+    result = compute_result(assessment, answers=answers)
+    establishment = assessment.establishment
+    asked = compiled.model.asked(
+        answers,
+        kinds=kinds_of(establishment.kind, establishment.ght_id),
+        ght_support=establishment.is_ght_support,
+    )
+    return [
+        MissingAnswer(
+            code=spec.code,
+            label=spec.label,
+            step=spec.axis,
+            ght_level=spec.code in compiled.ght_level_codes,
         )
-    return missing
+        for spec in asked
+        if spec.required and result.statuses[spec.code] == UNANSWERED
+    ]
 
 
 def _locked(assessment: Assessment) -> Assessment:

@@ -56,6 +56,7 @@ from establishments.models import (  # noqa: E402
     User,
 )
 from establishments.validators import luhn_is_valid  # noqa: E402
+from referential.headlines import Headline  # noqa: E402
 from referential.models import Axis, Objective, ReferentialVersion, Requirement  # noqa: E402
 
 BATCH = 5000
@@ -266,21 +267,14 @@ def generate(total: int, rng: random.Random, *, with_answers: bool) -> Campaign:
             continue
         quality = rng.betavariate(2.2, 2.0)
         flags = {
-            key: (rng.random() < quality + 0.15)
-            if (kind == Kind.ES or key in ("rssi", "governance"))
+            headline.snapshot_field: (rng.random() < quality + 0.15)
+            if (kind == Kind.ES or headline in (Headline.RSSI, Headline.GOVERNANCE))
             else None
-            for key in (
-                "rssi",
-                "governance",
-                "budget",
-                "exercise",
-                "pcra_referent",
-                "plan_blanc",
-                "domain1",
-            )
+            for headline in Headline
+            if headline.snapshot_field
         }
         detail = {}
-        if is_support:
+        if is_support:  # the part of the detail the GHT dashboard reads
             detail = {
                 "statuses": {
                     "GHT-PILOTE": rng.choice(["met", "not_met", "partial"]),
@@ -288,16 +282,18 @@ def generate(total: int, rng: random.Random, *, with_answers: bool) -> Campaign:
                 }
             }
         met = int(40 * quality)
+        partial = rng.randint(0, 40 - met)
         snapshots.append(
             ScoreSnapshot(
                 assessment_id=assessment_id,
                 score_global=round(100 * quality, 2),
                 score_d1=round(100 * rng.betavariate(2, 2), 2) if kind == Kind.ES else None,
                 count_met=met,
-                count_partial=rng.randint(0, 40 - met),
+                count_partial=partial,
                 count_not_met=2,
+                count_answered=met + partial + 2,
                 detail=detail,
-                **{f"hl_{key}": value for key, value in flags.items()},
+                **flags,
             )
         )
     ScoreSnapshot.objects.bulk_create(snapshots, batch_size=BATCH)

@@ -61,21 +61,18 @@ def _answer(assessment: Assessment, user, *, rng, maturity, completeness, today)
     """Answer what this establishment is asked, follow-ups included when their condition holds."""
     compiled = compiled_referential(assessment.campaign.referential_id)
     establishment = assessment.establishment
-    kinds = kinds_of(establishment.kind, establishment.ght_id)
-    answers: dict = {}
-    for spec in compiled.specs:
-        if not spec.applies_to & kinds:
-            continue
-        if spec.code in compiled.ght_level_codes and not establishment.is_ght_support:
-            continue
-        if (
-            spec.condition
-            and answers.get(spec.condition["requirement"]) not in spec.condition["in"]
-        ):
-            continue
-        answers.update(
-            demo_answers([spec], maturity=maturity, completeness=completeness, rng=rng, today=today)
+
+    def answer(spec):
+        found = demo_answers(
+            [spec], maturity=maturity, completeness=completeness, rng=rng, today=today
         )
+        return found.get(spec.code)
+
+    answers = compiled.model.answer_asked(
+        answer,
+        kinds=kinds_of(establishment.kind, establishment.ght_id),
+        ght_support=establishment.is_ght_support,
+    )
     save_answers(
         assessment=assessment, answers=answers, expected_version=assessment.version, user=user
     )

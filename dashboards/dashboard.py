@@ -44,6 +44,7 @@ REQUIREMENT_STATUS_LABELS = {
     "not_met": gettext_lazy("Non atteinte"),
     "unanswered": gettext_lazy("Non renseignée"),
     "not_applicable": gettext_lazy("Non applicable"),
+    "not_asked": gettext_lazy("Non applicable"),
 }
 REQUIREMENT_STATUS_BADGES = {
     "met": "success",
@@ -51,6 +52,7 @@ REQUIREMENT_STATUS_BADGES = {
     "not_met": "error",
     "unanswered": "new",
     "not_applicable": "info",
+    "not_asked": "info",
 }
 
 
@@ -326,9 +328,8 @@ class Dashboard:
                 .select_related("snapshot")
                 .first()
             )
-            snapshot = getattr(assessment, "snapshot", None) if assessment else None
-            if snapshot is not None:
-                statuses = (snapshot.detail or {}).get("statuses") or {}
+            if assessment is not None:
+                statuses = assessment.snapshot_view.statuses
         rows = []
         for requirement in requirements:
             status = statuses.get(requirement.code, "unanswered")

@@ -17,6 +17,7 @@ from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, Campaign
+from assessments.snapshot import status_lookup
 from dashboards.targets import STATUS_BADGES, STATUS_LABELS, HeadlineTarget, target_status
 from referential.models import Headline
 
@@ -43,12 +44,8 @@ def campaign_establishments(establishments: QuerySet, campaign: Campaign) -> Que
 
 
 def _started_q() -> Q:
-    """A draft counts as started once its snapshot records at least one answer."""
-    return (
-        Q(cur__snapshot__count_met__gt=0)
-        | Q(cur__snapshot__count_partial__gt=0)
-        | Q(cur__snapshot__count_not_met__gt=0)
-    )
+    """A draft counts as started once its snapshot records at least one answer (progress)."""
+    return Q(cur__snapshot__count_answered__gt=0)
 
 
 PROGRESS_Q = {
@@ -68,8 +65,8 @@ def _aggregates(targets: Sequence[HeadlineTarget]) -> dict:
     for name in (VALIDATED, SUBMITTED, DRAFT):
         aggregates[name] = Count("pk", filter=PROGRESS_Q[name])
     # Scores are read over every snapshot with simple range filters, then the assessments not
-    # started yet are taken out in `_complete`: with no answer met, partial or not met, their
-    # score can only be 0 (or none), so they sit in the first bucket and add 0 to the sum.
+    # started yet are taken out in `_complete`: with no answer, their score can only be 0 (or
+    # none), so they sit in the first bucket and add 0 to the sum.
     # Repeating the "started" condition in each of these twelve aggregates would cost more.
     aggregates["score_sum"] = Sum(score)
     aggregates["score_n"] = Count(score)
@@ -278,7 +275,7 @@ def ght_requirement_counts(ghts: QuerySet, campaign: Campaign, codes: Sequence[s
     )
     aggregates = {"total": Count("pk", distinct=True)}
     for i, code in enumerate(codes):
-        status = f"support_assessment__snapshot__detail__statuses__{code}"
+        status = status_lookup(code, prefix="support_assessment__snapshot__")
         aggregates[f"met_{i}"] = Count("pk", filter=Q(**{status: "met"}), distinct=True)
     counts = annotated.order_by().aggregate(**aggregates)
     return {"total": counts["total"], **{code: counts[f"met_{i}"] for i, code in enumerate(codes)}}

@@ -14,11 +14,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment
-from referential.models import Headline, ReferentialVersion, Requirement
+from referential.headlines import Headline
+from referential.models import ReferentialVersion, Requirement
 
 ESTABLISHMENT_KINDS = ("ES", "ESSMS")
-# The self-assessment itself is CaRE action 4-1; its target is every establishment.
-SUBMISSION_ACTION = "4-1"
+# The CaRE actions whose requirement carries a headline target no requirement is marked with.
+FALLBACK_ACTIONS = tuple(h.care_action for h in Headline if h.care_action)
 # A target still below its share this close to its deadline (or past it) is "behind".
 NEAR_DEADLINE_DAYS = 90
 
@@ -43,17 +44,6 @@ STATUS_BADGES = {
     NO_DATA: "new",
 }
 STATUS_TONES = {MET: "success", ON_TRACK: "default", BEHIND: "error"}
-# Column headers of wide tables.
-SHORT_LABELS = {
-    Headline.RSSI: _("RSSI"),
-    Headline.GOVERNANCE: _("Gouvernance"),
-    Headline.BUDGET: _("Budget ≥ 2 %"),
-    Headline.EXERCISE: _("Exercice"),
-    Headline.PCRA_REFERENT: _("Réf. PCRA"),
-    Headline.PLAN_BLANC: _("Plan blanc"),
-    Headline.SUBMITTED: _("Transmise"),
-    Headline.DOMAIN1: _("Domaine 1"),
-}
 
 
 @dataclass(frozen=True)
@@ -71,23 +61,27 @@ class HeadlineTarget:
     care_action: str
 
     @property
+    def headline(self) -> Headline:
+        return Headline(self.key)
+
+    @property
     def met_q(self) -> Q:
         """Establishments (annotated with their campaign assessment `cur`) meeting the target."""
-        if self.key == Headline.SUBMITTED:
+        if self.headline.from_status:
             return Q(cur__status__in=[Assessment.Status.SUBMITTED, Assessment.Status.VALIDATED])
-        return Q(**{f"cur__snapshot__hl_{self.key}": True})
+        return Q(**{f"cur__snapshot__{self.headline.snapshot_field}": True})
 
     @property
     def not_met_q(self) -> Q:
-        if self.key == Headline.SUBMITTED:
+        if self.headline.from_status:
             return ~self.met_q
-        return Q(**{f"cur__snapshot__hl_{self.key}": False})
+        return Q(**{f"cur__snapshot__{self.headline.snapshot_field}": False})
 
     @property
     def unknown_q(self) -> Q:
-        if self.key == Headline.SUBMITTED:
+        if self.headline.from_status:
             return Q(pk__in=[])
-        return Q(**{f"cur__snapshot__hl_{self.key}__isnull": True})
+        return Q(**{f"cur__snapshot__{self.headline.snapshot_field}__isnull": True})
 
     @property
     def population_q(self) -> Q:
@@ -95,7 +89,7 @@ class HeadlineTarget:
 
     @property
     def short_label(self) -> str:
-        return str(SHORT_LABELS.get(self.key, self.label))
+        return self.headline.short_label
 
     def kind_applies(self, kind: str) -> bool:
         return kind in self.kinds
@@ -105,7 +99,7 @@ def headline_targets(referential: ReferentialVersion) -> list[HeadlineTarget]:
     """The headline targets of a referential version, in the plan's order (one query)."""
     requirements = list(
         Requirement.objects.filter(referential=referential)
-        .filter(Q(headline__gt="") | Q(care_action=SUBMISSION_ACTION))
+        .filter(Q(headline__gt="") | Q(care_action__in=FALLBACK_ACTIONS))
         .only(
             "code",
             "headline",
@@ -120,12 +114,11 @@ def headline_targets(referential: ReferentialVersion) -> list[HeadlineTarget]:
         .order_by("order", "code")
     )
     targets = []
-    for key, label in Headline.choices:
+    for headline in Headline:
+        key, label = headline.value, headline.label
         feeders = [r for r in requirements if r.headline == key]
-        if key == Headline.SUBMITTED and not feeders:
-            feeders = [r for r in requirements if r.care_action == SUBMISSION_ACTION][:1]
-            if not feeders:
-                continue
+        if not feeders and headline.care_action:
+            feeders = [r for r in requirements if r.care_action == headline.care_action][:1]
         if not feeders:
             continue
         kinds = tuple(
@@ -137,7 +130,7 @@ def headline_targets(referential: ReferentialVersion) -> list[HeadlineTarget]:
         main = next((r for r in feeders if r.national_target_share is not None), feeders[0])
         share = main.national_target_share
         population = main.national_target_population
-        if key == Headline.SUBMITTED:
+        if headline.from_status:
             share, kinds = 100.0, ESTABLISHMENT_KINDS
             population = population or str(_("de tous les établissements"))
         targets.append(

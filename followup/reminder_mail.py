@@ -63,10 +63,9 @@ def _campaign_closing(log: ReminderLog, today: date) -> EmailMultiAlternatives |
 def _deadline(log: ReminderLog, today: date) -> EmailMultiAlternatives | None:
     assessment = log.assessment
     deadline = date.fromisoformat(log.period)
-    snapshot = getattr(assessment, "snapshot", None)
     establishment = assessment.establishment
     gap_status = own_gaps(
-        snapshot.detail if snapshot else None,
+        assessment.snapshot_view,
         ght_level=compiled_referential(assessment.campaign.referential_id).ght_level_codes,
         is_support=establishment.is_ght_support,
     )

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from assessments.models import Assessment, Campaign, ScoreSnapshot
+from assessments.snapshot import SnapshotView
 from assessments.specs import compiled_referential
 from establishments.models import Role, RoleAssignment
 from followup.models import ReminderKind, ReminderLog
@@ -109,13 +110,13 @@ def campaign_closing_reminders(today: date) -> list[DueReminder]:
     return _to_people(ReminderKind.CAMPAIGN_CLOSING, Role.RSSI, periods, establishment_of)
 
 
-def own_gaps(detail: dict | None, *, ght_level: frozenset[str], is_support: bool) -> dict:
-    """Requirement code -> status of the gaps in a snapshot's detail that the establishment
-    itself answers (GHT-level requirements belong to the GHT's support establishment)."""
+def own_gaps(stored: SnapshotView, *, ght_level: frozenset[str], is_support: bool) -> dict:
+    """Requirement code -> status of the gaps in a snapshot that the establishment itself
+    answers (GHT-level requirements belong to the GHT's support establishment)."""
     return {
-        gap["requirement"]: gap["status"]
-        for gap in (detail or {}).get("gaps", [])
-        if is_support or gap["requirement"] not in ght_level
+        gap.requirement: gap.status
+        for gap in stored.gaps
+        if is_support or gap.requirement not in ght_level
     }
 
 
@@ -146,7 +147,11 @@ def deadline_reminders(today: date) -> list[DueReminder]:
             "detail",
         )
         for assessment_id, establishment_id, support_id, detail in rows.iterator(chunk_size=500):
-            gaps = own_gaps(detail, ght_level=ght_level, is_support=support_id == establishment_id)
+            gaps = own_gaps(
+                SnapshotView.from_detail(detail),
+                ght_level=ght_level,
+                is_support=support_id == establishment_id,
+            )
             deadlines = sorted({due[code].isoformat() for code in gaps if code in due})
             if deadlines:
                 periods[assessment_id] = deadlines

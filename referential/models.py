@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from referential.describe import describe_condition, describe_rule, describe_target
+from referential.headlines import Headline
 
 
 class AnswerType(models.TextChoices):
@@ -17,19 +18,6 @@ class AnswerType(models.TextChoices):
     WITHIN_DAYS = "within_days", _("Date")
     LEVEL = "level", _("Niveau")
     PERSON_NAMED = "person_named", _("Personne nommée")
-
-
-class Headline(models.TextChoices):
-    """The headline CaRE targets an ARS asks about first (scoring.md)."""
-
-    RSSI = "rssi", _("RSSI nommé")
-    GOVERNANCE = "governance", _("Comité de gouvernance cyber")
-    BUDGET = "budget", _("Budget numérique ≥ 2 %")
-    EXERCISE = "exercise", _("Exercice de crise dans les 12 mois")
-    PCRA_REFERENT = "pcra_referent", _("Référent PCRA nommé")
-    PLAN_BLANC = "plan_blanc", _("Plan blanc numérique")
-    SUBMITTED = "submitted", _("Auto-évaluation transmise")
-    DOMAIN1 = "domain1", _("Objectifs du domaine 1 atteints")
 
 
 class Domain(models.TextChoices):

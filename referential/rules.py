@@ -32,6 +32,9 @@ NOT_MET = "not_met"
 UNANSWERED = "unanswered"
 NOT_APPLICABLE = "not_applicable"
 STATUSES = (MET, PARTIAL, NOT_MET, UNANSWERED, NOT_APPLICABLE)
+# A follow-up whose condition does not hold: not asked, so neither answered nor counted.
+# "Not applicable" is only ever an explicit answer.
+NOT_ASKED = "not_asked"
 
 # The stored answer value that marks a requirement as not applicable.
 NOT_APPLICABLE_VALUE = "not_applicable"

@@ -22,12 +22,13 @@ from referential.data import (
     RequirementData,
 )
 from referential.fields import Fields, is_number, max_length
-from referential.models import Domain, Headline, Objective, ReferentialVersion, Requirement
+from referential.headlines import ANSWERED_HEADLINES
+from referential.models import Domain, Objective, ReferentialVersion, Requirement
 from referential.rules import AnswerError, Rule, RuleParamError, get_rule
 
 KINDS = ("ES", "ESSMS", "GHT")
 # The headline "submitted" comes from the assessment's status, never from an answer.
-HEADLINES = tuple(h for h in Headline.values if h != Headline.SUBMITTED)
+HEADLINES = ANSWERED_HEADLINES
 DOMAINS = tuple(Domain.values)
 STATUSES = tuple(ReferentialVersion.Status.values)
 

@@ -184,3 +184,10 @@ class ScoreSnapshotFactory(factory.django.DjangoModelFactory):
     assessment = factory.SubFactory(AssessmentFactory)
     score_global = 50.0
     count_met = 1
+    count_partial = 0
+    count_not_met = 0
+    count_not_applicable = 0
+    # Progress as scoring writes it: every asked requirement not left unanswered.
+    count_answered = factory.LazyAttribute(
+        lambda o: o.count_met + o.count_partial + o.count_not_met + o.count_not_applicable
+    )

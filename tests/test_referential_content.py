@@ -189,5 +189,5 @@ def test_the_loaded_referential_scores_for_each_kind(care):
         reference_date=date(2025, 3, 1),
         submitted=False,
     )
-    assert result.statuses["CRISE-RETEX"] == "not_applicable"
+    assert result.statuses["CRISE-RETEX"] == "not_asked"
     assert result.headline["exercise"] is False

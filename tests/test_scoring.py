@@ -155,10 +155,10 @@ def test_follow_up_is_asked_only_when_its_condition_holds():
         ),
     ]
     not_asked = score(specs, {"DEDICATED-AD": "no", "DEDICATED-AD-AUDIT": True})
-    assert not_asked.statuses["DEDICATED-AD-AUDIT"] == "not_applicable"
+    assert not_asked.statuses["DEDICATED-AD-AUDIT"] == "not_asked"
     assert not_asked.score_global == 0
     unanswered_parent = score(specs, {})
-    assert unanswered_parent.statuses["DEDICATED-AD-AUDIT"] == "not_applicable"
+    assert unanswered_parent.statuses["DEDICATED-AD-AUDIT"] == "not_asked"
     asked = score(specs, {"DEDICATED-AD": "partial"})
     assert asked.statuses["DEDICATED-AD-AUDIT"] == "unanswered"
     assert asked.score_global == 25
@@ -172,7 +172,7 @@ def test_conditions_compare_typed_values_and_follow_chains():
     ]
     result = score(specs, {"A": 1, "B": True, "C": True})
     # 1 is not `true`: B is not asked, so neither is C, whatever their stale answers say.
-    assert result.statuses == {"C": "not_applicable", "B": "not_applicable", "A": "met"}
+    assert result.statuses == {"C": "not_asked", "B": "not_asked", "A": "met"}
 
 
 def test_bad_models_are_refused():

@@ -64,19 +64,11 @@ def complete_answers(assessment: Assessment, *, skip_axis: str | None = None) ->
     kinds = kinds_of(establishment.kind, establishment.ght_id)
     today = timezone.localdate()
     rng = random.Random(7)
-    answers = {}
-    for spec in compiled.specs:
-        if not spec.applies_to & kinds or spec.axis == skip_axis:
-            continue
-        if spec.code in compiled.ght_level_codes and not establishment.is_ght_support:
-            continue
-        if (
-            spec.condition
-            and answers.get(spec.condition["requirement"]) not in spec.condition["in"]
-        ):
-            continue
-        answers[spec.code] = demo_value(spec.rule, "met", rng, today)
-    return answers
+    return compiled.model.answer_asked(
+        lambda spec: None if spec.axis == skip_axis else demo_value(spec.rule, "met", rng, today),
+        kinds=kinds,
+        ght_support=establishment.is_ght_support,
+    )
 
 
 def fill_visible_unanswered(page) -> int:
