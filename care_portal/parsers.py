@@ -13,7 +13,8 @@ from referential.numbers import JSONRefused, load_json
 class JSONBodyParser(JSONParser):
     """JSON bodies read by ``referential.numbers.load_json``, with French 400s.
 
-    The body is read up to ``DATA_UPLOAD_MAX_MEMORY_SIZE``; nesting is bounded before parsing
+    Bodies larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` are refused by Django before this reads
+    them. Nesting is bounded before parsing
     (Python's decoder raised RecursionError, a server error, past about a thousand brackets);
     number literals in scientific notation, NaN, infinities or too long are refused next to the
     value they were given for.
@@ -21,14 +22,8 @@ class JSONBodyParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raw = stream.read() if limit is None else stream.read(limit + 1)
-        if limit is not None and len(raw) > limit:
-            raise ParseError(
-                _("Corps JSON trop volumineux (%(max)d octets au plus).") % {"max": limit}
-            )
         try:
-            return load_json(raw.decode(encoding))
+            return load_json(stream.read().decode(encoding))
         except UnicodeDecodeError:
             raise ParseError(_("Corps JSON illisible : il doit être encodé en UTF-8.")) from None
         except JSONRefused as refused:
