@@ -238,8 +238,6 @@ def carry_over_answers(*, assessment: Assessment, user, expected_version: int) -
     compiled = compiled_referential(assessment.campaign.referential_id)
     may_edit = user.has_perm("assessments.edit_answers", assessment)
     may_edit_ght = user.has_perm("assessments.edit_ght_answers", assessment)
-    if not may_edit and not may_edit_ght:
-        raise PermissionDenied
 
     def writable(code: str) -> bool:
         return may_edit_ght if code in compiled.ght_level_codes else may_edit
@@ -254,6 +252,8 @@ def carry_over_answers(*, assessment: Assessment, user, expected_version: int) -
     previous = previous_assessment(assessment)
     if previous is None:
         raise CarryOverError(_("Aucune réponse d'une campagne précédente à reprendre."))
+    if not may_edit and not may_edit_ght:
+        raise PermissionDenied
     old_codes = compiled_referential(previous.campaign.referential_id).code_by_id
     establishment = assessment.establishment
     kinds = kinds_of(establishment.kind, establishment.ght_id)
