@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from referential.models import AnswerType, Headline, Requirement
+from referential.numbers import NumberRefused, read_number, shown
 from referential.rules import MAX_AMOUNT, MAX_NAME_LENGTH, NOT_APPLICABLE_VALUE, get_rule
 
 NA = NOT_APPLICABLE_VALUE
@@ -39,18 +39,20 @@ def part_name(code: str, part: str = "") -> str:
 def parse_number(text: str) -> int | float | None:
     """A number typed the French way ("1 250 000,50", "12 %", "3 000 €"); None when empty.
 
-    Raises ValueError when it is not a number. Whole numbers come back as int.
+    Raises NumberRefused (``referential.numbers``) when it is not a number written in digits.
+    Whole numbers come back as int.
     """
     text = _SPACES.sub("", text or "").rstrip("€%").replace(",", ".")
     if not text:
         return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not number.is_finite():
-        raise ValueError(text)
-    return int(number) if number == number.to_integral_value() else float(number)
+    return read_number(text)
+
+
+def _refused(kind: str, example: str, text: str, refused: NumberRefused) -> ValidationError:
+    return ValidationError(
+        _("« %(value)s » n'est pas %(kind)s : %(reason)s (par exemple %(example)s).")
+        % {"value": shown(text), "kind": kind, "reason": refused.reason, "example": example}
+    )
 
 
 def format_number(value: Any, decimals: int = 2) -> str:
@@ -81,13 +83,8 @@ class AmountField(forms.CharField):
         text = super().to_python(value)
         try:
             return parse_number(text)
-        except ValueError:
-            raise ValidationError(
-                _(
-                    "« %(value)s » n'est pas un montant : saisissez un nombre d'euros, par exemple 1 250 000."
-                )
-                % {"value": text}
-            ) from None
+        except NumberRefused as refused:
+            raise _refused(_("un montant"), "1 250 000", text, refused) from None
 
 
 class PercentField(forms.CharField):
@@ -103,13 +100,8 @@ class PercentField(forms.CharField):
         text = super().to_python(value)
         try:
             return parse_number(text)
-        except ValueError:
-            raise ValidationError(
-                _(
-                    "« %(value)s » n'est pas un pourcentage : saisissez un nombre de 0 à 100, par exemple 85."
-                )
-                % {"value": text}
-            ) from None
+        except NumberRefused as refused:
+            raise _refused(_("un pourcentage"), "85", text, refused) from None
 
 
 class AnswerDateField(forms.CharField):

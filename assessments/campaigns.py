@@ -11,10 +11,12 @@ like a form save, so it is validated, versioned and kept in the history.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -187,8 +189,12 @@ class CarryOverResult:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def has_answers(assessment: Assessment) -> bool:
-    return Answer.objects.filter(assessment=assessment, value__isnull=False).exists()
+def has_answers(assessment: Assessment, requirement_ids: Iterable[int] | None = None) -> bool:
+    """Whether the assessment has answers (among these requirements, when given)."""
+    answers = Answer.objects.filter(assessment=assessment, value__isnull=False)
+    if requirement_ids is not None:
+        answers = answers.filter(requirement_id__in=list(requirement_ids))
+    return answers.exists()
 
 
 def previous_assessment(assessment: Assessment) -> Assessment | None:
@@ -208,7 +214,14 @@ def previous_assessment(assessment: Assessment) -> Assessment | None:
 
 def carry_over_offer(assessment: Assessment) -> Assessment | None:
     """The previous assessment to offer as a starting point, when the offer makes sense."""
-    if not assessment.is_editable or has_answers(assessment):
+    if not assessment.is_editable:
+        return None
+    # Offered to the RSSI: GHT-level answers already given by the GHT lead do not count.
+    compiled = compiled_referential(assessment.campaign.referential_id)
+    own_ids = [
+        rid for code, rid in compiled.id_by_code.items() if code not in compiled.ght_level_codes
+    ]
+    if has_answers(assessment, own_ids):
         return None
     return previous_assessment(assessment)
 
@@ -218,9 +231,19 @@ def carry_over_answers(*, assessment: Assessment, user, expected_version: int) -
 
     Matching is by requirement code. An answer is left out when its requirement is gone, does
     not apply to this establishment, or is no longer valid under the new rule; the result says
-    which and why. Raises CarryOverError, or what ``save_answers`` raises (nothing is written).
+    which and why. Only the answers this person may write are taken: the GHT lead takes the
+    GHT-level ones, the RSSI the establishment's own. Raises CarryOverError, PermissionDenied, or
+    what ``save_answers`` raises (nothing is written).
     """
-    if has_answers(assessment):
+    compiled = compiled_referential(assessment.campaign.referential_id)
+    may_edit = user.has_perm("assessments.edit_answers", assessment)
+    may_edit_ght = user.has_perm("assessments.edit_ght_answers", assessment)
+
+    def writable(code: str) -> bool:
+        return may_edit_ght if code in compiled.ght_level_codes else may_edit
+
+    own_ids = [rid for code, rid in compiled.id_by_code.items() if writable(code)]
+    if has_answers(assessment, own_ids):
         raise CarryOverError(
             _(
                 "Cette auto-évaluation a déjà des réponses : rien n'a été repris, pour ne rien écraser."
@@ -229,7 +252,8 @@ def carry_over_answers(*, assessment: Assessment, user, expected_version: int) -
     previous = previous_assessment(assessment)
     if previous is None:
         raise CarryOverError(_("Aucune réponse d'une campagne précédente à reprendre."))
-    compiled = compiled_referential(assessment.campaign.referential_id)
+    if not may_edit and not may_edit_ght:
+        raise PermissionDenied
     old_codes = compiled_referential(previous.campaign.referential_id).code_by_id
     establishment = assessment.establishment
     kinds = kinds_of(establishment.kind, establishment.ght_id)
@@ -251,6 +275,14 @@ def carry_over_answers(*, assessment: Assessment, user, expected_version: int) -
         if code in compiled.ght_level_codes:
             if code not in asked:
                 continue  # answered on the GHT support's assessment, not here
+            if not may_edit_ght:
+                if may_edit:
+                    result.skipped[code] = _(
+                        "exigence de niveau GHT, reprise par le responsable du GHT"
+                    )
+                continue
+        elif not may_edit:
+            continue  # the establishment's own answers, taken by its RSSI
         elif code not in asked:
             result.skipped[code] = _("ne s'applique plus à ce type d'établissement")
             continue

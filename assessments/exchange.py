@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.answer_fields import format_number
 from assessments.models import Answer, Assessment
 from assessments.services import (
     AnswersRejected,
@@ -39,10 +40,13 @@ from assessments.services import (
 from assessments.specs import compiled_referential
 from audit.models import Action as AuditAction
 from audit.services import record_event
+from referential.numbers import JSONRefused, load_json, shown
 
 FORMAT = "care-portal/answers"
 FORMAT_VERSION = 1
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+# Answers with a problem listed one by one; the others are counted.
+MAX_LISTED_ERRORS = 50
 
 
 class ImportRejected(Exception):
@@ -89,22 +93,44 @@ def export_filename(assessment: Assessment) -> str:
     return f"care-{assessment.establishment.finess}-{assessment.campaign.year}.json"
 
 
-def _line_of(text: str, code: str) -> int | None:
-    """The line of the file where an answer's key is written, for messages."""
-    pattern = re.compile(r'"' + re.escape(code) + r'"\s*:')
+_KEY = re.compile(r'"((?:[^"\\\n]|\\.)*)"\s*:')
+
+
+def _too_large() -> str:
+    return _("Le fichier dépasse 2 Mo : ce n'est pas un export de réponses.")
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Each key written in the file -> the first line it is written on, read in one pass."""
+    lines: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.search(line):
-            return number
-    return None
+        for match in _KEY.finditer(line):
+            lines.setdefault(match.group(1), number)
+    return lines
 
 
-def parse(raw: bytes | str) -> tuple[dict[str, Any], str]:
-    """The JSON object of an import file, and its text; raises ImportRejected."""
+def _read(upload) -> bytes:
+    """The bytes of an uploaded file, its size checked before anything is read."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_IMPORT_BYTES:
+        raise ImportRejected([_too_large()])
+    upload.seek(0)
+    raw = upload.read(MAX_IMPORT_BYTES + 1)
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ImportRejected([_too_large()])
+    return raw
+
+
+def parse(raw) -> tuple[dict[str, Any], str]:
+    """The JSON object of an import file (an uploaded file, bytes or text), and its text.
+
+    Raises ImportRejected.
+    """
+    if hasattr(raw, "read"):
+        raw = _read(raw)
     if isinstance(raw, bytes):
         if len(raw) > MAX_IMPORT_BYTES:
-            raise ImportRejected(
-                [_("Le fichier dépasse 2 Mo : ce n'est pas un export de réponses.")]
-            )
+            raise ImportRejected([_too_large()])
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -114,7 +140,7 @@ def parse(raw: bytes | str) -> tuple[dict[str, Any], str]:
     else:
         text = raw
     try:
-        data = json.loads(text)
+        data = load_json(text)
     except json.JSONDecodeError as error:
         raise ImportRejected(
             [
@@ -124,7 +150,7 @@ def parse(raw: bytes | str) -> tuple[dict[str, Any], str]:
                 % {"line": error.lineno, "col": error.colno, "msg": error.msg}
             ]
         ) from None
-    except RecursionError:
+    except JSONRefused:
         raise ImportRejected(
             [_("Le fichier JSON est trop imbriqué pour être lu : importez le fichier exporté.")]
         ) from None
@@ -182,9 +208,27 @@ def _check_header(data: dict[str, Any], assessment: Assessment) -> list[str]:
     return errors
 
 
+def _rejection_messages(errors: dict[str, str], text: str) -> list[str]:
+    """One line per refused answer (with its line in the file), the first ones only."""
+    lines = _key_lines(text)
+    messages = [
+        _("Rien n'a été importé, %(count)s réponse(s) à corriger :")
+        % {"count": format_number(len(errors))}
+    ]
+    for code, message in list(errors.items())[:MAX_LISTED_ERRORS]:
+        line = lines.get(code)
+        where = _("ligne %(line)d, ") % {"line": line} if line else ""
+        messages.append(f"{where}« {shown(code)} » : {message}")
+    if len(errors) > MAX_LISTED_ERRORS:
+        messages.append(
+            _("… et %(count)s autres.") % {"count": format_number(len(errors) - MAX_LISTED_ERRORS)}
+        )
+    return messages
+
+
 @transaction.atomic
 def import_answers(
-    *, assessment: Assessment, raw: bytes | str, user, expected_version: int, request=None
+    *, assessment: Assessment, raw, user, expected_version: int, request=None
 ) -> ImportResult:
     """Check and write the answers of an export file; raises ImportRejected (nothing written)
     or PermissionDenied."""
@@ -195,23 +239,24 @@ def import_answers(
     answers = data["answers"]
     if not answers:
         raise ImportRejected([_("Le fichier ne contient aucune réponse.")])
+    compiled = compiled_referential(assessment.campaign.referential_id)
+    if len(answers) > len(compiled.specs):
+        raise ImportRejected(
+            [
+                _(
+                    "Le fichier contient %(count)s réponses, plus que les %(max)s exigences du "
+                    "référentiel de cette campagne : ce n'est pas un export de réponses. "
+                    "Rien n'a été importé."
+                )
+                % {"count": format_number(len(answers)), "max": format_number(len(compiled.specs))}
+            ]
+        )
     try:
         save_answers(
             assessment=assessment, answers=answers, expected_version=expected_version, user=user
         )
     except AnswersRejected as rejected:
-        messages = []
-        for code, message in rejected.errors.items():
-            line = _line_of(text, code)
-            where = _("ligne %(line)d, ") % {"line": line} if line else ""
-            messages.append(f"{where}« {code} » : {message}")
-        raise ImportRejected(
-            [
-                _("Rien n'a été importé, %(count)d réponse(s) à corriger :")
-                % {"count": len(messages)}
-            ]
-            + messages
-        ) from None
+        raise ImportRejected(_rejection_messages(rejected.errors, text)) from None
     except StaleVersion:
         raise ImportRejected(
             [

@@ -5,6 +5,10 @@ requirements (``headline == "exercise"``, rule ``within_days``) on the assessmen
 logged from, through ``save_answers`` like any answer: validated, versioned, kept in history.
 A later date typed directly in the form is never replaced by an older logged one; deleting the
 exercise an answer came from puts back the latest remaining date (or no answer).
+
+Only an editable assessment is fed. A submitted or validated assessment shows the log as it was
+when it was submitted (``CrisisExercise.objects.shown_for``), and an exercise it shows cannot be
+deleted: what a closed assessment shows never changes afterwards.
 """
 
 from __future__ import annotations
@@ -26,6 +30,14 @@ from referential.rules import EARLIEST_DATE
 
 EXERCISE_HEADLINE = Headline.EXERCISE
 SCENARIO_MAX_LENGTH = 2000
+
+
+class ExerciseKept(Exception):
+    """The exercise is part of a submitted or validated assessment; the message says which."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass
@@ -147,6 +159,17 @@ def delete_exercise(*, assessment: Assessment, exercise: CrisisExercise, user) -
     _check(user, assessment)
     if exercise.establishment_id != assessment.establishment_id:
         raise PermissionDenied
+    closed = (
+        exercise.closed_assessments().select_related("campaign").order_by("campaign__year").first()
+    )
+    if closed is not None:
+        raise ExerciseKept(
+            _(
+                "Cet exercice figure dans l'auto-évaluation %(year)s, transmise : il ne peut plus "
+                "être supprimé. Pour la corriger, demandez sa réouverture à l'ARS."
+            )
+            % {"year": closed.campaign.year}
+        )
     removed = exercise.held_on.isoformat()
     exercise.delete()
     latest = _latest(assessment)

@@ -28,6 +28,7 @@ from assessments.answer_fields import (
     rule_error_part,
 )
 from assessments.form_page import STATUS_BADGES, FormPage, Item, Step, same_answer
+from referential.numbers import load_json
 from referential.rules import AnswerError
 
 SAVE = "save"
@@ -165,8 +166,8 @@ class StepForm(forms.Form):
     def posted_baseline(self) -> dict[str, Any] | None:
         """The step's answers when the page was shown, as posted back; None if unreadable."""
         try:
-            baseline = json.loads(self.data.get("baseline") or "")
-        except ValueError:
+            baseline = load_json(self.data.get("baseline") or "")
+        except ValueError:  # unreadable, or nested too deep (JSONRefused)
             return None
         return baseline if isinstance(baseline, dict) else None
 

@@ -258,6 +258,17 @@ class Transition(models.Model):
 class CrisisExerciseQuerySet(EstablishmentScopedQuerySet):
     """The exercises of the establishments a person may see (`for_user`)."""
 
+    def shown_for(self, assessment: Assessment) -> CrisisExerciseQuerySet:
+        """The exercises an assessment shows: the live log of its establishment while it is
+        editable; once submitted or validated, those logged by its submission, frozen."""
+        exercises = self.filter(establishment_id=assessment.establishment_id)
+        if assessment.is_editable or assessment.submitted_at is None:
+            return exercises
+        return exercises.filter(
+            created_at__lte=assessment.submitted_at,
+            held_on__lte=assessment.effective_reference_date(),
+        )
+
 
 class CrisisExercise(models.Model):
     """A cyber crisis exercise an establishment ran; the latest feeds the exercise requirements."""
@@ -296,6 +307,15 @@ class CrisisExercise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.establishment_id} — {self.held_on} ({self.get_kind_display()})"
+
+    def closed_assessments(self) -> models.QuerySet[Assessment]:
+        """The submitted or validated assessments that show this exercise (see ``shown_for``)."""
+        return Assessment.objects.filter(
+            establishment_id=self.establishment_id,
+            status__in=(Assessment.Status.SUBMITTED, Assessment.Status.VALIDATED),
+            submitted_at__gte=self.created_at,
+            reference_date__gte=self.held_on,
+        )
 
 
 class EvidenceQuerySet(EstablishmentScopedQuerySet):

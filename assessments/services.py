@@ -250,12 +250,36 @@ def _store_snapshots(snapshots: list[ScoreSnapshot]) -> None:
 # --- saving answers ---------------------------------------------------------------------------
 
 
+def _unchanged_codes(
+    assessment: Assessment,
+    answers: Mapping[str, Any],
+    codes: Iterable[str],
+    compiled: CompiledReferential,
+) -> set[str]:
+    """The codes among ``codes`` whose answer is given exactly as it is stored (None: none)."""
+    wanted = {compiled.id_by_code[code]: code for code in codes if code in answers}
+    if not wanted:
+        return set()
+    stored = dict(
+        Answer.objects.filter(
+            assessment=assessment, requirement_id__in=wanted, value__isnull=False
+        ).values_list("requirement_id", "value")
+    )
+    unchanged = set()
+    for rid, code in wanted.items():
+        given, kept = answers[code], stored.get(rid)
+        if given == kept and type(given) is type(kept):
+            unchanged.add(code)
+    return unchanged
+
+
 def _clean_answers(
     *,
     assessment: Assessment,
     answers: Mapping[str, Any],
     compiled: CompiledReferential,
     may_edit: bool,
+    may_edit_ght: bool,
 ) -> dict[str, Any]:
     """The answers normalized by their rules; raises AnswersRejected with one message per code."""
     establishment = assessment.establishment
@@ -266,6 +290,11 @@ def _clean_answers(
     reference_date = assessment.effective_reference_date()
     cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    unchanged = (
+        set()
+        if may_edit_ght or not is_support
+        else _unchanged_codes(assessment, answers, compiled.ght_level_codes, compiled)
+    )
     for code, value in answers.items():
         spec = compiled.model.by_code.get(code)
         if spec is None:
@@ -276,6 +305,14 @@ def _clean_answers(
                 errors[code] = _(
                     "Exigence de niveau GHT : elle se renseigne sur l'auto-évaluation de "
                     "l'établissement support du GHT."
+                )
+                continue
+            if not may_edit_ght:
+                if code in unchanged:
+                    continue  # sent back as stored (an export, a PATCH of what was read)
+                errors[code] = _(
+                    "Exigence de niveau GHT : seul le responsable du GHT peut la renseigner ; "
+                    "elle s'affiche ici en lecture seule."
                 )
                 continue
         elif code not in asked:
@@ -352,7 +389,9 @@ def save_answers(
 
     All or nothing: raises AssessmentLocked (submitted), PermissionDenied, StaleVersion (someone
     saved since ``expected_version``) or AnswersRejected (one message per bad answer), and then
-    writes nothing. On success ``assessment.version`` holds the new version.
+    writes nothing. GHT-level answers are written by the GHT lead alone
+    (``assessments.edit_ght_answers``); from anyone else, they are refused unless given exactly
+    as stored. On success ``assessment.version`` holds the new version.
     """
     locked = (
         Assessment.objects.select_for_update(of=("self",))
@@ -362,13 +401,18 @@ def save_answers(
     if not locked.is_editable:
         raise AssessmentLocked
     may_edit = user.has_perm("assessments.edit_answers", locked)
-    if not may_edit and not user.has_perm("assessments.edit_ght_answers", locked):
+    may_edit_ght = user.has_perm("assessments.edit_ght_answers", locked)
+    if not may_edit and not may_edit_ght:
         raise PermissionDenied
     if locked.version != expected_version:
         raise StaleVersion(locked.version)
     compiled = compiled_referential(locked.campaign.referential_id)
     cleaned = _clean_answers(
-        assessment=locked, answers=answers, compiled=compiled, may_edit=may_edit
+        assessment=locked,
+        answers=answers,
+        compiled=compiled,
+        may_edit=may_edit,
+        may_edit_ght=may_edit_ght,
     )
     # The conditional update is what guarantees no lost update where rows are not locked.
     bumped = Assessment.objects.filter(pk=locked.pk, version=expected_version).update(

@@ -73,9 +73,34 @@ def _answer(assessment: Assessment, user, *, rng, maturity, completeness, today)
         kinds=kinds_of(establishment.kind, establishment.ght_id),
         ght_support=establishment.is_ght_support,
     )
+    ght_level = {
+        code: answers.pop(code) for code in list(answers) if code in compiled.ght_level_codes
+    }
+    if ght_level:
+        # The GHT-level answers are the GHT lead's to give.
+        save_answers(
+            assessment=assessment,
+            answers=ght_level,
+            expected_version=assessment.version,
+            user=_ght_lead(establishment.ght),
+        )
     save_answers(
         assessment=assessment, answers=answers, expected_version=assessment.version, user=user
     )
+
+
+def _ght_lead(ght) -> User:
+    """The lead of a demo GHT (an account without a usable password when none was seeded)."""
+    holder = (
+        User.objects.filter(role_assignments__role=Role.GHT, role_assignments__ght=ght)
+        .order_by("pk")
+        .first()
+    )
+    if holder is None:
+        holder, _assignment, _created = grant_role(
+            email=f"ght.{ght.code.lower()}@demo.care.fr", role=Role.GHT, scope=ght.code
+        )
+    return User.objects.get(pk=holder.pk)
 
 
 def _attach_evidence(assessment: Assessment, rssi) -> None:

@@ -205,6 +205,11 @@ MEDIA_URL = "/media/"
 DSFR_CONTENT_IS_SAFE = False
 # Largest evidence file accepted (bytes).
 CARE_EVIDENCE_MAX_BYTES = env_int("CARE_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+# Request bodies: form fields and API JSON bodies are refused beyond the first size (bytes);
+# uploaded files beyond the second go to a temporary file rather than memory. Whole bodies are
+# capped before they reach the portal by the reverse proxy (README, "Production").
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CARE_DATA_UPLOAD_MAX_BYTES", 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("CARE_FILE_UPLOAD_MEMORY_BYTES", 2_621_440)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -26,6 +26,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from referential.numbers import number_problem, shown_value
+
 MET = "met"
 PARTIAL = "partial"
 NOT_MET = "not_met"
@@ -253,10 +255,11 @@ class RatioAtLeastRule(_ThresholdRule):
             amount = value.get(key)
             if amount is None:
                 raise AnswerError(_("Le montant %(label)s est obligatoire.") % {"label": label})
-            if not _is_number(amount):
+            problem = number_problem(amount)
+            if problem:
                 raise AnswerError(
-                    _("Le montant %(label)s doit être un nombre (reçu : %(value)r).")
-                    % {"label": label, "value": amount}
+                    _("Le montant %(label)s doit être un nombre (reçu : %(value)s) : %(reason)s.")
+                    % {"label": label, "value": shown_value(amount), "reason": problem}
                 )
             if amount < 0:
                 raise AnswerError(
@@ -291,8 +294,15 @@ class PercentAtLeastRule(_ThresholdRule):
     upper = 100
 
     def clean_value(self, value: Any, *, reference_date: date) -> int | float:
-        if not _is_number(value):
-            raise self._wrong_type(_("un pourcentage (nombre de 0 à 100)"))
+        problem = number_problem(value)
+        if problem:
+            raise AnswerError(
+                _(
+                    "Réponse invalide : un pourcentage (nombre de 0 à 100) attendu "
+                    "(reçu : %(value)s) : %(reason)s."
+                )
+                % {"value": shown_value(value), "reason": problem}
+            )
         if value < 0 or value > 100:
             raise AnswerError(
                 _("Le pourcentage doit être compris entre 0 et 100 (reçu : %(value)s).")

@@ -3,8 +3,13 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
+from assessments.models import Answer
 from assessments.services import save_answers
+from assessments.specs import compiled_referential
+from establishments.models import Role, User
+from tests.factories import user_with_role
 
 
 def complete_answers(kind: str = "ES", *, ght_support: bool = True) -> dict:
@@ -24,13 +29,47 @@ def complete_answers(kind: str = "ES", *, ght_support: bool = True) -> dict:
     return answers
 
 
+def given_by_ght_lead(assessment, answers: dict) -> dict:
+    """Store the GHT-level answers among `answers` as the GHT lead gave them beforehand (the
+    version is not bumped); the other answers, for the caller to save."""
+    compiled = compiled_referential(assessment.campaign.referential_id)
+    ght = [code for code in answers if code in compiled.ght_level_codes]
+    if not ght:
+        return answers
+    establishment = assessment.establishment
+    lead = User.objects.filter(
+        role_assignments__role=Role.GHT, role_assignments__ght_id=establishment.ght_id
+    ).first() or user_with_role(Role.GHT, establishment.ght)
+    now = timezone.now()
+    bulk_create_with_history(
+        [
+            Answer(
+                assessment=assessment,
+                requirement_id=compiled.id_by_code[code],
+                value=answers[code],
+                updated_by=lead,
+                updated_at=now,
+            )
+            for code in ght
+        ],
+        Answer,
+        default_user=lead,
+        default_date=now,
+    )
+    return {code: value for code, value in answers.items() if code not in ght}
+
+
 def fill(assessment, user, **kwargs) -> None:
-    """Answer every required requirement of `assessment` as `user`."""
+    """Answer every required requirement of `assessment` as `user` (the GHT-level ones as the
+    GHT lead)."""
     assessment.refresh_from_db()
     establishment = assessment.establishment
+    answers = complete_answers(establishment.kind, ght_support=establishment.is_ght_support)
+    if not user.has_perm("assessments.edit_ght_answers", assessment):
+        answers = given_by_ght_lead(assessment, answers)
     save_answers(
         assessment=assessment,
-        answers=complete_answers(establishment.kind, ght_support=establishment.is_ght_support),
+        answers=answers,
         expected_version=assessment.version,
         user=user,
         **kwargs,

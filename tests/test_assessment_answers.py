@@ -15,6 +15,7 @@ from assessments.services import (
     save_answers,
 )
 from establishments.models import Role
+from tests.answers import given_by_ght_lead
 from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -255,6 +256,7 @@ def test_a_save_takes_a_bounded_number_of_queries(world, campaign, django_assert
         "GHT-CONVERGENCE": False,
         "D3-BASTION": True,
     }
+    given_by_ght_lead(campaign.hospital, answers)  # sent back unchanged by the RSSI below
     compute_result(campaign.hospital)  # the referential is compiled once per process
     with django_assert_max_num_queries(24):
         save_answers(

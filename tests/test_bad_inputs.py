@@ -28,7 +28,7 @@ from assessments.report import render_report_pdf
 from assessments.services import save_answers
 from assessments.workflow import send_back, submit
 from followup.services import create_relaunch
-from tests.answers import complete_answers
+from tests.answers import complete_answers, given_by_ght_lead
 from tests.campaigns import build_campaign
 from tests.factories import RequirementFactory
 
@@ -53,6 +53,7 @@ def marked(world, settings, tmp_path):
     answers = complete_answers("ES") | {
         "GOV-RSSI": {"name": f"Claire {MARKUP}", "email": "claire@ch.fr"}
     }
+    answers = given_by_ght_lead(assessment, answers)
     save_answers(assessment=assessment, answers=answers, expected_version=0, user=world.rssi)
     Answer.objects.filter(assessment=assessment).update(comment=MARKUP)
     requirement = campaign.requirements["GOV-COMITE"]

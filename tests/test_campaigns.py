@@ -16,7 +16,7 @@ from assessments.models import Answer, Assessment, Campaign, ScoreSnapshot
 from assessments.services import save_answers
 from audit.models import AuditEvent
 from referential.models import ReferentialVersion
-from tests.answers import complete_answers
+from tests.answers import complete_answers, given_by_ght_lead
 from tests.campaigns import build_campaign
 from tests.factories import EstablishmentFactory, ReferentialVersionFactory
 
@@ -110,7 +110,7 @@ def test_dates_and_refusals(world, referential):
 def test_opening_copies_no_answer(world, campaign):
     save_answers(
         assessment=campaign.hospital,
-        answers=complete_answers(),
+        answers=given_by_ght_lead(campaign.hospital, complete_answers()),
         expected_version=0,
         user=world.rssi,
     )
@@ -128,7 +128,9 @@ def two_years(world):
     last_year = build_campaign(world, year=2024)
     save_answers(
         assessment=last_year.hospital,
-        answers=complete_answers() | {"GOV-COMITE": "partial"},
+        answers=given_by_ght_lead(
+            last_year.hospital, complete_answers() | {"GOV-COMITE": "partial"}
+        ),
         expected_version=0,
         user=world.rssi,
     )
@@ -155,7 +157,9 @@ def test_carry_over_copies_through_save_answers(client, world, two_years):
     client.force_login(world.rssi)
     response = client.post(f"/assessments/{assessment.pk}/carry-over/", {"version": 0}, follow=True)
     assert "7 réponses reprises de la campagne 2024" not in response.content.decode()
-    assert "6 réponses reprises de la campagne 2024" in response.content.decode()
+    # The GHT-level answer is the GHT lead's to carry over, not the RSSI's.
+    assert "5 réponses reprises de la campagne 2024" in response.content.decode()
+    assert "GHT-CONVERGENCE (exigence de niveau GHT" in response.content.decode()
     assessment.refresh_from_db()
     assert assessment.version == 1
     copied = dict(
@@ -164,7 +168,7 @@ def test_carry_over_copies_through_save_answers(client, world, two_years):
     assert copied["GOV-COMITE"] == "partial"
     assert copied["GOV-RSSI"]["name"] == "Claire Martin"
     history = Answer.history.filter(assessment_id=assessment.pk)
-    assert history.count() == 6
+    assert history.count() == 5
     assert {h.history_user_id for h in history} == {world.rssi.pk}
     # The 2024 answers are untouched.
     assert Answer.objects.filter(assessment=last.hospital).count() == 6
@@ -186,7 +190,8 @@ def test_carry_over_leaves_out_what_no_longer_fits(world, two_years):
     result = carry_over_answers(assessment=current.hospital, user=world.rssi, expected_version=0)
     assert "BUDGET" in result.skipped
     assert "GOV-COMITE" in result.skipped
-    assert result.copied == ["D3-BASTION", "EXERCICE", "GHT-CONVERGENCE", "GOV-RSSI"]
+    assert "GHT-CONVERGENCE" in result.skipped  # the GHT lead's
+    assert result.copied == ["D3-BASTION", "EXERCICE", "GOV-RSSI"]
 
 
 def test_carry_over_is_scoped_and_refused_to_others(client, world, two_years):

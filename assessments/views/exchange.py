@@ -57,7 +57,7 @@ def import_view(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 result = import_answers(
                     assessment=assessment,
-                    raw=form.cleaned_data["file"].read(),
+                    raw=form.cleaned_data["file"],
                     user=request.user,
                     expected_version=form.cleaned_data["version"],
                     request=request,

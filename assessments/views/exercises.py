@@ -12,7 +12,12 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments.exercises import delete_exercise, exercise_requirement_codes, record_exercise
+from assessments.exercises import (
+    ExerciseKept,
+    delete_exercise,
+    exercise_requirement_codes,
+    record_exercise,
+)
 from assessments.models import Assessment, CrisisExercise
 from assessments.services import AssessmentLocked, StaleVersion
 from assessments.views.scoped import assessment_for
@@ -51,9 +56,7 @@ def _render(request: HttpRequest, assessment: Assessment, form, status: int = 20
             "page_title": _("Exercices de crise — %(name)s")
             % {"name": assessment.establishment.name},
             "assessment": assessment,
-            "exercises": CrisisExercise.objects.filter(
-                establishment_id=assessment.establishment_id
-            ).select_related("created_by"),
+            "exercises": CrisisExercise.objects.shown_for(assessment).select_related("created_by"),
             "form": form,
             "may_edit": request.user.has_perm("assessments.edit_answers", assessment),
             "fed_codes": exercise_requirement_codes(assessment),
@@ -96,6 +99,8 @@ def exercise_delete(request: HttpRequest, pk: int, exercise_id: int) -> HttpResp
         change = delete_exercise(assessment=assessment, exercise=exercise, user=request.user)
     except (StaleVersion, AssessmentLocked):
         messages.error(request, _stale_message())
+    except ExerciseKept as kept:
+        messages.error(request, kept.message)
     else:
         messages.success(request, _("Exercice supprimé."))
         fed = _fed_message(change.answers)

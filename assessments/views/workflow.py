@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.campaigns import CarryOverError, carry_over_answers, carry_over_offer
 from assessments.models import Assessment, Transition
-from assessments.services import AssessmentLocked, StaleVersion
+from assessments.services import AnswersRejected, AssessmentLocked, StaleVersion
 from assessments.views.mine import progress_of
 from assessments.views.scoped import assessment_for, form_url
 from assessments.workflow import (
@@ -175,6 +175,13 @@ def carry_over(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(status_url)
     except AssessmentLocked:
         messages.error(request, _("L'auto-évaluation est transmise : rien n'a été repris."))
+        return redirect(status_url)
+    except AnswersRejected as rejected:
+        messages.error(
+            request,
+            _("Rien n'a été repris : %(list)s.")
+            % {"list": " ; ".join(f"{code} ({why})" for code, why in rejected.errors.items())},
+        )
         return redirect(status_url)
     text = ngettext(
         "%(count)d réponse reprise de la campagne %(year)s : relisez-la avant de transmettre.",
