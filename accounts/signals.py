@@ -20,8 +20,9 @@ def _session_started(sender, request, user, **kwargs) -> None:
 
 @receiver(user_locked_out, dispatch_uid="accounts_locked_out")
 def _locked_out(sender, request, username=None, ip_address=None, **kwargs) -> None:
-    username = str(username or "")[:254]
-    user = get_user_model().objects.filter(email=username.strip().lower()).first()
+    User = get_user_model()
+    username = User.normalize_username(str(username or ""))[:254]
+    user = User.objects.filter(email=username).first()
     record_event(
         actor=None,
         action=Action.LOCKOUT,
