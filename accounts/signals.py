@@ -1,4 +1,5 @@
-"""Record when a session starts (for its fixed lifetime) and when sign-in is locked."""
+"""Record when a session starts (for its fixed lifetime and re-authentication) and when sign-in
+is locked."""
 
 import time
 
@@ -8,6 +9,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from accounts.middleware import SIGNED_IN_AT_SESSION_KEY
+from accounts.two_factor import mark_recently_authenticated
 from audit.models import Action
 from audit.services import home_establishment, home_region_code, record_event
 
@@ -16,6 +18,7 @@ from audit.services import home_establishment, home_region_code, record_event
 def _session_started(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[SIGNED_IN_AT_SESSION_KEY] = time.time()
+        mark_recently_authenticated(request)
 
 
 @receiver(user_locked_out, dispatch_uid="accounts_locked_out")
