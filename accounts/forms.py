@@ -15,6 +15,31 @@ class CodeForm(forms.Form):
     )
 
 
+class IdentityForm(forms.Form):
+    """Re-authentication before a change to the second factor."""
+
+    confirmation = forms.CharField(
+        label=_("Mot de passe ou code actuel"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={
+            "required": _(
+                "Confirmez qu’il s’agit bien de vous : saisissez votre mot de passe ou un code "
+                "de votre application d’authentification."
+            )
+        },
+    )
+
+    def __init__(self, *args, has_device: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not has_device:
+            self.fields["confirmation"].label = _("Mot de passe")
+            self.fields["confirmation"].error_messages["required"] = _(
+                "Confirmez qu’il s’agit bien de vous : saisissez votre mot de passe."
+            )
+
+
 class SignInForm(AuthenticationForm):
     """The sign-in form, with a message that reads well in French for an e-mail login."""
 

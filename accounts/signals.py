@@ -1,4 +1,5 @@
-"""Record when a session starts (for its fixed lifetime) and when sign-in is locked."""
+"""Record when a session starts (for its fixed lifetime and re-authentication) and when sign-in
+is locked."""
 
 import time
 
@@ -8,6 +9,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from accounts.middleware import SIGNED_IN_AT_SESSION_KEY
+from accounts.two_factor import mark_recently_authenticated
 from audit.models import Action
 from audit.services import home_establishment, home_region_code, record_event
 
@@ -16,12 +18,14 @@ from audit.services import home_establishment, home_region_code, record_event
 def _session_started(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[SIGNED_IN_AT_SESSION_KEY] = time.time()
+        mark_recently_authenticated(request)
 
 
 @receiver(user_locked_out, dispatch_uid="accounts_locked_out")
 def _locked_out(sender, request, username=None, ip_address=None, **kwargs) -> None:
-    username = str(username or "")[:254]
-    user = get_user_model().objects.filter(email=username.strip().lower()).first()
+    User = get_user_model()
+    username = User.normalize_username(str(username or ""))[:254]
+    user = User.objects.filter(email=username).first()
     record_event(
         actor=None,
         action=Action.LOCKOUT,

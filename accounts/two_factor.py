@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import time
+from datetime import timedelta
 
 import segno
+from django.contrib.auth import authenticate
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -14,6 +17,12 @@ from establishments.models import Role
 RECOVERY_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "Application d'authentification"
 RECOVERY_DEVICE_NAME = "Codes de secours"
+
+# Changing the second factor needs the password or a current code typed less than this long ago
+# in the same session; signing in with the password counts, so a person who must enrol right
+# after signing in is not asked again.
+RECENT_AUTHENTICATION = timedelta(minutes=10)
+AUTHENTICATED_AT_SESSION_KEY = "care_authenticated_at"
 
 
 def requires_two_factor(user) -> bool:
@@ -125,3 +134,35 @@ def otp_demo_device(user, key_hex: str) -> TOTPDevice:
     """
     TOTPDevice.objects.filter(user=user).delete()
     return TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, key=key_hex, confirmed=True)
+
+
+def mark_recently_authenticated(request) -> None:
+    """The person has just proved who they are (password at sign-in, or a confirmation)."""
+    request.session[AUTHENTICATED_AT_SESSION_KEY] = time.time()
+
+
+def recently_authenticated(request) -> bool:
+    at = request.session.get(AUTHENTICATED_AT_SESSION_KEY)
+    if not isinstance(at, int | float):
+        return False
+    return 0 <= time.time() - at <= RECENT_AUTHENTICATION.total_seconds()
+
+
+def confirm_identity(request, secret: str) -> bool:
+    """Re-authentication before a change to the second factor: a current code, or the password.
+
+    A code goes through the devices' own throttling (a recovery code is used up); the password
+    through sign-in throttling, so wrong ones count as failed sign-ins, are recorded in the audit
+    log and end in the same lock.
+    """
+    user = request.user
+    secret = secret or ""
+    if not secret.strip():
+        return False
+    confirmed = verify_code(user=user, token=secret) is not None
+    if not confirmed:
+        signed_in = authenticate(request, username=user.get_username(), password=secret)
+        confirmed = signed_in is not None and signed_in.pk == user.pk
+    if confirmed:
+        mark_recently_authenticated(request)
+    return confirmed

@@ -26,8 +26,11 @@ def _signed_out(sender, request, user, **kwargs) -> None:
 
 @receiver(user_login_failed, dispatch_uid="audit_sign_in_failed")
 def _sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
-    attempted = str(credentials.get("username") or credentials.get("email") or "")[:254]
-    user = get_user_model().objects.filter(email=attempted.strip().lower()).first()
+    User = get_user_model()
+    # Under the account's own spelling of the address, whatever look-alike was typed.
+    typed = str(credentials.get("username") or credentials.get("email") or "")
+    attempted = User.normalize_username(typed)[:254]
+    user = User.objects.filter(email=attempted).first()
     # Nobody is known to be behind a failed attempt: the account aimed at is the target.
     record_event(
         actor=None,

@@ -160,13 +160,18 @@ X_FRAME_OPTIONS = "DENY"
 # Second factor (django-otp): authenticator applications and single-use recovery codes.
 OTP_TOTP_ISSUER = "Portail CaRE"
 
-# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures for one account from one
-# address, that pair is locked for the cool-off time. Behind a reverse proxy, set
+# Sign-in throttling (django-axes, accounts.lockout): after AXES_FAILURE_LIMIT failures for one
+# account from one address, that pair is locked for the cool-off time; so is an address after
+# CARE_SIGN_IN_ADDRESS_FAILURE_LIMIT failures on any accounts, and an account after
+# CARE_SIGN_IN_ACCOUNT_FAILURE_LIMIT failures from any addresses. Behind a reverse proxy, set
 # CARE_CLIENT_IP_HEADER to the header it fills with the client's address (e.g. HTTP_X_REAL_IP).
 CARE_CLIENT_IP_HEADER = env_str("CARE_CLIENT_IP_HEADER", "")
 AXES_FAILURE_LIMIT = env_int("CARE_SIGN_IN_FAILURE_LIMIT", 5)
+CARE_SIGN_IN_ADDRESS_FAILURE_LIMIT = env_int("CARE_SIGN_IN_ADDRESS_FAILURE_LIMIT", 30)
+CARE_SIGN_IN_ACCOUNT_FAILURE_LIMIT = env_int("CARE_SIGN_IN_ACCOUNT_FAILURE_LIMIT", 15)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("CARE_SIGN_IN_LOCK_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_HANDLER = "accounts.lockout.SignInAttemptHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_username"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.attempt_ip"

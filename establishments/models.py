@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -291,13 +292,25 @@ class Establishment(models.Model):
 # --- People -----------------------------------------------------------------------------------
 
 
+def normalize_address(address: str) -> str:
+    """The one spelling of an e-mail address under which an account is stored and signed in to.
+
+    Compatibility look-alikes (fullwidth letters, ligatures, non-breaking spaces…) become their
+    plain form (NFKC), case is folded, and surrounding spaces are dropped, so that every spelling
+    that names the same account names it the same way: for the account lookup at sign-in, for
+    sign-in throttling and for the audit log.
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", address).casefold())
+    return folded.strip()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra):
-        if not email:
+        if not email or not normalize_address(email):
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalize_address(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -311,6 +324,10 @@ class UserManager(BaseUserManager):
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        """Sign-in finds the account whatever the spelling typed (see `normalize_address`)."""
+        return self.get(**{self.model.USERNAME_FIELD: normalize_address(str(username))})
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -336,6 +353,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+    @classmethod
+    def normalize_username(cls, username):
+        """Applied by `clean()` (administration forms): the address is stored normalised."""
+        return normalize_address(username) if isinstance(username, str) else username
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -5,7 +5,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record_role_change
-from establishments.models import GHT, Establishment, Region, Role, RoleAssignment, User
+from establishments.models import (
+    GHT,
+    Establishment,
+    Region,
+    Role,
+    RoleAssignment,
+    User,
+    normalize_address,
+)
 
 
 def _scope_for(role: str, scope: str | None) -> dict:
@@ -52,7 +60,7 @@ def grant_role(
 ) -> tuple[User, RoleAssignment, bool]:
     """Create the person if needed and give them a role; returns (user, assignment, created)."""
     target = _scope_for(role, scope)
-    email = email.strip().lower()
+    email = normalize_address(email)
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(
