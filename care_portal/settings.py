@@ -12,7 +12,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from care_portal.env import env_bool, env_int, env_list, env_str
+from care_portal.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -206,12 +206,25 @@ DSFR_CONTENT_IS_SAFE = False
 # Largest evidence file accepted (bytes).
 CARE_EVIDENCE_MAX_BYTES = env_int("CARE_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
+# API tokens: first, so that a call without credentials answers 401 with WWW-Authenticate.
+# Throttling counts requests per service token, per person, or per address when anonymous
+# (CARE_API_RATE_SERVICE / _USER / _ANON, "N/second|minute|hour|day"; "none" turns it off).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.APITokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.permissions.ServiceTokenWriteAllowed",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.APIRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "service": env_rate("CARE_API_RATE_SERVICE", "1200/minute"),
+        "user": env_rate("CARE_API_RATE_USER", "1200/minute"),
+        "anon": env_rate("CARE_API_RATE_ANON", "120/minute"),
+    },
+    "EXCEPTION_HANDLER": "care_portal.api_errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
