@@ -10,12 +10,15 @@ from accounts.service_tokens import revoke_token
 
 def _revoke(modeladmin, request, tokens) -> None:
     count = sum(
-        revoke_token(token, reason=ServiceToken.RevokedBecause.ADMIN, actor=request.user, request=request)
+        revoke_token(
+            token, reason=ServiceToken.RevokedBecause.ADMIN, actor=request.user, request=request
+        )
         for token in tokens.select_related("account__user", "account__owner")
     )
     modeladmin.message_user(
         request,
-        ngettext("%(count)d jeton révoqué.", "%(count)d jetons révoqués.", count) % {"count": count},
+        ngettext("%(count)d jeton révoqué.", "%(count)d jetons révoqués.", count)
+        % {"count": count},
         messages.SUCCESS,
     )
 

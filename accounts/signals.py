@@ -41,7 +41,9 @@ _CREDENTIAL_FIELDS = {"password", "is_active"}
 
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="accounts_credentials_before")
 def _remember_credentials(sender, instance, update_fields=None, **kwargs) -> None:
-    if instance.pk is None or (update_fields is not None and not _CREDENTIAL_FIELDS & set(update_fields)):
+    if instance.pk is None or (
+        update_fields is not None and not _CREDENTIAL_FIELDS & set(update_fields)
+    ):
         instance._care_credentials_before = None
         return
     instance._care_credentials_before = (

@@ -17,9 +17,9 @@ class BodyTooLarge(exceptions.APIException):
 
     def __init__(self, limit: int | None = None):
         if limit:
-            detail = _(
-                "Corps de la requête trop volumineux : %(size)s octets au plus."
-            ) % {"size": f"{limit:,}".replace(",", "\u202f")}
+            detail = _("Corps de la requête trop volumineux : %(size)s octets au plus.") % {
+                "size": f"{limit:,}".replace(",", "\u202f")
+            }
         else:
             detail = _("Corps de la requête trop volumineux.")
         super().__init__(detail)

@@ -23,7 +23,12 @@ class JSONBodyParser(JSONParser):
         if limit is not None:
             request = (parser_context or {}).get("request")
             declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-            if declared and str(declared).isascii() and str(declared).isdigit() and int(declared) > limit:
+            if (
+                declared
+                and str(declared).isascii()
+                and str(declared).isdigit()
+                and int(declared) > limit
+            ):
                 raise BodyTooLarge(limit)
             body = stream.read(limit + 1)
             if len(body) > limit:

@@ -242,8 +242,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema lists every endpoint and field: for signed-in callers only, like the API.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Errors every endpoint may answer (401, 403, 404, 429…), added to each operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "care_portal.api_schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ReferentialStatusEnum": "referential.models.ReferentialVersion.Status",
+        "AssessmentStatusEnum": "assessments.models.Assessment.Status",
     },
 }
 
