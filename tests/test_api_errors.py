@@ -254,3 +254,16 @@ def test_schema_types_the_request_bodies(schema):
     assert comment["properties"]["comment"]["type"] == "string"
     assert comment["required"] == ["comment"]
     assert "requestBody" not in paths["/api/assessments/{id}/submit/"]["post"]
+
+
+def test_an_expired_session_is_401_with_www_authenticate(client, world):
+    from accounts.middleware import SIGNED_IN_AT_SESSION_KEY
+
+    client.force_login(world.rssi)
+    session = client.session
+    session[SIGNED_IN_AT_SESSION_KEY] = 0
+    session.save()
+    response = client.get("/api/establishments/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json()["detail"] == "Votre session a expiré."

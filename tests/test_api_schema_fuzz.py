@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from rest_framework.authtoken.models import Token
@@ -71,11 +73,23 @@ def _real_path_parameters(operation, world, campaign) -> dict:
     return {name: known[name] for name in names if name in known}
 
 
-def _operations():
+@pytest.fixture
+def operations():
+    """The schema's operations, called through the WSGI application in this test's transaction.
+
+    Like Django's test client, the calls must not close the database connection at the end of
+    each request (that would end the test's transaction).
+    """
     schema = SchemaGenerator().get_schema(request=None, public=True)
     loaded = schemathesis.openapi.from_dict(schema)
     loaded.app = get_wsgi_application()
-    return [result.ok() for result in loaded.get_all_operations()]
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield [result.ok() for result in loaded.get_all_operations()]
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def _fuzz(strategy, keys, checks) -> None:
@@ -98,8 +112,7 @@ def _fuzz(strategy, keys, checks) -> None:
 
 @pytest.mark.api_fuzz
 @pytest.mark.django_db
-def test_the_api_keeps_to_its_schema(callers, world, campaign):
-    operations = _operations()
+def test_the_api_keeps_to_its_schema(callers, operations, world, campaign):
     assert len(operations) >= 10
     for operation in operations:
         pinned = _real_path_parameters(operation, world, campaign)

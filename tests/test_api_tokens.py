@@ -342,3 +342,19 @@ def test_any_name_other_than_a_plain_slug_is_refused_and_creates_nothing(world, 
         issue_service_token(name=name, role=Role.NATIONAL)
     assert not ServiceAccount.objects.exists()
     assert not User.objects.filter(email__endswith="@service.invalid").exists()
+
+
+def test_the_audit_log_shows_service_token_events_in_french(client, world):
+    issue_service_token(
+        name="outil-ars", role=Role.ARS, scope=world.region.code, actor=world.national
+    )
+    run_command("outil-ars", "ars", world.region.code, "--write")
+    client.force_login(world.ars)
+    page = client.get(reverse("audit:list")).content.decode()
+    assert "Jeton de service créé" in page
+    assert "Jeton de service renouvelé" in page
+    assert "Jeton de service révoqué" in page
+    assert "remplacé par un nouveau jeton" in page
+    assert "outil-ars" in page
+    client.force_login(world.other_ars)
+    assert "outil-ars" not in client.get(reverse("audit:list")).content.decode()
