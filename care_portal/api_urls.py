@@ -40,5 +40,5 @@ urlpatterns = [
     ),
     *router.urls,
     # Last: whatever no endpoint answers gets a JSON 404.
-    re_path(r"^(?P<path>.*)$", not_found, name="api-not-found"),
+    re_path(r"^(?P<path>[\s\S]*)$", not_found, name="api-not-found"),
 ]

@@ -46,6 +46,8 @@ def test_bad_credentials_are_401_with_www_authenticate(client, world, header):
         ("get", "/api/assessments/abc/"),
         ("patch", "/api/assessments/12/unknown/"),
         ("get", "/api/referentials/CARE/"),
+        ("get", "/api/referentials/%C3%95/%0A/"),
+        ("get", "/api/nope%0Aencore/"),
     ],
 )
 def test_unknown_api_paths_are_json_404(client, world, method, path):
