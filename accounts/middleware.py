@@ -50,7 +50,9 @@ class SessionLifetimeMiddleware:
             elif time.time() - started > settings.SESSION_COOKIE_AGE:
                 logout(request)
                 if request.path_info.startswith("/api/"):
-                    return JsonResponse({"detail": _("Votre session a expiré.")}, status=401)
+                    response = JsonResponse({"detail": _("Votre session a expiré.")}, status=401)
+                    response["WWW-Authenticate"] = "Token"
+                    return response
                 messages.info(request, _("Votre session a expiré : connectez-vous à nouveau."))
                 return redirect(
                     f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"

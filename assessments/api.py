@@ -7,8 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import F
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -24,6 +23,8 @@ from assessments.services import (
     peer_percentile,
     save_answers,
 )
+from care_portal.api_filters import ApiFilterSet, IntegerFilter
+from care_portal.api_schema import ERROR, VALIDATION_ERROR
 from establishments.models import Kind
 
 
@@ -50,8 +51,8 @@ class AssessmentListSerializer(serializers.ModelSerializer):
         ]
 
 
-class AssessmentApiFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="campaign__year")
+class AssessmentApiFilter(ApiFilterSet):
+    year = IntegerFilter(field_name="campaign__year", min_value=2000, max_value=2100)
     region = django_filters.CharFilter(field_name="establishment__region_id")
     status = django_filters.ChoiceFilter(choices=Assessment.Status.choices)
     kind = django_filters.ChoiceFilter(field_name="establishment__kind", choices=Kind.choices)
@@ -100,6 +101,77 @@ def _answers_body(data: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
     return version, answers, errors
 
 
+# --- What the schema says of the bodies (documentation: the views build and read them) ----------
+
+_SCORE = {"type": "number", "nullable": True, "minimum": 0, "maximum": 100}
+_SCORES_BY_CODE = {"type": "object", "additionalProperties": _SCORE}
+
+
+class GapSerializer(serializers.Serializer):
+    requirement = serializers.CharField()
+    status = serializers.CharField()
+    severity = serializers.CharField()
+    deadline = serializers.DateField(allow_null=True)
+    weight = serializers.FloatField()
+    care_action = serializers.CharField(allow_blank=True, allow_null=True)
+
+
+class AssessmentDetailSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    establishment = serializers.CharField(help_text="FINESS ET")
+    establishment_name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    year = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Assessment.Status.choices)
+    version = serializers.IntegerField(min_value=0)
+    reference_date = serializers.DateField()
+    answers = serializers.DictField(help_text=_("{code de l'exigence: réponse}"))
+    scores = serializers.SerializerMethodField()
+    gaps = GapSerializer(many=True)
+    headline = serializers.DictField(child=serializers.BooleanField(allow_null=True))
+    counts = serializers.DictField(child=serializers.IntegerField())
+    peers = serializers.DictField()
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "global": _SCORE,
+                "axes": _SCORES_BY_CODE,
+                "objectives": _SCORES_BY_CODE,
+                "domains": _SCORES_BY_CODE,
+            },
+            "required": ["global", "axes", "objectives", "domains"],
+        }
+    )
+    def get_scores(self, state) -> dict:
+        return state["scores"]
+
+
+class AnswersPatchSerializer(serializers.Serializer):
+    """The whole body is required, though the method is PATCH (answers not sent stay as they are)."""
+
+    @property
+    def partial(self) -> bool:
+        return False
+
+    @partial.setter
+    def partial(self, value) -> None:
+        """Never partial: both fields are always required."""
+
+    version = serializers.IntegerField(
+        min_value=0, help_text=_("La version lue : 409 si quelqu'un a enregistré depuis.")
+    )
+    answers = serializers.DictField(
+        help_text=_("{code de l'exigence: réponse} ; null efface la réponse.")
+    )
+
+
+class AnswersConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current = AssessmentDetailSerializer()
+
+
 class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AssessmentListSerializer
     filterset_class = AssessmentApiFilter
@@ -112,11 +184,26 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("-campaign__year", "establishment__finess")
         )
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=AssessmentDetailSerializer)
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return Response(assessment_state(self.get_object()))
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request={"application/json": AnswersPatchSerializer},
+        responses={
+            200: AssessmentDetailSerializer,
+            400: OpenApiResponse(
+                VALIDATION_ERROR, description=_("Réponses invalides : rien n'est enregistré.")
+            ),
+            403: OpenApiResponse(
+                ERROR, description=_("Pas le droit d'écrire, ou auto-évaluation transmise.")
+            ),
+            409: OpenApiResponse(
+                AnswersConflictSerializer,
+                description=_("Version périmée : rien n'est enregistré ; l'état actuel suit."),
+            ),
+        },
+    )
     @action(detail=True, methods=["patch"], url_path="answers")
     def answers(self, request: Request, pk=None) -> Response:
         assessment = self.get_object()

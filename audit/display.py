@@ -16,6 +16,7 @@ KEY_LABELS = {
     "count": _("nombre"),
     "created": _("créés"),
     "existing": _("existants"),
+    "expires_at": _("expire le"),
     "file": _("fichier"),
     "filters": _("filtres"),
     "format": _("format"),
@@ -29,8 +30,10 @@ KEY_LABELS = {
     "members": _("membres"),
     "name": _("nom"),
     "outcome": _("résultat"),
+    "reason": _("motif"),
     "referential": _("référentiel"),
     "region": _("région"),
+    "replaces": _("jetons remplacés"),
     "report": _("rapport"),
     "requirement": _("exigence"),
     "role": _("rôle"),
@@ -40,9 +43,11 @@ KEY_LABELS = {
     "source": _("origine"),
     "status": _("statut"),
     "to": _("nouveau statut"),
+    "token": _("jeton (début)"),
     "unchanged": _("inchangés"),
     "unknown_account": _("compte inconnu"),
     "updated": _("mis à jour"),
+    "write": _("écriture autorisée"),
     "year": _("campagne"),
 }
 
@@ -52,7 +57,11 @@ _CHANGES = {
     "changed": _("rôle modifié"),
     "account_rights": _("droits du compte"),
 }
-_SOURCES = {"grant": _("commande d’attribution"), "admin": _("administration")}
+_SOURCES = {
+    "grant": _("commande d’attribution"),
+    "admin": _("administration"),
+    "service_token": _("commande des jetons de service"),
+}
 _REPORTS = {"gaps": _("rapport d’écarts")}
 _LISTS = {
     "establishments": _("établissements"),
@@ -68,6 +77,7 @@ _FILES = {"finess": _("extraction FINESS"), "ght": _("fichier des GHT")}
 
 def _value_labels() -> dict[str, dict]:
     # Imported here: the audit app sits below the apps whose events it records.
+    from accounts.models import ServiceToken
     from assessments.models import Assessment, CrisisExercise, Evidence
     from establishments.models import Role
     from referential.models import ReferentialVersion
@@ -80,6 +90,7 @@ def _value_labels() -> dict[str, dict]:
         "kind": {**dict(Evidence.Kind.choices), **dict(CrisisExercise.Kind.choices)},
         "list": _LISTS,
         "outcome": _OUTCOMES,
+        "reason": dict(ServiceToken.RevokedBecause.choices),
         "report": _REPORTS,
         "role": dict(Role.choices),
         "source": _SOURCES,

@@ -32,6 +32,9 @@ class Action(models.TextChoices):
     REGISTRY_IMPORT = "registry_import", _("Import du registre (FINESS, GHT)")
     REFERENTIAL_LOAD = "referential_load", _("Chargement du référentiel")
     CAMPAIGN_OPEN = "campaign_open", _("Ouverture de campagne")
+    SERVICE_TOKEN_CREATED = "service_token_created", _("Jeton de service créé")
+    SERVICE_TOKEN_RENEWED = "service_token_renewed", _("Jeton de service renouvelé")
+    SERVICE_TOKEN_REVOKED = "service_token_revoked", _("Jeton de service révoqué")
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -1,11 +1,12 @@
 """The REST API: one router; each app registers its viewsets here."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from assessments import api_workflow
 from assessments.api import AssessmentViewSet
+from care_portal.api_errors import not_found
 from establishments.api import EstablishmentViewSet
 from referential.api import ReferentialVersionViewSet
 
@@ -38,4 +39,6 @@ urlpatterns = [
         name="referential-detail",
     ),
     *router.urls,
+    # Last: whatever no endpoint answers gets a JSON 404.
+    re_path(r"^(?P<path>[\s\S]*)$", not_found, name="api-not-found"),
 ]

@@ -39,3 +39,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A request rate such as "600/minute" (Django REST framework's form); "none" for no limit."""
+    raw = os.environ.get(name, default).strip().lower()
+    if raw in {"", "none", "off"}:
+        return None
+    count, _, period = raw.partition("/")
+    if not (count.isascii() and count.isdigit()) or not period or period[0] not in "smhd":
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 600/minute (or none), got {raw!r}."
+        )
+    return raw

@@ -12,7 +12,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from care_portal.env import env_bool, env_int, env_list, env_str
+from care_portal.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -216,12 +216,25 @@ CARE_EVIDENCE_MAX_BYTES = env_int("CARE_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CARE_DATA_UPLOAD_MAX_BYTES", 2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("CARE_FILE_UPLOAD_MEMORY_BYTES", 2_621_440)
 
+# API tokens: first, so that a call without credentials answers 401 with WWW-Authenticate.
+# Throttling counts requests per service token, per person, or per address when anonymous
+# (CARE_API_RATE_SERVICE / _USER / _ANON, "N/second|minute|hour|day"; "none" turns it off).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.APITokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.permissions.ServiceTokenWriteAllowed",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.APIRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "service": env_rate("CARE_API_RATE_SERVICE", "1200/minute"),
+        "user": env_rate("CARE_API_RATE_USER", "1200/minute"),
+        "anon": env_rate("CARE_API_RATE_ANON", "120/minute"),
+    },
+    "EXCEPTION_HANDLER": "care_portal.api_errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -239,8 +252,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema lists every endpoint and field: for signed-in callers only, like the API.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Errors every endpoint may answer (401, 403, 404, 429…), added to each operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "care_portal.api_schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ReferentialStatusEnum": "referential.models.ReferentialVersion.Status",
+        "AssessmentStatusEnum": "assessments.models.Assessment.Status",
     },
 }
 

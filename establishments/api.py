@@ -3,13 +3,14 @@
 import django_filters
 from rest_framework import serializers, viewsets
 
+from care_portal.api_filters import ApiFilterSet
 from establishments.models import Establishment, Kind
 
 
 class EstablishmentSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region_id")
     department = serializers.CharField(source="department_id")
-    ght = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    ght = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Establishment
@@ -27,7 +28,7 @@ class EstablishmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class EstablishmentApiFilter(django_filters.FilterSet):
+class EstablishmentApiFilter(ApiFilterSet):
     region = django_filters.CharFilter(field_name="region_id")
     kind = django_filters.ChoiceFilter(choices=Kind.choices)
     ght = django_filters.CharFilter(field_name="ght__code")

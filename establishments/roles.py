@@ -57,6 +57,7 @@ def grant_role(
     first_name: str = "",
     last_name: str = "",
     actor: User | None = None,
+    source: str = "grant",
 ) -> tuple[User, RoleAssignment, bool]:
     """Create the person if needed and give them a role; returns (user, assignment, created)."""
     target = _scope_for(role, scope)
@@ -77,5 +78,5 @@ def grant_role(
         region=target.get("region"),
     )
     if created:
-        record_role_change(actor=actor, assignment=assignment, change="granted", source="grant")
+        record_role_change(actor=actor, assignment=assignment, change="granted", source=source)
     return user, assignment, created

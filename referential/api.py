@@ -11,6 +11,10 @@ from referential.models import Axis, Objective, ReferentialVersion, Requirement
 class BlankAsNullField(serializers.CharField):
     """Optional texts stored blank are given as null."""
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
     def to_representation(self, value):
         return value or None
 

@@ -167,6 +167,14 @@ def admin_client(db, admin_user):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """API throttling counts requests in the cache, and user ids come back between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_immediately(settings):
     """Background tasks run at once, with their real code, inside the test."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -280,6 +280,12 @@ ROUTES: dict[str, Route] = {
     # API.
     "api-root": Route(None, everyone(anonymous=API_ANONYMOUS)),
     "api-schema": Route(None, everyone(anonymous=API_ANONYMOUS)),
+    "api-not-found": Route(
+        lambda s, role, side: ["nope/"],
+        dict.fromkeys(ROLES, Expect(404, 404)),
+        scoped=False,
+        note="unknown API paths: JSON 404 for everyone",
+    ),
     "establishment-list": Route(None, everyone(anonymous=API_ANONYMOUS)),
     "establishment-detail": Route(
         finess, dict.fromkeys(USERS, OK) | {"anonymous": Expect(API_ANONYMOUS, API_ANONYMOUS)}

@@ -3,6 +3,8 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
+from accounts.service_tokens import issue_service_token
+
 
 @pytest.mark.django_db
 def test_detail_has_the_documented_shape(client, world):
@@ -48,10 +50,15 @@ def test_out_of_scope_is_404(client, world):
 
 @pytest.mark.django_db
 def test_token_authentication(client, world):
-    token = Token.objects.create(user=world.national)
-    response = client.get("/api/establishments/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    # A national person must use a second factor: tools at that level use a service token.
+    _account, _token, key = issue_service_token(name="outil-national", role="national")
+    response = client.get("/api/establishments/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
     assert response.json()["count"] == 4
+    token = Token.objects.create(user=world.rssi)
+    response = client.get("/api/establishments/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
 
 
 @pytest.mark.django_db

@@ -1,0 +1,52 @@
+"""API authentication by token: service tokens, and personal tokens of accounts allowed to use one.
+
+One class reads `Authorization: Token <key>` for both kinds, so a regional tool and a person send
+the same header. Being the first authentication class, it also gives unauthenticated callers a
+401 with `WWW-Authenticate: Token`.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+
+from accounts.models import SERVICE_TOKEN_PREFIX
+from accounts.service_tokens import find_service_token
+from accounts.two_factor import requires_two_factor
+
+
+class PersonalTokenRefused(exceptions.PermissionDenied):
+    default_code = "personal_token_refused"
+
+
+class APITokenAuthentication(TokenAuthentication):
+    def authenticate_credentials(self, key):
+        if key.startswith(SERVICE_TOKEN_PREFIX):
+            return self._service_credentials(key)
+        user, token = super().authenticate_credentials(key)
+        if hasattr(user, "service_account"):
+            raise PersonalTokenRefused(
+                _(
+                    "Un compte de service n'utilise que ses jetons de service "
+                    "(manage.py service_token) : ce jeton personnel est refusé."
+                )
+            )
+        if requires_two_factor(user):
+            raise PersonalTokenRefused(
+                _(
+                    "Jeton personnel refusé : ce compte doit utiliser la double authentification, "
+                    "qu'un jeton permanent contournerait. Utilisez le portail, ou demandez à "
+                    "l'administrateur un jeton de service à durée limitée pour votre outil."
+                )
+            )
+        return user, token
+
+    def _service_credentials(self, key):
+        token = find_service_token(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Jeton de service inconnu."))
+        refusal = token.refusal()
+        if refusal is not None:
+            raise exceptions.AuthenticationFailed(refusal[1])
+        return token.account.user, token
