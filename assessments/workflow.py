@@ -29,6 +29,7 @@ from assessments.services import compute_result, refresh_snapshot
 from assessments.specs import compiled_referential
 from audit.models import Action as AuditAction
 from audit.services import record_event
+from establishments.models import User
 from referential.rules import UNANSWERED
 
 Status = Assessment.Status
@@ -145,7 +146,7 @@ def _move(
     *,
     action: str,
     to: str,
-    user,
+    user: User,
     comment: str = "",
     request=None,
     **fields,
@@ -204,7 +205,7 @@ def _back_to_editable() -> dict:
 
 
 @transaction.atomic
-def submit(*, assessment: Assessment, user, request=None) -> Assessment:
+def submit(*, assessment: Assessment, user: User, request=None) -> Assessment:
     """Submit to the director; the submission date becomes the scores' reference date.
 
     Raises PermissionDenied, or SubmissionIncomplete listing the missing required answers.
@@ -230,7 +231,7 @@ def submit(*, assessment: Assessment, user, request=None) -> Assessment:
 
 
 @transaction.atomic
-def validate(*, assessment: Assessment, user, comment: str = "", request=None) -> Assessment:
+def validate(*, assessment: Assessment, user: User, comment: str = "", request=None) -> Assessment:
     """The director signs the submitted assessment off."""
     locked = _locked(assessment)
     if not user.has_perm("assessments.validate", locked):
@@ -248,7 +249,7 @@ def validate(*, assessment: Assessment, user, comment: str = "", request=None) -
 
 
 @transaction.atomic
-def send_back(*, assessment: Assessment, user, comment: str, request=None) -> Assessment:
+def send_back(*, assessment: Assessment, user: User, comment: str, request=None) -> Assessment:
     """The director returns the submitted assessment to the RSSI as a draft, saying why."""
     locked = _locked(assessment)
     if not user.has_perm("assessments.send_back", locked):
@@ -265,7 +266,7 @@ def send_back(*, assessment: Assessment, user, comment: str, request=None) -> As
 
 
 @transaction.atomic
-def reopen(*, assessment: Assessment, user, comment: str, request=None) -> Assessment:
+def reopen(*, assessment: Assessment, user: User, comment: str, request=None) -> Assessment:
     """The ARS (or the national level) reopens a submitted or validated assessment, saying why."""
     locked = _locked(assessment)
     if not user.has_perm("assessments.reopen", locked):
@@ -289,7 +290,7 @@ TRANSITIONS = {
 }
 
 
-def available_actions(user, assessment: Assessment) -> list[str]:
+def available_actions(*, user: User, assessment: Assessment) -> list[str]:
     """The transitions this person may make on this assessment now."""
     return [
         action for action, (perm, _fn) in TRANSITIONS.items() if user.has_perm(perm, assessment)
