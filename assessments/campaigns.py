@@ -27,7 +27,7 @@ from assessments.services import kinds_of, recompute_snapshots, save_answers
 from assessments.specs import compiled_referential
 from audit.models import Action as AuditAction
 from audit.services import record_event
-from establishments.models import Establishment, Region
+from establishments.models import Establishment, Region, User
 from referential.models import ReferentialVersion
 from referential.rules import AnswerError
 
@@ -226,7 +226,9 @@ def carry_over_offer(assessment: Assessment) -> Assessment | None:
     return previous_assessment(assessment)
 
 
-def carry_over_answers(*, assessment: Assessment, user, expected_version: int) -> CarryOverResult:
+def carry_over_answers(
+    *, assessment: Assessment, user: User, expected_version: int
+) -> CarryOverResult:
     """Copy the previous campaign's answers onto an assessment that has none yet.
 
     Matching is by requirement code. An answer is left out when its requirement is gone, does

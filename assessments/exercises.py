@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Answer, Assessment, CrisisExercise
 from assessments.services import kinds_of, save_answers
 from assessments.specs import compiled_referential
+from establishments.models import User
 from referential.headlines import Headline
 from referential.rules import EARLIEST_DATE
 
@@ -60,7 +61,7 @@ def exercise_requirement_codes(assessment: Assessment) -> list[str]:
     ]
 
 
-def _check(user, assessment: Assessment) -> None:
+def _check(user: User, assessment: Assessment) -> None:
     if not user.has_perm("assessments.edit_answers", assessment):
         raise PermissionDenied(
             _("Seul le RSSI de l'établissement tient le registre des exercices.")
@@ -86,7 +87,7 @@ def _latest(assessment: Assessment) -> date | None:
     ).aggregate(latest=Max("held_on"))["latest"]
 
 
-def _save(assessment: Assessment, answers: dict[str, str | None], user) -> None:
+def _save(assessment: Assessment, answers: dict[str, str | None], user: User) -> None:
     if not answers:
         return
     version = Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk)
@@ -119,7 +120,7 @@ def _clean(*, held_on: date, kind: str, scenario: str, actions: str) -> None:
 def record_exercise(
     *,
     assessment: Assessment,
-    user,
+    user: User,
     held_on: date,
     kind: str,
     scenario: str,
@@ -154,7 +155,9 @@ def record_exercise(
 
 
 @transaction.atomic
-def delete_exercise(*, assessment: Assessment, exercise: CrisisExercise, user) -> ExerciseChange:
+def delete_exercise(
+    *, assessment: Assessment, exercise: CrisisExercise, user: User
+) -> ExerciseChange:
     """Remove an exercise from the log; answers that came from it fall back to the latest left."""
     _check(user, assessment)
     if exercise.establishment_id != assessment.establishment_id:

@@ -29,6 +29,7 @@ from assessments.services import answers_for_scoring, compute_result, kinds_of, 
 from assessments.specs import compiled_referential
 from audit.models import Action as AuditAction
 from audit.services import record_event
+from establishments.models import User
 from referential.rules import UNANSWERED
 
 Status = Assessment.Status
@@ -149,7 +150,7 @@ def _move(
     *,
     action: str,
     to: str,
-    user,
+    user: User,
     comment: str = "",
     request=None,
     **fields,
@@ -208,7 +209,7 @@ def _back_to_editable() -> dict:
 
 
 @transaction.atomic
-def submit(*, assessment: Assessment, user, request=None) -> Assessment:
+def submit(*, assessment: Assessment, user: User, request=None) -> Assessment:
     """Submit to the director; the submission date becomes the scores' reference date.
 
     Raises PermissionDenied, or SubmissionIncomplete listing the missing required answers.
@@ -234,7 +235,7 @@ def submit(*, assessment: Assessment, user, request=None) -> Assessment:
 
 
 @transaction.atomic
-def validate(*, assessment: Assessment, user, comment: str = "", request=None) -> Assessment:
+def validate(*, assessment: Assessment, user: User, comment: str = "", request=None) -> Assessment:
     """The director signs the submitted assessment off."""
     locked = _locked(assessment)
     if not user.has_perm("assessments.validate", locked):
@@ -252,7 +253,7 @@ def validate(*, assessment: Assessment, user, comment: str = "", request=None) -
 
 
 @transaction.atomic
-def send_back(*, assessment: Assessment, user, comment: str, request=None) -> Assessment:
+def send_back(*, assessment: Assessment, user: User, comment: str, request=None) -> Assessment:
     """The director returns the submitted assessment to the RSSI as a draft, saying why."""
     locked = _locked(assessment)
     if not user.has_perm("assessments.send_back", locked):
@@ -269,7 +270,7 @@ def send_back(*, assessment: Assessment, user, comment: str, request=None) -> As
 
 
 @transaction.atomic
-def reopen(*, assessment: Assessment, user, comment: str, request=None) -> Assessment:
+def reopen(*, assessment: Assessment, user: User, comment: str, request=None) -> Assessment:
     """The ARS (or the national level) reopens a submitted or validated assessment, saying why."""
     locked = _locked(assessment)
     if not user.has_perm("assessments.reopen", locked):
@@ -293,7 +294,7 @@ TRANSITIONS = {
 }
 
 
-def available_actions(user, assessment: Assessment) -> list[str]:
+def available_actions(*, user: User, assessment: Assessment) -> list[str]:
     """The transitions this person may make on this assessment now."""
     return [
         action for action, (perm, _fn) in TRANSITIONS.items() if user.has_perm(perm, assessment)

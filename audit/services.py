@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+
 from audit.models import Action, AuditEvent
 from audit.request_info import client_ip
-from establishments.models import Establishment, Region, Role, RoleAssignment
+from establishments.models import Establishment, Region, Role, RoleAssignment, User
 
 
-def home_region_code(user) -> str | None:
+def home_region_code(user: User) -> str | None:
     """The one region all of a person's roles lie in, or None (national, several regions, none)."""
     codes: set[str | None] = set()
     for assignment in user.assignments:
@@ -20,7 +22,7 @@ def home_region_code(user) -> str | None:
     return codes.pop() if len(codes) == 1 else None
 
 
-def home_establishment(user) -> Establishment | None:
+def home_establishment(user: User) -> Establishment | None:
     """The establishment of a person whose roles are all on that one establishment."""
     targets = {(a.role in (Role.RSSI, Role.DIRECTOR), a.establishment_id) for a in user.assignments}
     if len(targets) != 1:
@@ -31,7 +33,7 @@ def home_establishment(user) -> Establishment | None:
 
 def record_event(
     *,
-    actor,
+    actor: User | AnonymousUser | None,
     action: str,
     establishment: Establishment | None = None,
     detail: dict[str, Any] | None = None,
@@ -68,7 +70,7 @@ def record_event(
     )
 
 
-def record_sign_in_event(*, user, action: str, request=None, detail=None) -> AuditEvent:
+def record_sign_in_event(*, user: User, action: str, request=None, detail=None) -> AuditEvent:
     """A sign-in, sign-out or second-factor event, filed under the person's establishment."""
     return record_event(
         actor=user,
@@ -108,7 +110,7 @@ def record_role_change(
 ADMIN_RIGHTS_FIELDS = ("is_active", "is_staff", "is_superuser")
 
 
-def record_admin_rights_change(*, actor, user, form, request=None) -> AuditEvent | None:
+def record_admin_rights_change(*, actor: User, user: User, form, request=None) -> AuditEvent | None:
     """Administration rights or activation changed on a person's account (from the admin)."""
     changed = [name for name in ADMIN_RIGHTS_FIELDS if name in form.changed_data]
     if not changed:

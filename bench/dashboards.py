@@ -1,6 +1,6 @@
 """Benchmark of the dashboards on a national-scale campaign.
 
-    .venv/bin/python bench/dashboards.py [--establishments 45000] [--repeat 7] [--answers]
+    .venv/bin/python -m bench.dashboards [--establishments 45000] [--repeat 7] [--answers]
                                          [--reuse | --force]
 
 Generates, on the configured database (`DATABASE_URL`, else the development SQLite file), the
@@ -23,18 +23,13 @@ import argparse
 import os
 import random
 import statistics
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings")
+from bench import bootstrap
 
-import django  # noqa: E402
-
-django.setup()
+bootstrap.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -55,7 +50,7 @@ from establishments.models import (  # noqa: E402
     RoleAssignment,
     User,
 )
-from establishments.validators import luhn_is_valid  # noqa: E402
+from establishments.validators import finess_number  # noqa: E402
 from referential.headlines import Headline  # noqa: E402
 from referential.models import Axis, Objective, ReferentialVersion, Requirement  # noqa: E402
 
@@ -85,11 +80,6 @@ HEADLINE_ITEMS = [
     ("GHT-CONVERGENCE-AD", "", ["GHT"], "5-1", 80, date(2025, 12, 31), "S2 2025"),
 ]
 FILLER_REQUIREMENTS = 50
-
-
-def finess(prefix: str, serial: int) -> str:
-    body = f"{prefix}{serial:06d}"[:8]
-    return next(f"{body}{key}" for key in range(10) if luhn_is_valid(f"{body}{key}"))
 
 
 def pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
@@ -202,8 +192,8 @@ def generate(total: int, rng: random.Random, *, with_answers: bool) -> Campaign:
         serial = serial_start + i
         establishments.append(
             Establishment(
-                finess=finess(prefix[:2], serial),
-                finess_ej=finess(prefix[:2], 500000 + serial // 3),
+                finess=finess_number(prefix[:2], serial),
+                finess_ej=finess_number(prefix[:2], 500000 + serial // 3),
                 name=f"{'Centre hospitalier' if es else 'EHPAD'} {department.name} {i:05d}",
                 kind=Kind.ES if es else Kind.ESSMS,
                 category_code="355" if es else "500",

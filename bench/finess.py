@@ -1,6 +1,6 @@
 """Benchmark of the FINESS import on a generated extract of 100,000 lines.
 
-    .venv/bin/python bench/finess.py [--lines N] [--skip-import]
+    .venv/bin/python -m bench.finess [--lines N] [--skip-import]
 
 Prints the time of one reading pass and its peak Python memory (tracemalloc, which slows it),
 then the time of the full import (validation pass + upsert) into a fresh SQLite database in a
@@ -12,25 +12,20 @@ Numbers, not pass/fail.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
-import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench import bootstrap
 
+bootstrap.setup(throwaway=True, unless_configured=True)
 
-def load_generator():
-    path = ROOT / "fixtures" / "finess" / "make_demo_extract.py"
-    spec = importlib.util.spec_from_file_location("make_demo_extract", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from django.core.management import call_command  # noqa: E402
+
+from establishments.finess import FinessReader  # noqa: E402
+from establishments.services import import_finess  # noqa: E402
+from fixtures.finess import make_demo_extract  # noqa: E402
 
 
 def main() -> None:
@@ -41,19 +36,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp_path / 'bench.sqlite3'}")
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings")
-        import django
-
-        django.setup()
-
         started = time.perf_counter()
-        extract, _ght = load_generator().write(tmp_path, lines=args.lines)
+        extract, _ght = make_demo_extract.write(tmp_path, lines=args.lines)
         size = extract.stat().st_size / 1e6
         line_count = sum(1 for _line in extract.open("rb"))
         print(f"extract: {line_count} lines, {size:.1f} MB, generated in {_since(started)}")
-
-        from establishments.finess import FinessReader
 
         started = time.perf_counter()
         FinessReader(extract).read_all()
@@ -73,10 +60,6 @@ def main() -> None:
 
         if args.skip_import:
             return
-        from django.core.management import call_command
-
-        from establishments.services import import_finess
-
         call_command("migrate", verbosity=0)
         for label in ("import (empty database)", "import again (nothing changes)"):
             started = time.perf_counter()

@@ -1,6 +1,6 @@
 """Load test: RSSIs saving answers through the API while ARS users read their dashboards.
 
-    .venv/bin/python bench/load.py [--duration 60] [--rssi 100] [--ars 20] [--database-url URL]
+    .venv/bin/python -m bench.load [--duration 60] [--rssi 100] [--ars 20] [--database-url URL]
 
 Starts a PostgreSQL server of its own on 127.0.0.1 (initdb in a temporary directory) unless
 --database-url names an empty database, fills it (demo registry, the CaRE referential, a
@@ -44,9 +44,10 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import bootstrap
+
 print = functools.partial(print, flush=True)  # noqa: A001  (progress shows as it happens)
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+ROOT = bootstrap.ROOT
 HOST = "127.0.0.1"
 PASSWORD = "bench-load-password-2025"
 REFERENTIAL = ROOT / "fixtures" / "referential" / "care-2025.yaml"
@@ -214,9 +215,7 @@ def value_for(rule: dict, rng: random.Random):
 
 def prepare(rssi_count: int, ars_count: int) -> Plan:
     """Fill the database through the portal's own commands and services."""
-    import django
-
-    django.setup()
+    bootstrap.setup()
     from django.core.management import call_command
     from rest_framework.authtoken.models import Token
 
@@ -547,7 +546,6 @@ def main() -> int:
         database_url = args.database_url or postgres.start()
         env = production_env(database_url, media)
         os.environ.update(env)
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings")
         started = time.monotonic()
         plan = prepare(args.rssi, args.ars)
         print(

@@ -1,7 +1,7 @@
 """Bulk recompute of score snapshots on a throwaway database, as `recompute_scores` does it.
 
-    python bench/recompute.py [--count 5000]               # SQLite (a temporary file)
-    DATABASE_URL=postgres://... python bench/recompute.py   # PostgreSQL (a test database)
+    python -m bench.recompute [--count 5000]               # SQLite (a temporary file)
+    DATABASE_URL=postgres://... python -m bench.recompute   # PostgreSQL (a test database)
 
 Creates a synthetic campaign (establishments, assessments, answers) in a test database, times
 the first recompute (snapshots created) and a second one (snapshots updated), then drops the
@@ -11,42 +11,21 @@ database. Prints numbers, not pass/fail.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
 import random
-import sys
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings")
+from bench import bootstrap
 
-import django  # noqa: E402
+bootstrap.setup()
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 from assessments.models import Answer, Assessment, Campaign  # noqa: E402
 from assessments.services import recompute_snapshots  # noqa: E402
+from bench import scoring as scoring_bench  # noqa: E402
 from establishments.models import GHT, Department, Establishment, Region  # noqa: E402
 from referential.models import Axis, Objective, ReferentialVersion, Requirement  # noqa: E402
-
-
-def _load_scoring_bench():
-    """bench/scoring.py, for its synthetic referential and answers (bench/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("bench_scoring", ROOT / "scoring.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-scoring_bench = _load_scoring_bench()
 
 
 def load_referential(specs) -> ReferentialVersion:
@@ -145,14 +124,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=5000)
     args = parser.parse_args()
 
-    tmp = None
-    if connection.vendor == "sqlite":
-        tmp = tempfile.TemporaryDirectory()
-        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
-            Path(tmp.name) / "bench.sqlite3"
-        )
-    old_config = setup_databases(verbosity=0, interactive=False)
-    try:
+    with bootstrap.test_database():
         if scoring_bench.FIXTURE.exists():
             specs = scoring_bench.specs_from_yaml(scoring_bench.FIXTURE)
         else:
@@ -172,10 +144,6 @@ def main() -> None:
                 f"{label}: {done} in {elapsed:.2f} s, {done / elapsed:,.0f} assessments/s "
                 f"(this process's CPU: {cpu:.2f} s; the rest is the database and waiting)"
             )
-    finally:
-        teardown_databases(old_config, verbosity=0)
-        if tmp is not None:
-            tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Time to render the PDF gap report of a fully answered assessment, beside WeasyPrint alone.
 
-    .venv/bin/python bench/report.py [--repeat 7] [--keep]
+    .venv/bin/python -m bench.report [--repeat 7] [--keep]
 
 Builds, in a temporary SQLite database, the CaRE referential (fixtures/referential/
 care-2025.yaml), a hospital that supports its GHT with every requirement answered (its own and
@@ -16,25 +16,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
-import shutil
 import statistics
-import sys
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings")
-DATABASE_DIR = tempfile.mkdtemp(prefix="care-bench-report-")
-os.environ["DATABASE_URL"] = f"sqlite:///{DATABASE_DIR}/bench.sqlite3"
+from bench import bootstrap
 
-import django  # noqa: E402
-
-django.setup()
+DATABASE_DIR = bootstrap.setup(throwaway=True)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
@@ -56,17 +45,12 @@ from assessments.services import AnswersRejected, recompute_snapshots, save_answ
 from care_portal.demo_answers import demo_answers  # noqa: E402
 from establishments.models import GHT, Department, Establishment, Kind, Region, Role  # noqa: E402
 from establishments.roles import grant_role  # noqa: E402
-from establishments.validators import luhn_is_valid  # noqa: E402
+from establishments.validators import finess_number  # noqa: E402
 from referential.models import ReferentialVersion, Requirement  # noqa: E402
 
-FIXTURE = ROOT / "fixtures" / "referential" / "care-2025.yaml"
+FIXTURE = bootstrap.ROOT / "fixtures" / "referential" / "care-2025.yaml"
 TODAY = date(2025, 9, 15)
 PEERS = 10
-
-
-def finess(n: int) -> str:
-    body = f"69{n:06d}"
-    return next(f"{body}{key}" for key in range(10) if luhn_is_valid(f"{body}{key}"))
 
 
 def answer_all(assessment: Assessment, requirements, *, maturity: float, user, seed: int) -> None:
@@ -100,8 +84,8 @@ def build() -> Assessment:
 
     def establishment(n: int, name: str, **fields) -> Establishment:
         return Establishment.objects.create(
-            finess=finess(n),
-            finess_ej=finess(500 + n),
+            finess=finess_number("69", n),
+            finess_ej=finess_number("69", 500 + n),
             name=name,
             kind=Kind.ES,
             category_code="355",
@@ -216,7 +200,8 @@ def main() -> None:
         f"{len(pdf) / 1024:.0f} KiB of PDF."
     )
     if args.keep:
-        (Path(DATABASE_DIR) / "report.pdf").write_bytes(pdf)
+        bootstrap.keep()
+        (DATABASE_DIR / "report.pdf").write_bytes(pdf)
         print(f"Kept {DATABASE_DIR}/report.pdf and its database.")
 
     medians = measure(
@@ -240,8 +225,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        if "--keep" not in sys.argv:
-            shutil.rmtree(DATABASE_DIR, ignore_errors=True)
+    main()

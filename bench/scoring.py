@@ -1,6 +1,6 @@
 """Scores 10,000 synthetic assessments of the full referential and prints the rate.
 
-    python bench/scoring.py [--count N] [--seed S]
+    python -m bench.scoring [--count N] [--seed S]
 
 Uses fixtures/referential/care-2025.yaml when present, else a synthetic 80-requirement
 referential. Prints numbers, not pass/fail.
@@ -10,23 +10,18 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench import bootstrap
 
-from django.conf import settings  # noqa: E402
-
-if not settings.configured:
-    settings.configure(USE_I18N=True, LANGUAGE_CODE="fr")
+bootstrap.setup()
 
 from assessments.scoring import RequirementSpec, ScoringModel  # noqa: E402
 from assessments.specs import specs_from_data  # noqa: E402
 
-FIXTURE = ROOT / "fixtures" / "referential" / "care-2025.yaml"
+FIXTURE = bootstrap.ROOT / "fixtures" / "referential" / "care-2025.yaml"
 REFERENCE_DATE = date(2025, 3, 15)
 SYNTHETIC_RULES = [
     {"type": "boolean"},
@@ -100,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if FIXTURE.exists():
-        specs, source = specs_from_yaml(FIXTURE), FIXTURE.relative_to(ROOT)
+        specs, source = specs_from_yaml(FIXTURE), FIXTURE.relative_to(bootstrap.ROOT)
     else:
         specs, source = synthetic_specs(), "synthetic referential"
     started = time.perf_counter()

@@ -43,10 +43,10 @@ def seed_registry() -> tuple[str, str]:
     """Import the demo FINESS extract and GHT file; returns their summaries."""
     finess = import_finess(path=FINESS_FILE)
     if not finess.ok:
-        raise RuntimeError(f"Demo FINESS extract rejected: {finess.errors[:3]}")
+        raise RuntimeError(f"Extrait FINESS de démonstration refusé : {finess.errors[:3]}")
     ght = import_ght(path=GHT_FILE)
     if not ght.ok:
-        raise RuntimeError(f"Demo GHT file rejected: {ght.errors[:3]}")
+        raise RuntimeError(f"Fichier GHT de démonstration refusé : {ght.errors[:3]}")
     return finess.counts_text(), f"{GHT.objects.count()} GHT"
 
 
@@ -129,20 +129,21 @@ def demo_totp_key() -> str:
 @transaction.atomic
 def seed_all(*, stdout) -> None:
     registry = seed_registry()
-    stdout.write(f"Registry: {registry[0]}; {registry[1]}")
+    stdout.write(f"Registre : {registry[0]} ; {registry[1]}")
     loaded = load_referential_file(REFERENTIAL_FILE)
     stdout.write(loaded.summary)
     accounts = seed_people()
-    stdout.write(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
     for account in accounts:
         stdout.write(f"  {account.email:<28} {account.role:<9} {account.label}")
-    stdout.write(f"  {'admin@demo.care.fr':<28} {'admin':<9} Django admin")
+    stdout.write(f"  {'admin@demo.care.fr':<28} {'admin':<9} administration Django")
     forced = {
         account.scope: state
         for account, state in zip(accounts[3:], ("draft", "draft", "not_started"), strict=True)
     }
     stdout.write(seed_campaigns(referential=loaded.referential, region=DEMO_REGION, forced=forced))
     stdout.write(
-        "National, ARS and admin accounts sign in with a second factor: add this key to an "
-        f"authenticator application (TOTP, 6 digits, 30 s): {demo_totp_key()}"
+        "Les comptes national, ARS et admin se connectent avec un second facteur : ajoutez "
+        "cette clé à une application d'authentification (TOTP, 6 chiffres, 30 s) : "
+        f"{demo_totp_key()}"
     )

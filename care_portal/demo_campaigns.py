@@ -27,6 +27,14 @@ from referential.models import ReferentialVersion, Requirement
 Status = Assessment.Status
 
 # This year's campaign: the share of assessments left in each state.
+# How the summary line names each state (auto-evaluations, feminine plural).
+STATE_LABELS = {
+    "not_started": "non commencées",
+    "draft": "en brouillon",
+    "submitted": "transmises",
+    "validated": "validées",
+    "reopened": "rouvertes",
+}
 STATE_SHARES = [
     ("not_started", 0.20),
     ("draft", 0.35),
@@ -191,7 +199,7 @@ def seed_campaigns(
         closes_on=date(this_year, 12, 31),
     ).campaign
     if current.assessments.filter(answers__isnull=False).exists():
-        return f"{previous}; campaign {this_year} already filled"
+        return f"{previous} ; campagne {this_year} déjà remplie"
     assessments = list(
         current.assessments.select_related("establishment__ght", "campaign").order_by(
             "establishment__finess"
@@ -207,8 +215,8 @@ def seed_campaigns(
         _fill(assessment, state, rng=rng, today=today, reopener=national)
         states[state] = states.get(state, 0) + 1
     _seed_exercises(current, rng=rng, today=today)
-    return f"{previous}; campaign {this_year}: " + ", ".join(
-        f"{count} {state}" for state, count in sorted(states.items())
+    return f"{previous} ; campagne {this_year} : " + ", ".join(
+        f"{count} {STATE_LABELS[state]}" for state, count in sorted(states.items())
     )
 
 
@@ -221,7 +229,7 @@ def _seed_previous(referential, region, year, *, rng) -> str:
         closes_on=date(year, 12, 31),
     ).campaign
     if campaign.assessments.filter(answers__isnull=False).exists():
-        return f"campaign {year} already filled"
+        return f"campagne {year} déjà remplie"
     submitted_on = date(year, 12, 15)
     assessments = list(
         campaign.assessments.filter(establishment__region_id=region).select_related(
@@ -248,7 +256,7 @@ def _seed_previous(referential, region, year, *, rng) -> str:
         validated_at=moment + timedelta(days=3),
     )
     recompute_snapshots(campaign.assessments.all())
-    return f"campaign {year}: {len(assessments)} validated in region {region}"
+    return f"campagne {year} : {len(assessments)} validées dans la région {region}"
 
 
 def _seed_exercises(campaign: Campaign, *, rng, today) -> None:

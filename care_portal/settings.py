@@ -180,7 +180,6 @@ AXES_VERBOSE = False
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
@@ -279,11 +278,15 @@ CARE_BASE_URL = env_str("CARE_BASE_URL", "http://127.0.0.1:8000")
 CARE_BULK_REPORT_DAYS = 3
 CARE_BULK_REPORT_MAX = 500
 
+# One console handler, on the root logger. Django's own "django" logger gets no handler of its
+# own (its default one would print every record a second time) and passes its records up.
+LOG_LEVEL = env_str("DJANGO_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }
 
 if PRODUCTION:
@@ -294,8 +297,5 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_REFERRER_POLICY = "same-origin"
-    X_FRAME_OPTIONS = "DENY"
     # The browsable API's pages use inline scripts the policy refuses: production speaks JSON only.
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]

@@ -279,7 +279,12 @@ class Establishment(models.Model):
         ordering = ["name"]
         verbose_name = _("établissement")
         verbose_name_plural = _("établissements")
-        indexes = [models.Index(fields=["region", "kind"])]
+        indexes = [
+            models.Index(fields=["region", "kind"]),
+            # The lists' default order (name, then FINESS): the first page of 45,000
+            # establishments is read from the index instead of sorting every row.
+            models.Index(fields=["name", "finess"], name="establishment_name_finess"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.finess})"

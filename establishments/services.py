@@ -85,7 +85,12 @@ class FinessImportSummary:
         }
 
     def counts_text(self) -> str:
-        return ", ".join(f"{name} {value}" for name, value in self.counts().items())
+        """The counts in one French line, as the demo and the benchmark print them."""
+        return (
+            f"{self.created} créés, {self.updated} mis à jour, {self.unchanged} inchangés, "
+            f"{self.skipped['category']} ignorés (catégorie ni ES ni ESSMS), "
+            f"{self.skipped['no_ars']} ignorés (département sans ARS)"
+        )
 
 
 def import_finess(*, path: str | Path, dry_run: bool = False) -> FinessImportSummary:

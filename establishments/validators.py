@@ -19,6 +19,20 @@ def luhn_is_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def luhn_key(body: str) -> str:
+    """The digit that, written after the all-digit `body`, passes the Luhn check."""
+    return next(key for key in "0123456789" if luhn_is_valid(body + key))
+
+
+def finess_number(prefix: str, serial: int) -> str:
+    """A valid all-digit FINESS number: the department prefix, the serial, then the Luhn key.
+
+    For generated data (demo extract, tests, benchmarks); the prefix and serial fill 8 digits.
+    """
+    body = f"{prefix}{serial:06d}"[:8]
+    return body + luhn_key(body)
+
+
 def finess_error(value: str) -> str | None:
     """The French message explaining why `value` is not a FINESS number, or None if it is one."""
     if len(value) != FINESS_LENGTH:

@@ -16,7 +16,7 @@ from django.http import QueryDict
 
 from assessments.models import Campaign
 from dashboards.dashboard import REGION, Dashboard
-from establishments.models import Establishment, Region
+from establishments.models import Establishment, Region, User
 
 ALL_FILTERED = "filters"
 TICKED = "ticked"
@@ -87,7 +87,7 @@ class Selection:
         return query.urlencode()
 
 
-def resolve_selection(*, user, region: Region, params: QueryDict) -> Selection:
+def resolve_selection(*, user: User, region: Region, params: QueryDict) -> Selection:
     """The selection described by `params`, within what `user` sees of `region`."""
     ticked = []
     for raw in params.getlist("establishment"):

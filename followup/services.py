@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Campaign
 from audit.models import Action as AuditAction
 from audit.services import record_event
-from establishments.models import Establishment, Region
+from establishments.models import Establishment, Region, User
 from followup import reminders
 from followup.bulk_reports import delete_file
 from followup.models import BulkReport, Relaunch, RelaunchRecipient
@@ -68,7 +68,7 @@ def run_reminders(*, today: date, dry_run: bool = False) -> ReminderRun:
 @transaction.atomic
 def create_relaunch(
     *,
-    sender,
+    sender: User,
     region: Region,
     establishments: Iterable[Establishment],
     subject: str,
@@ -102,7 +102,7 @@ def create_relaunch(
 @transaction.atomic
 def request_bulk_report(
     *,
-    requester,
+    requester: User,
     region: Region,
     campaign: Campaign,
     establishments: Iterable[Establishment],

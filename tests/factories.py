@@ -13,18 +13,8 @@ from establishments.models import (
     RoleAssignment,
     User,
 )
-from establishments.validators import luhn_is_valid
+from establishments.validators import finess_number
 from referential.models import Axis, Objective, ReferentialVersion, Requirement
-
-
-def finess_number(prefix: str, n: int) -> str:
-    """A valid all-digit FINESS number: 2-digit department prefix, serial, Luhn key."""
-    body = f"{prefix}{n:06d}"[:8]
-    for key in range(10):
-        candidate = f"{body}{key}"
-        if luhn_is_valid(candidate):
-            return candidate
-    raise AssertionError("unreachable")
 
 
 class RegionFactory(factory.django.DjangoModelFactory):

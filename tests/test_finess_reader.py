@@ -1,7 +1,5 @@
 """The FINESS extract reader, on lines in the real etalab format."""
 
-import importlib.util
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from establishments.finess import (
     SKIP_NO_ARS,
     FinessReader,
 )
+from fixtures.finess import make_demo_extract
 from tests.finess_samples import (
     CAYENNE_EHPAD,
     CMPP_MARTINIQUE,
@@ -281,16 +280,6 @@ def test_a_reader_is_read_once(tmp_path):
         list(reader)
 
 
-def load_generator():
-    spec = importlib.util.spec_from_file_location(
-        "make_demo_extract", ROOT / "fixtures" / "finess" / "make_demo_extract.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_demo_extract_is_valid_and_spread_over_the_18_regions():
     reader = FinessReader(DEMO)
     records = list(reader)
@@ -312,7 +301,7 @@ def test_the_demo_extract_is_valid_and_spread_over_the_18_regions():
 
 
 def test_the_demo_extract_is_the_generator_output(tmp_path):
-    generator = load_generator()
+    generator = make_demo_extract
     extract_path, ght_path = generator.write(tmp_path)
     assert extract_path.read_bytes() == DEMO.read_bytes()
     assert ght_path.read_bytes() == (DEMO.parent / "ght-demo.csv").read_bytes()

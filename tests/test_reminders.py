@@ -1,6 +1,7 @@
 """Periodic e-mail reminders: who gets which, once per period, in French, with the link to act."""
 
 import datetime
+import signal
 from io import StringIO
 
 import pytest
@@ -276,6 +277,21 @@ def test_command_refuses_a_malformed_date(db):
 
 # --- Through the real queue -------------------------------------------------------------------
 
+# The worker binds these to its own shutdown; in this process they must stay pytest's.
+WORKER_SIGNALS = [signal.SIGINT, signal.SIGTERM]
+if hasattr(signal, "SIGQUIT"):
+    WORKER_SIGNALS.append(signal.SIGQUIT)
+
+
+def run_db_worker() -> None:
+    """`db_worker --batch`, as cron runs it, leaving this process's signal handlers as they were."""
+    saved = {signum: signal.getsignal(signum) for signum in WORKER_SIGNALS}
+    try:
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
 
 @pytest.mark.django_db(transaction=True)
 def test_reminders_wait_in_the_database_queue_until_the_worker_runs(followup, settings, mailoutbox):
@@ -287,10 +303,13 @@ def test_reminders_wait_in_the_database_queue_until_the_worker_runs(followup, se
     assert DBTaskResult.objects.filter(task_path="followup.tasks.send_reminders").count() == 1
     assert not ReminderLog.objects.filter(sent_at__isnull=False).exists()
 
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    handlers = {signum: signal.getsignal(signum) for signum in WORKER_SIGNALS}
+    run_db_worker()
     assert len(mailoutbox) == 3
     assert ReminderLog.objects.filter(sent_at__isnull=False).count() == 3
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    # A later Ctrl-C or SIGTERM stops the test run instead of exiting from the worker.
+    assert {signum: signal.getsignal(signum) for signum in WORKER_SIGNALS} == handlers
 
 
 @pytest.mark.django_db

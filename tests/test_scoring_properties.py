@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -114,9 +115,22 @@ def all_scores(result) -> dict:
 @PROPERTY
 @given(scenarios())
 def test_scores_stay_within_0_and_100(scenario):
+    specs, _answers, _kinds, _reference_date = scenario
     result = run(*scenario)
     for value in all_scores(result).values():
         assert value is None or 0 <= value <= 100
+    # The group scores are capped at 100: check what goes into them, before the cap. Each
+    # requirement scores between 0 and 1, and the global score is their weighted mean.
+    scored = {code: value for code, value in result.requirement_scores.items() if value is not None}
+    assert all(0 <= value <= 1 for value in scored.values()), scored
+    weight = {spec.code: spec.weight for spec in specs}
+    if scored:
+        total = sum(weight[code] for code in scored)
+        uncapped = 100 * sum(weight[code] * value for code, value in scored.items()) / total
+        assert uncapped <= 100 + 1e-9
+        assert result.score_global == pytest.approx(uncapped)
+    else:
+        assert result.score_global is None
 
 
 @PROPERTY

@@ -2,8 +2,16 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
-from establishments.validators import finess_error, luhn_is_valid, validate_finess
+from establishments.validators import (
+    finess_error,
+    finess_number,
+    luhn_is_valid,
+    luhn_key,
+    validate_finess,
+)
 
 # Real FINESS numbers (establishments and legal entities) from the public extract.
 REAL_NUMBERS = [
@@ -81,3 +89,23 @@ def test_django_validator_raises_a_validation_error_with_a_french_message():
         validate_finess("010000025")
     assert excinfo.value.code == "invalid_finess"
     assert "010000025" in excinfo.value.messages[0]
+
+
+@given(st.text("0123456789", min_size=8, max_size=8))
+def test_the_luhn_key_is_the_one_digit_that_completes_a_valid_number(body):
+    key = luhn_key(body)
+    assert finess_error(body + key) is None
+    assert [k for k in "0123456789" if luhn_is_valid(body + k)] == [key]
+
+
+@pytest.mark.parametrize("number", REAL_NUMBERS)
+def test_the_luhn_key_of_a_real_number_is_its_last_digit(number):
+    assert luhn_key(number[:8]) == number[8]
+
+
+@given(st.text("0123456789", min_size=2, max_size=2), st.integers(0, 999_999))
+def test_generated_finess_numbers_are_valid_and_keep_their_department_prefix(prefix, serial):
+    number = finess_number(prefix, serial)
+    assert finess_error(number) is None
+    assert number.startswith(prefix)
+    assert number[2:8] == f"{serial:06d}"

@@ -89,7 +89,7 @@ def _render_status(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    actions = available_actions(user, assessment)
+    actions = available_actions(user=user, assessment=assessment)
     if missing is None and Action.SUBMIT in actions:
         missing = missing_required_answers(assessment)
     may_edit = user.has_perm("assessments.edit_answers", assessment)
@@ -141,7 +141,9 @@ def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
         messages.error(request, refused.message)
         return _render_status(request, assessment, missing=refused.missing, submission_refused=True)
     except WorkflowError as error:
-        forms = _comment_forms(available_actions(user, assessment), request.POST, failed=action)
+        forms = _comment_forms(
+            available_actions(user=user, assessment=assessment), request.POST, failed=action
+        )
         forms[action].is_valid()
         forms[action].add_error("comment", error.message)
         return _render_status(request, assessment, comment_forms=forms)

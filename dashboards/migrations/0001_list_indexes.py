@@ -1,9 +1,9 @@
-"""Index the establishment lists' default order (name, then FINESS).
+"""Formerly created the establishment lists' (name, finess) index by raw SQL.
 
-The dashboards page through up to 45,000 establishments sorted by name: with this index the
-database reads the first page directly instead of sorting every row. Created with SQL from this
-app so the registry's own migrations stay with their owner; the statement is the same on
-SQLite and PostgreSQL.
+That index is now declared in `Establishment.Meta.indexes` and managed by
+establishments/migrations/0004_establishment_name_finess_index.py, which renames the index this
+migration created on databases where it ran. Kept, empty, so that those databases' migration
+history stays consistent.
 """
 
 from django.db import migrations
@@ -12,10 +12,4 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [("establishments", "0002_seed_regions_and_departments")]
 
-    operations = [
-        migrations.RunSQL(
-            "CREATE INDEX IF NOT EXISTS dashboards_establishment_name_finess "
-            "ON establishments_establishment (name, finess);",
-            reverse_sql="DROP INDEX IF EXISTS dashboards_establishment_name_finess;",
-        )
-    ]
+    operations = []

@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, campaign, chunk_size, **options):
         found = Campaign.objects.filter(year=campaign).first()
         if found is None:
-            raise CommandError(f"No campaign for year {campaign}.")
+            raise CommandError(f"Aucune campagne pour l'année {campaign}.")
         started = time.perf_counter()
         count = recompute_snapshots(
             Assessment.objects.filter(campaign=found), chunk_size=max(1, chunk_size)

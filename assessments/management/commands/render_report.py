@@ -29,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError(f"Establishment {finess} has no assessment for the {year} campaign.")
         target = Path(output)
         if not target.parent.is_dir():
-            raise CommandError(f"Folder {str(target.parent)!r} does not exist.")
+            raise CommandError(f"Le dossier « {target.parent} » n'existe pas.")
         pdf = render_report_pdf(assessment)
         # Written beside the target and renamed: never a half-written report under its name.
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".report-", suffix=".pdf")
@@ -41,6 +41,6 @@ class Command(BaseCommand):
             Path(temporary).unlink(missing_ok=True)
             raise
         self.stdout.write(
-            f"{target}: report of {assessment.establishment.name} ({finess}), campaign {year}, "
-            f"{assessment.get_status_display()}, {len(pdf):,} bytes."
+            f"{target} : rapport de {assessment.establishment.name} ({finess}), campagne {year}, "
+            f"{assessment.get_status_display()}, {len(pdf)} octets."
         )

@@ -24,7 +24,7 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        verb = "granted" if created else "already held"
+        verb = "attribué" if created else "déjà attribué"
         self.stdout.write(
-            f"{user.email}: {assignment.get_role_display()} ({assignment.scope_label}) {verb}"
+            f"{user.email} : {assignment.get_role_display()} ({assignment.scope_label}) {verb}"
         )

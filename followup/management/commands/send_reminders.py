@@ -11,20 +11,19 @@ from followup.services import purge_expired_bulk_reports, run_reminders
 
 class Command(BaseCommand):
     help = (
-        "Met en file les rappels du jour (clôture de campagne, échéances, validations "
-        "attendues), chacun au plus une fois par personne et par période, et supprime les "
-        "rapports PDF groupés expirés."
+        "Queue today's reminders (campaign closing, deadlines, validations awaited), each at "
+        "most once per person and period, and delete the expired bulk PDF reports."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--date",
-            help="Jour de référence AAAA-MM-JJ (aujourd'hui par défaut).",
+            help="reference day YYYY-MM-DD (default: today)",
         )
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help="Compte les rappels dus sans rien envoyer ni enregistrer.",
+            help="count the reminders due, send and record nothing",
         )
 
     def handle(self, *args, date: str | None = None, dry_run: bool = False, **options):

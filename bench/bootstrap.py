@@ -1,0 +1,72 @@
+"""Django set up for the benchmarks, on the configured database or a throwaway one.
+
+Each benchmark calls `setup()` before importing the portal's models:
+
+- `setup()` uses the configured database (`DATABASE_URL`, else the development SQLite file);
+- `setup(throwaway=True)` uses a fresh SQLite file in a temporary directory, removed at exit
+  unless `keep()` is called; with `unless_configured=True`, a set `DATABASE_URL` wins;
+- `test_database()` creates a test database beside the configured one (a temporary SQLite file,
+  or PostgreSQL's `test_…` database) and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_throwaway: dict[str, Path | bool] = {}
+
+
+def setup(*, throwaway: bool = False, unless_configured: bool = False) -> Path | None:
+    """Configure Django with the portal's settings; returns the throwaway database's folder."""
+    import django
+    from django.apps import apps
+
+    folder = None
+    if apps.ready:
+        return _throwaway.get("folder")  # type: ignore[return-value]
+    if throwaway and not (unless_configured and os.environ.get("DATABASE_URL")):
+        folder = Path(tempfile.mkdtemp(prefix="care-bench-"))
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+        _throwaway.update(folder=folder, keep=False)
+        atexit.register(_remove_throwaway)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings")
+    django.setup()
+    return folder
+
+
+def keep() -> None:
+    """Leave the throwaway database's folder in place at exit."""
+    _throwaway["keep"] = True
+
+
+def _remove_throwaway() -> None:
+    folder = _throwaway.get("folder")
+    if isinstance(folder, Path) and not _throwaway.get("keep"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def test_database() -> Iterator[None]:
+    """A migrated test database beside the configured one, dropped on the way out."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    with tempfile.TemporaryDirectory(prefix="care-bench-") as folder:
+        if connection.vendor == "sqlite":
+            settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
+                Path(folder) / "bench.sqlite3"
+            )
+        old_config = setup_databases(verbosity=0, interactive=False)
+        try:
+            yield
+        finally:
+            teardown_databases(old_config, verbosity=0)
