@@ -26,7 +26,14 @@ def _revoke(modeladmin, request, tokens) -> None:
 class ServiceTokenInline(admin.TabularInline):
     model = ServiceToken
     extra = 0
-    fields = ["hint", "created_at", "expires_at", "created_by", "status_label", "revoked_at"]
+    fields = (
+        "hint",
+        "created_at",
+        "expires_at",
+        "created_by",
+        "status_label",
+        "revoked_at",
+    )
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -46,8 +53,15 @@ class ServiceAccountAdmin(admin.ModelAdmin):
     list_display = ["name", "scope", "can_write", "owner", "created_at"]
     search_fields = ["name", "owner__email"]
     list_filter = ["can_write"]
-    readonly_fields = ["name", "user", "scope", "can_write", "owner", "created_at"]
-    fields = readonly_fields
+    fields = (
+        "name",
+        "user",
+        "scope",
+        "can_write",
+        "owner",
+        "created_at",
+    )
+    readonly_fields = fields
     inlines = [ServiceTokenInline]
     actions = ["revoke_all_tokens"]
 
@@ -75,7 +89,7 @@ class ServiceTokenAdmin(admin.ModelAdmin):
     list_filter = ["revoked_reason", "account"]
     search_fields = ["account__name", "hint"]
     list_select_related = ["account__user", "account__owner", "created_by"]
-    fields = [
+    fields = (
         "account",
         "hint",
         "created_at",
@@ -84,7 +98,7 @@ class ServiceTokenAdmin(admin.ModelAdmin):
         "status_label",
         "revoked_at",
         "revoked_reason",
-    ]
+    )
     readonly_fields = fields
     actions = ["revoke"]
 

@@ -147,7 +147,7 @@ class ServiceToken(models.Model):
 def credentials_fingerprint(token: ServiceToken) -> str:
     """A keyed digest of the passwords of the service account and its owner, as they are now."""
     account = token.account
-    owner_password = account.owner.password if account.owner_id else ""
+    owner_password = account.owner.password if account.owner is not None else ""
     message = f"{account.user_id}:{account.user.password}:{account.owner_id}:{owner_password}"
     return hmac.new(
         settings.SECRET_KEY.encode(), message.encode(), digestmod=hashlib.sha256

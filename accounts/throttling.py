@@ -17,8 +17,9 @@ from audit.request_info import client_ip
 class APIRateThrottle(SimpleRateThrottle):
     def __init__(self) -> None:
         # The scope (and so the rate) depends on the caller: decided in `allow_request`.
-        self.rate = None
-        self.num_requests = self.duration = None
+        self.rate: str | None = None
+        self.num_requests: int | None = None
+        self.duration: int | None = None
 
     def allow_request(self, request, view) -> bool:
         if isinstance(request.auth, ServiceToken):
@@ -28,7 +29,7 @@ class APIRateThrottle(SimpleRateThrottle):
         else:
             self.scope, ident = "anon", client_ip(request) or self.get_ident(request)
         self.ident = ident
-        self.rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        self.rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[assignment]
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 

@@ -98,7 +98,7 @@ class RequiredCommentSerializer(serializers.Serializer):
 
 class MissingAnswerSerializer(serializers.Serializer):
     requirement = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     step = serializers.CharField()
     url = serializers.CharField()
 
