@@ -15,13 +15,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assessments.models import Assessment
+from assessments.peers import PEER_MINIMUM, Withheld, peer_position
 from assessments.services import (
     AnswersRejected,
     AssessmentLocked,
     StaleVersion,
     answers_for_scoring,
     compute_result,
-    peer_percentile,
     save_answers,
 )
 from establishments.models import Kind
@@ -50,6 +50,29 @@ class AssessmentListSerializer(serializers.ModelSerializer):
         ]
 
 
+class PeerPositionSerializer(serializers.Serializer):
+    """The position among comparable establishments, withheld below the peer minimum."""
+
+    percentile = serializers.FloatField(
+        allow_null=True,
+        help_text="Share of comparable establishments scoring lower (0-100); null when withheld.",
+    )
+    count = serializers.IntegerField(
+        source="peers",
+        allow_null=True,
+        help_text=f"Number of scored comparable establishments; null below {PEER_MINIMUM}.",
+    )
+    minimum = serializers.IntegerField(help_text="Scored peers needed to show the position.")
+    withheld = serializers.ChoiceField(
+        choices=Withheld.choices,
+        allow_null=True,
+        help_text="Why the position is withheld; null when shown.",
+    )
+    reason = serializers.CharField(
+        allow_null=True, help_text="The same, as a sentence in French; null when shown."
+    )
+
+
 class AssessmentApiFilter(django_filters.FilterSet):
     year = django_filters.NumberFilter(field_name="campaign__year")
     region = django_filters.CharFilter(field_name="establishment__region_id")
@@ -66,7 +89,6 @@ def assessment_state(assessment: Assessment) -> dict[str, Any]:
     """The assessment as the API shows it, scored afresh from its answers."""
     answers = answers_for_scoring(assessment)
     result = compute_result(assessment, answers=answers)
-    peers = peer_percentile(assessment)
     establishment = assessment.establishment
     return {
         "id": assessment.pk,
@@ -82,7 +104,7 @@ def assessment_state(assessment: Assessment) -> dict[str, Any]:
         "gaps": [gap.as_dict() for gap in result.gaps],
         "headline": result.headline,
         "counts": result.counts,
-        "peers": {"percentile": peers.percentile, "count": peers.peers},
+        "peers": PeerPositionSerializer(peer_position(assessment)).data,
     }
 
 
