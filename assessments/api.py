@@ -24,6 +24,7 @@ from assessments.services import (
     compute_result,
     save_answers,
 )
+from care_portal.ids import ID_PATTERN
 from establishments.models import Kind
 
 
@@ -124,6 +125,7 @@ def _answers_body(data: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
 
 class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AssessmentListSerializer
+    lookup_value_regex = ID_PATTERN
     filterset_class = AssessmentApiFilter
 
     def get_queryset(self):

@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from establishments.validators import finess_error, luhn_is_valid, validate_finess
 
@@ -81,3 +83,17 @@ def test_django_validator_raises_a_validation_error_with_a_french_message():
         validate_finess("010000025")
     assert excinfo.value.code == "invalid_finess"
     assert "010000025" in excinfo.value.messages[0]
+
+
+@given(
+    st.text(
+        st.characters(categories=["Nd", "No"], exclude_characters="0123456789"),
+        min_size=1,
+        max_size=7,
+    )
+)
+def test_digits_of_other_scripts_are_invalid_characters(digits):
+    for value in ((digits * 9)[:9], ("2A" + digits * 7)[:9]):
+        assert finess_error(value) == (
+            f"Le numéro FINESS « {value} » contient des caractères invalides."
+        )
