@@ -14,17 +14,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assessments.models import Assessment
+from assessments.peers import PEER_MINIMUM, Withheld, peer_position
 from assessments.services import (
     AnswersRejected,
     AssessmentLocked,
     StaleVersion,
     answers_for_scoring,
     compute_result,
-    peer_percentile,
     save_answers,
 )
 from care_portal.api_filters import ApiFilterSet, IntegerFilter
 from care_portal.api_schema import ERROR, VALIDATION_ERROR
+from care_portal.ids import ID_PATTERN
 from establishments.models import Kind
 
 
@@ -51,6 +52,29 @@ class AssessmentListSerializer(serializers.ModelSerializer):
         ]
 
 
+class PeerPositionSerializer(serializers.Serializer):
+    """The position among comparable establishments, withheld below the peer minimum."""
+
+    percentile = serializers.FloatField(
+        allow_null=True,
+        help_text="Share of comparable establishments scoring lower (0-100); null when withheld.",
+    )
+    count = serializers.IntegerField(
+        source="peers",
+        allow_null=True,
+        help_text=f"Number of scored comparable establishments; null below {PEER_MINIMUM}.",
+    )
+    minimum = serializers.IntegerField(help_text="Scored peers needed to show the position.")
+    withheld = serializers.ChoiceField(
+        choices=Withheld.choices,
+        allow_null=True,
+        help_text="Why the position is withheld; null when shown.",
+    )
+    reason = serializers.CharField(
+        allow_null=True, help_text="The same, as a sentence in French; null when shown."
+    )
+
+
 class AssessmentApiFilter(ApiFilterSet):
     year = IntegerFilter(field_name="campaign__year", min_value=2000, max_value=2100)
     region = django_filters.CharFilter(field_name="establishment__region_id")
@@ -67,7 +91,6 @@ def assessment_state(assessment: Assessment) -> dict[str, Any]:
     """The assessment as the API shows it, scored afresh from its answers."""
     answers = answers_for_scoring(assessment)
     result = compute_result(assessment, answers=answers)
-    peers = peer_percentile(assessment)
     establishment = assessment.establishment
     return {
         "id": assessment.pk,
@@ -83,7 +106,7 @@ def assessment_state(assessment: Assessment) -> dict[str, Any]:
         "gaps": [gap.as_dict() for gap in result.gaps],
         "headline": result.headline,
         "counts": result.counts,
-        "peers": {"percentile": peers.percentile, "count": peers.peers},
+        "peers": PeerPositionSerializer(peer_position(assessment)).data,
     }
 
 
@@ -130,7 +153,7 @@ class AssessmentDetailSerializer(serializers.Serializer):
     gaps = GapSerializer(many=True)
     headline = serializers.DictField(child=serializers.BooleanField(allow_null=True))
     counts = serializers.DictField(child=serializers.IntegerField())
-    peers = serializers.DictField()
+    peers = PeerPositionSerializer()
 
     @extend_schema_field(
         {
@@ -174,6 +197,7 @@ class AnswersConflictSerializer(serializers.Serializer):
 
 class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AssessmentListSerializer
+    lookup_value_regex = ID_PATTERN
     filterset_class = AssessmentApiFilter
 
     def get_queryset(self):

@@ -1,5 +1,5 @@
-"""How an assessment compares, for the PDF report: with the same establishment's previous
-campaign, and with comparable establishments of its region (a percentile, no one named)."""
+"""How an assessment compares with the same establishment's previous campaign, for the PDF
+report (its position among comparable establishments is decided in assessments.peers)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
 from assessments.scoring import AssessmentResult
-from assessments.services import compute_result, peer_percentile
-
-# Below this many scored peers the position is not shown: with two or three, a percentile
-# would tell a director how a named neighbour scored.
-PEER_MINIMUM = 5
+from assessments.services import compute_result
 
 Group = tuple[str, str, float | None]
 
@@ -36,14 +32,6 @@ class Trend:
     year: int
     status_label: str
     lines: list[TrendLine]
-
-
-@dataclass(frozen=True)
-class PeerPosition:
-    percentile: float | None
-    peers: int
-    shown: bool
-    minimum: int = PEER_MINIMUM
 
 
 def _previous(assessment: Assessment) -> Assessment | None:
@@ -80,13 +68,4 @@ def previous_campaign_trend(
     lines += [TrendLine(label, before.domains.get(code), score) for code, label, score in domains]
     return Trend(
         year=previous.campaign.year, status_label=previous.get_status_display(), lines=lines
-    )
-
-
-def peer_position(assessment: Assessment) -> PeerPosition:
-    """The assessment's percentile among comparable ones, withheld below PEER_MINIMUM peers."""
-    benchmark = peer_percentile(assessment)
-    shown = benchmark.percentile is not None and benchmark.peers >= PEER_MINIMUM
-    return PeerPosition(
-        percentile=benchmark.percentile if shown else None, peers=benchmark.peers, shown=shown
     )

@@ -20,12 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from assessments.answer_fields import answer_input
 from assessments.models import Answer, Assessment, Evidence
-from assessments.report_comparison import (
-    PeerPosition,
-    Trend,
-    peer_position,
-    previous_campaign_trend,
-)
+from assessments.peers import PeerPosition, peer_position
+from assessments.report_comparison import Trend, previous_campaign_trend
 from assessments.scoring import DUE_SOON, OVERDUE, PLANNED, AssessmentResult, Gap
 from assessments.services import answers_for_scoring, compute_result
 from care_portal.charts import Bar, bar_chart

@@ -16,25 +16,25 @@ router.register("assessments", AssessmentViewSet, basename="assessment")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("assessments/<int:pk>/submit/", api_workflow.submit_assessment, name="assessment-submit"),
+    path("assessments/<id:pk>/submit/", api_workflow.submit_assessment, name="assessment-submit"),
     path(
-        "assessments/<int:pk>/validate/",
+        "assessments/<id:pk>/validate/",
         api_workflow.validate_assessment,
         name="assessment-validate",
     ),
     path(
-        "assessments/<int:pk>/send-back/",
+        "assessments/<id:pk>/send-back/",
         api_workflow.send_back_assessment,
         name="assessment-send-back",
     ),
-    path("assessments/<int:pk>/reopen/", api_workflow.reopen_assessment, name="assessment-reopen"),
+    path("assessments/<id:pk>/reopen/", api_workflow.reopen_assessment, name="assessment-reopen"),
     path(
         "referentials/",
         ReferentialVersionViewSet.as_view({"get": "list"}),
         name="referential-list",
     ),
     path(
-        "referentials/<str:code>/<int:version>/",
+        "referentials/<str:code>/<id:version>/",
         ReferentialVersionViewSet.as_view({"get": "retrieve"}),
         name="referential-detail",
     ),

@@ -103,12 +103,26 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "care_portal.wsgi.application"
 
+DATABASE_URL = env_str("DATABASE_URL", "")
+if PRODUCTION and not DATABASE_URL:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is required in production (postgres://user:password@host:5432/name); "
+        "the embedded SQLite database is for development only."
+    )
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", "") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        DATABASE_URL or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=60 if PRODUCTION else 0,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Each transaction takes SQLite's write lock when it starts, and a second writer waits for it
+    # (up to 20 s) instead of failing with "database is locked"; it then reads the saved version.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "establishments.User"

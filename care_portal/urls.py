@@ -3,7 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts.forms import SignInForm
-from care_portal import views
+from care_portal import (
+    ids,  # noqa: F401 - registers <id:…> before the apps' URLconfs use it
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,7 +1,8 @@
 """CSV and XLSX exports of the dashboards' lists, with the page's filters applied.
 
 CSV is written the way French spreadsheet software reads it (UTF-8 with BOM, `;` separator,
-decimal comma) and streamed row by row; XLSX is written with openpyxl in write-only mode.
+decimal comma) and streamed row by row; XLSX is written with openpyxl in write-only mode. Text
+cells go through care_portal.spreadsheets, so that none runs as a formula.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from care_portal.spreadsheets import safe_text, xlsx_value
 from dashboards.figures import PROGRESS_LABELS
 from dashboards.listing import decorate
 from dashboards.targets import HeadlineTarget
@@ -99,11 +101,7 @@ def _csv_cell(value) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.1f}".replace(".", ",")
-    text = str(value)
-    # A cell starting with a formula character would run in a spreadsheet: neutralise it.
-    if text[:1] in ("=", "+", "-", "@"):
-        return "'" + text
-    return text
+    return safe_text(str(value))
 
 
 class _Echo:
@@ -115,7 +113,7 @@ def csv_response(columns: Sequence[Column], items: Iterable, filename: str):
     writer = csv.writer(_Echo(), delimiter=";")
 
     def lines():
-        yield "\ufeff" + writer.writerow([c.header for c in columns])
+        yield "\ufeff" + writer.writerow([safe_text(c.header) for c in columns])
         for item in items:
             yield writer.writerow([_csv_cell(c.value(item)) for c in columns])
 
@@ -127,20 +125,14 @@ def csv_response(columns: Sequence[Column], items: Iterable, filename: str):
 def xlsx_response(columns: Sequence[Column], items: Iterable, filename: str, title: str):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([c.header for c in columns])
+    sheet.append([xlsx_value(c.header) for c in columns])
     for item in items:
-        sheet.append([_xlsx_cell(c.value(item)) for c in columns])
+        sheet.append([xlsx_value(c.value(item)) for c in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
-
-
-def _xlsx_cell(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def export_response(

@@ -42,6 +42,6 @@ class EstablishmentFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        if len(value) == 9 and value[:2].isalnum() and value[2:].isdigit():
+        if len(value) == 9 and value.isascii() and value[:2].isalnum() and value[2:].isdigit():
             return queryset.filter(finess=value.upper())
         return queryset.filter(name__icontains=value)

@@ -394,7 +394,7 @@ def _is_utf8_text(raw: bytes) -> bool:
 def _split_routing(routing: str) -> tuple[str, str]:
     """("01440", "VIRIAT") from "01440 VIRIAT"; CEDEX suffixes are dropped from the city."""
     postcode, _sep, city = routing.partition(" ")
-    if not (len(postcode) == 5 and postcode.isdigit()):
+    if not (len(postcode) == 5 and postcode.isascii() and postcode.isdigit()):
         return "", _CEDEX.sub("", routing).strip()
     return postcode, _CEDEX.sub("", city).strip()
 

@@ -37,14 +37,14 @@ def finess_error(value: str) -> str | None:
     """The French message explaining why `value` is not a FINESS number, or None if it is one."""
     if len(value) != FINESS_LENGTH:
         return _("Le numéro FINESS « %(value)s » doit comporter 9 caractères.") % {"value": value}
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         if not luhn_is_valid(value):
             return _("Le numéro FINESS « %(value)s » a une clé de contrôle invalide.") % {
                 "value": value
             }
         return None
     # Corsican numbers start with 2A or 2B and carry no Luhn key.
-    if value[:2] in {"2A", "2B"} and value[2:].isdigit():
+    if value[:2] in {"2A", "2B"} and value[2:].isascii() and value[2:].isdigit():
         return None
     return _("Le numéro FINESS « %(value)s » contient des caractères invalides.") % {"value": value}
 

@@ -1,4 +1,5 @@
-"""The relaunch message form, prefilled with a message an ARS can send as it is."""
+"""The relaunch message form, prefilled with a message an ARS can send as it is, and the ids of
+a selection."""
 
 from __future__ import annotations
 
@@ -8,7 +9,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import Campaign
+from care_portal.ids import IdListField
 from establishments.models import Region
+
+
+class SelectionIdsForm(forms.Form):
+    """The establishments ticked on the dashboard, as sent back by the selection's pages."""
+
+    establishment = IdListField(
+        error_messages={
+            "invalid": gettext_lazy(
+                "La sélection contient « %(value)s », qui n’est pas un identifiant "
+                "d’établissement : revenez au tableau de bord et cochez de nouveau les "
+                "établissements."
+            ),
+        },
+    )
 
 
 class RelaunchForm(forms.Form):

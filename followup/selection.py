@@ -3,7 +3,8 @@
 Either the boxes ticked in the list (`establishment=<id>` parameters) or, with
 `selection=filters`, every establishment matching the dashboard's current filters (the same
 parameters the dashboard reads). Both are limited to the person's scope within the region:
-anything else is ignored.
+anything else is ignored. An id that is not one (``²``, 5,000 digits, beyond 64 bits) makes the
+selection empty, with a message saying why.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.http import QueryDict
 from assessments.models import Campaign
 from dashboards.dashboard import REGION, Dashboard
 from establishments.models import Establishment, Region, User
+from followup.forms import SelectionIdsForm
 
 ALL_FILTERED = "filters"
 TICKED = "ticked"
@@ -30,6 +32,7 @@ class Selection:
     dashboard: Dashboard
     mode: str
     ticked_ids: list[int]
+    error: str | None = None
 
     @cached_property
     def establishments(self) -> QuerySet[Establishment]:
@@ -89,10 +92,10 @@ class Selection:
 
 def resolve_selection(*, user: User, region: Region, params: QueryDict) -> Selection:
     """The selection described by `params`, within what `user` sees of `region`."""
-    ticked = []
-    for raw in params.getlist("establishment"):
-        if raw.isdigit():
-            ticked.append(int(raw))
+    ids = SelectionIdsForm({"establishment": params.getlist("establishment")})
+    valid = ids.is_valid()
+    ticked = ids.cleaned_data["establishment"] if valid else []
+    error = None if valid else " ".join(ids.errors["establishment"])
     dashboard = Dashboard(
         level=REGION,
         establishments=Establishment.objects.for_user(user).filter(region=region),
@@ -100,4 +103,4 @@ def resolve_selection(*, user: User, region: Region, params: QueryDict) -> Selec
         region=region,
     )
     mode = ALL_FILTERED if params.get("selection") == ALL_FILTERED else TICKED
-    return Selection(region=region, dashboard=dashboard, mode=mode, ticked_ids=ticked)
+    return Selection(region=region, dashboard=dashboard, mode=mode, ticked_ids=ticked, error=error)

@@ -7,10 +7,8 @@ app_name = "followup"
 urlpatterns = [
     path("region/<str:code>/relaunches/", views.relaunch_list, name="relaunch_list"),
     path("region/<str:code>/relaunches/new/", views.relaunch_new, name="relaunch_new"),
-    path("relaunches/<int:pk>/", views.relaunch_detail, name="relaunch_detail"),
+    path("relaunches/<id:pk>/", views.relaunch_detail, name="relaunch_detail"),
     path("region/<str:code>/bulk-reports/new/", views.bulk_report_new, name="bulk_report_new"),
     path("bulk-reports/", views.bulk_report_list, name="bulk_reports"),
-    path(
-        "bulk-reports/<int:pk>/download/", views.bulk_report_download, name="bulk_report_download"
-    ),
+    path("bulk-reports/<id:pk>/download/", views.bulk_report_download, name="bulk_report_download"),
 ]

@@ -62,7 +62,7 @@ def relaunch_new(request: HttpRequest, code: str) -> HttpResponse:
         request.POST if sending else None,
         initial=default_relaunch(region=region, campaign=selection.campaign),
     )
-    if sending and form.is_valid():
+    if sending and form.is_valid() and not selection.error:
         if selection.count == 0:
             form.add_error(None, _("Aucun établissement n’est sélectionné : rien n’a été envoyé."))
         else:
@@ -93,6 +93,7 @@ def relaunch_new(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             **_preview(selection),
         },
+        status=400 if selection.error else 200,
     )
 
 
@@ -147,8 +148,9 @@ def relaunch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def bulk_report_new(request: HttpRequest, code: str) -> HttpResponse:
     region = _region(request, code)
     selection = _selection(request, region)
-    error = None
-    if selection.campaign is None:
+    if selection.error:
+        error = selection.error
+    elif selection.campaign is None:
         error = _("Aucune campagne n’est ouverte : il n’y a pas de rapport à produire.")
     elif selection.count == 0:
         error = _("Aucun établissement n’est sélectionné.")
@@ -157,6 +159,8 @@ def bulk_report_new(request: HttpRequest, code: str) -> HttpResponse:
             "La sélection compte %(count)s établissements ; une demande en compte au plus "
             "%(max)s. Affinez les filtres du tableau de bord."
         ) % {"count": selection.count, "max": settings.CARE_BULK_REPORT_MAX}
+    else:
+        error = None
     if request.method == "POST" and error is None:
         request_bulk_report(
             requester=request.user,
@@ -183,6 +187,7 @@ def bulk_report_new(request: HttpRequest, code: str) -> HttpResponse:
             "selection": selection,
             "preview": selection.establishments[:PREVIEW_SIZE],
         },
+        status=400 if selection.error else 200,
     )
 
 

@@ -55,6 +55,22 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY is required in production." in result.stderr
 
 
+def test_production_refuses_to_start_without_a_database_url():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.pop("DATABASE_URL", None)
+    env.update(DJANGO_ENV="production", DJANGO_SECRET_KEY=secrets.token_urlsafe(64))
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL is required in production" in result.stderr
+
+
 @pytest.mark.django_db
 def test_pages_carry_a_nonce_policy_they_respect(client, world):
     client.force_login(world.ars)

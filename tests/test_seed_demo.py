@@ -1,9 +1,14 @@
 """`seed_demo` builds a usable demo through the real paths, and can be run twice."""
 
+import os
+import secrets
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from assessments.models import Assessment, Campaign
 from assessments.services import compute_result
@@ -72,3 +77,37 @@ def test_demo_data_set(client):
         Assessment.objects.count(),
     ) == counts
     assert sorted(Assessment.objects.values_list("version", flat=True)) == versions
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_in_production(settings):
+    models = [User, Region, Establishment, GHT, ReferentialVersion, Campaign, Assessment]
+    before = [model.objects.count() for model in models]
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="refuse de s'exécuter en production"):
+        call_command("seed_demo", stdout=StringIO())
+    assert [model.objects.count() for model in models] == before
+    assert not User.objects.filter(is_superuser=True).exists()
+
+
+def test_seed_demo_with_production_settings_exits_with_an_error_and_writes_nothing(tmp_path):
+    database = tmp_path / "care.sqlite3"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CARE_"))}
+    env.update(
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_ALLOWED_HOSTS="care.example.fr",
+        DATABASE_URL=f"sqlite:///{database}",
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "seed_demo refuse de s'exécuter en production" in result.stderr
+    assert "demo-care-2025" not in result.stdout + result.stderr
+    assert not database.exists() or database.stat().st_size == 0

@@ -109,3 +109,17 @@ def test_generated_finess_numbers_are_valid_and_keep_their_department_prefix(pre
     assert finess_error(number) is None
     assert number.startswith(prefix)
     assert number[2:8] == f"{serial:06d}"
+
+
+@given(
+    st.text(
+        st.characters(categories=["Nd", "No"], exclude_characters="0123456789"),
+        min_size=1,
+        max_size=7,
+    )
+)
+def test_digits_of_other_scripts_are_invalid_characters(digits):
+    for value in ((digits * 9)[:9], ("2A" + digits * 7)[:9]):
+        assert finess_error(value) == (
+            f"Le numéro FINESS « {value} » contient des caractères invalides."
+        )
