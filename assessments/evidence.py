@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Assessment, Evidence
 from audit.models import Action as AuditAction
 from audit.services import record_event
+from establishments.models import User
 from referential.models import Requirement
 
 NOTE_MAX_LENGTH = 2000
@@ -555,17 +556,17 @@ def download_name(evidence: Evidence) -> str:
 # --- services -------------------------------------------------------------------------------------
 
 
-def may_manage(user, assessment: Assessment, requirement: Requirement) -> bool:
+def may_manage(*, user: User, assessment: Assessment, requirement: Requirement) -> bool:
     """Evidence follows the answer: whoever may answer the requirement may attach evidence."""
     if requirement.is_ght_level:
         return user.has_perm("assessments.edit_ght_answers", assessment)
     return user.has_perm("assessments.edit_answers", assessment)
 
 
-def _check(user, assessment: Assessment, requirement: Requirement) -> None:
+def _check(user: User, assessment: Assessment, requirement: Requirement) -> None:
     if requirement.referential_id != assessment.campaign.referential_id:
         raise PermissionDenied
-    if not may_manage(user, assessment, requirement):
+    if not may_manage(user=user, assessment=assessment, requirement=requirement):
         raise PermissionDenied(
             _("Vous ne pouvez pas modifier les preuves de cette auto-évaluation.")
             if assessment.is_editable
@@ -573,7 +574,7 @@ def _check(user, assessment: Assessment, requirement: Requirement) -> None:
         )
 
 
-def _audit(evidence: Evidence, *, user, action: str, request=None) -> None:
+def _audit(evidence: Evidence, *, user: User, action: str, request=None) -> None:
     record_event(
         actor=user,
         action=action,
@@ -590,7 +591,12 @@ def _audit(evidence: Evidence, *, user, action: str, request=None) -> None:
 
 @transaction.atomic
 def add_file(
-    *, assessment: Assessment, requirement: Requirement, upload: UploadedFile, user, request=None
+    *,
+    assessment: Assessment,
+    requirement: Requirement,
+    upload: UploadedFile,
+    user: User,
+    request=None,
 ) -> Evidence:
     """Attach a file; raises ValidationError (too large, refused type) or PermissionDenied."""
     _check(user, assessment, requirement)
@@ -619,7 +625,7 @@ def add_file(
 
 @transaction.atomic
 def add_link(
-    *, assessment: Assessment, requirement: Requirement, url: str, note: str = "", user
+    *, assessment: Assessment, requirement: Requirement, url: str, note: str = "", user: User
 ) -> Evidence:
     """Attach a link (http or https), with an optional short description."""
     _check(user, assessment, requirement)
@@ -653,7 +659,9 @@ def _clean_note(note: str, *, required: bool) -> str:
 
 
 @transaction.atomic
-def add_note(*, assessment: Assessment, requirement: Requirement, note: str, user) -> Evidence:
+def add_note(
+    *, assessment: Assessment, requirement: Requirement, note: str, user: User
+) -> Evidence:
     """Attach a short text note (where the evidence is kept, who holds it…)."""
     _check(user, assessment, requirement)
     return Evidence.objects.create(
@@ -666,7 +674,7 @@ def add_note(*, assessment: Assessment, requirement: Requirement, note: str, use
 
 
 @transaction.atomic
-def delete_evidence(*, evidence: Evidence, user, request=None) -> None:
+def delete_evidence(*, evidence: Evidence, user: User, request=None) -> None:
     """Remove a piece of evidence; its file goes once the deletion is committed (signal)."""
     _check(user, evidence.assessment, evidence.requirement)
     if evidence.kind == Evidence.Kind.FILE:

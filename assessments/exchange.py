@@ -40,6 +40,7 @@ from assessments.services import (
 from assessments.specs import compiled_referential
 from audit.models import Action as AuditAction
 from audit.services import record_event
+from establishments.models import User
 from referential.numbers import JSONRefused, load_json, shown
 
 FORMAT = "care-portal/answers"
@@ -228,7 +229,7 @@ def _rejection_messages(errors: dict[str, str], text: str) -> list[str]:
 
 @transaction.atomic
 def import_answers(
-    *, assessment: Assessment, raw, user, expected_version: int, request=None
+    *, assessment: Assessment, raw, user: User, expected_version: int, request=None
 ) -> ImportResult:
     """Check and write the answers of an export file; raises ImportRejected (nothing written)
     or PermissionDenied."""

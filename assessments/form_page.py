@@ -28,6 +28,7 @@ from assessments.scoring import AssessmentResult, Progress
 from assessments.services import kinds_of
 from assessments.snapshot import SnapshotView
 from assessments.specs import compiled_referential
+from establishments.models import User
 from referential.models import Axis, Objective, Requirement
 from referential.rules import MET, NOT_ASKED, NOT_MET, PARTIAL, UNANSWERED
 
@@ -107,7 +108,7 @@ class Step:
 class FormPage:
     """The steps, answers and scores of one assessment, as one person may see and edit them."""
 
-    def __init__(self, assessment: Assessment, user, *, as_draft: bool = False):
+    def __init__(self, assessment: Assessment, user: User, *, as_draft: bool = False):
         """``as_draft``: who could edit what if the assessment were still a draft (to read
         back what someone typed while it was being submitted)."""
         self.assessment = assessment

@@ -24,6 +24,7 @@ from assessments.models import Answer, Assessment, ScoreSnapshot
 from assessments.scoring import AssessmentResult
 from assessments.snapshot import snapshot_detail
 from assessments.specs import CompiledReferential, compiled_referential
+from establishments.models import User
 from referential.headlines import Headline
 from referential.rules import AnswerError
 
@@ -335,7 +336,11 @@ def _clean_answers(
 
 
 def _write_answers(
-    *, assessment: Assessment, cleaned: Mapping[str, Any], compiled: CompiledReferential, user
+    *,
+    assessment: Assessment,
+    cleaned: Mapping[str, Any],
+    compiled: CompiledReferential,
+    user: User,
 ) -> set[str]:
     """Store the answers that changed (with their history); returns their codes."""
     existing = {
@@ -383,7 +388,7 @@ def _write_answers(
 
 @transaction.atomic
 def save_answers(
-    *, assessment: Assessment, answers: Mapping[str, Any], expected_version: int, user
+    *, assessment: Assessment, answers: Mapping[str, Any], expected_version: int, user: User
 ) -> AssessmentResult:
     """Validate and store answers, bump the version and refresh the score snapshot.
 

@@ -48,7 +48,7 @@ def requirement_evidence(context, assessment, requirement, user=None) -> dict:
         user = context["request"].user
     return {
         "items": by_requirement.get(requirement.pk, []),
-        "may_manage": may_manage(user, assessment, requirement),
+        "may_manage": may_manage(user=user, assessment=assessment, requirement=requirement),
         "manage_url": reverse(
             "assessments:requirement_evidence", args=[assessment.pk, requirement.code]
         ),

@@ -98,7 +98,9 @@ def _render_requirement(request, assessment, requirement, forms=None, status=200
             "items": Evidence.objects.filter(assessment=assessment, requirement=requirement)
             .select_related("created_by")
             .order_by("created_at", "pk"),
-            "may_manage": services.may_manage(request.user, assessment, requirement),
+            "may_manage": services.may_manage(
+                user=request.user, assessment=assessment, requirement=requirement
+            ),
             "file_form": forms.get("file") or EvidenceFileForm(formats_text=formats_text),
             "link_form": forms.get("link") or EvidenceLinkForm(),
             "note_form": forms.get("note") or EvidenceNoteForm(),
