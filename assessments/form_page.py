@@ -17,21 +17,12 @@ from datetime import date
 from typing import Any
 
 from django.utils.functional import cached_property
-from django.utils.translation import gettext_lazy as _
 
 from assessments.answer_fields import AnswerInput, answer_input
 from assessments.models import Answer, Assessment, ScoreSnapshot
 from assessments.permissions import is_ght_lead_of, is_ght_support, is_rssi_of
 from assessments.services import kinds_of
 from referential.models import Axis, Objective, Requirement
-from referential.rules import MET, NOT_MET, PARTIAL, UNANSWERED
-
-STATUS_BADGES = {
-    MET: ("success", _("Atteint")),
-    PARTIAL: ("warning", _("Partiel")),
-    NOT_MET: ("error", _("Non atteint")),
-    UNANSWERED: ("info", _("Non renseigné")),
-}
 
 
 def same_answer(a: Any, b: Any) -> bool:

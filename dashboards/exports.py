@@ -15,6 +15,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from care_portal.formats import format_number
 from dashboards.figures import PROGRESS_LABELS
 from dashboards.listing import decorate
 from dashboards.targets import HeadlineTarget
@@ -98,7 +99,7 @@ def _csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",")
+        return format_number(value, decimals=1, fixed=True)
     text = str(value)
     # A cell starting with a formula character would run in a spreadsheet: neutralise it.
     if text[:1] in ("=", "+", "-", "@"):

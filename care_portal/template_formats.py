@@ -1,0 +1,56 @@
+"""The template filters of ``care_portal.formats``, registered once as template builtins
+(``TEMPLATES`` in the settings): every page, the PDF and the e-mails use them without a
+``{% load %}``.
+
+    {{ 12.345|number }} → 12,3        {{ delta|number:"pts" }} → −4,5 pts
+    {{ 34|score }} → 34,0 %           {{ 62.5|percent }} → 62,5 %     {{ 70|percent }} → 70 %
+    {{ 1250000|amount }} → 1 250 000 €
+    {{ day|short_date }} → 30/06/2025  {{ day|long_date }} → 30 juin 2025
+    {{ moment|short_datetime }} → 30/06/2025 à 14:05  {{ moment|long_datetime }}
+"""
+
+from django import template
+
+from care_portal import formats
+
+register = template.Library()
+
+
+@register.filter
+def number(value, unit: str = "") -> str:
+    return formats.format_number(value, unit)
+
+
+@register.filter
+def score(value) -> str:
+    return formats.format_score(value)
+
+
+@register.filter
+def percent(value) -> str:
+    return formats.format_percent(value)
+
+
+@register.filter
+def amount(value) -> str:
+    return formats.format_amount(value)
+
+
+@register.filter(expects_localtime=True)
+def short_date(value) -> str:
+    return formats.format_date(value) if value else ""
+
+
+@register.filter(expects_localtime=True)
+def long_date(value) -> str:
+    return formats.format_date(value, long=True) if value else ""
+
+
+@register.filter(expects_localtime=True)
+def short_datetime(value) -> str:
+    return formats.format_datetime(value) if value else ""
+
+
+@register.filter(expects_localtime=True)
+def long_datetime(value) -> str:
+    return formats.format_datetime(value, long=True) if value else ""
