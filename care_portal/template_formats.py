@@ -9,6 +9,8 @@
     {{ moment|short_datetime }} → 30/06/2025 à 14:05  {{ moment|long_datetime }}
 """
 
+from decimal import Decimal
+
 from django import template
 
 from care_portal import formats
@@ -16,24 +18,31 @@ from care_portal import formats
 register = template.Library()
 
 
+def _figure(value):
+    """A number, or None for what is not one (a missing variable renders as "")."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    return value
+
+
 @register.filter
 def number(value, unit: str = "") -> str:
-    return formats.format_number(value, unit)
+    return formats.format_number(_figure(value), unit)
 
 
 @register.filter
 def score(value) -> str:
-    return formats.format_score(value)
+    return formats.format_score(_figure(value))
 
 
 @register.filter
 def percent(value) -> str:
-    return formats.format_percent(value)
+    return formats.format_percent(_figure(value))
 
 
 @register.filter
 def amount(value) -> str:
-    return formats.format_amount(value)
+    return formats.format_amount(_figure(value))
 
 
 @register.filter(expects_localtime=True)

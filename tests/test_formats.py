@@ -161,3 +161,9 @@ def test_every_status_and_severity_has_one_label_and_one_badge():
     assert RequirementStatus.PARTIAL.counted(1) == "1 partielle"
     assert RequirementStatus.PARTIAL.counted(3) == "3 partielles"
     assert RequirementStatus.of(None) is None and GapSeverity.of("overdue").badge == "error"
+
+
+def test_filters_show_a_dash_for_a_missing_value_or_a_non_number():
+    """A page without a snapshot yet: `snapshot.score_global` renders "—", never an error."""
+    shown = Template("{{ snapshot.score_global|score }}|{{ 'abc'|percent }}|{{ True|number }}")
+    assert shown.render(Context({})) == f"{EMPTY}|{EMPTY}|{EMPTY}"
