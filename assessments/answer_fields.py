@@ -15,10 +15,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from care_portal.formats import format_amount, format_date, format_decimal, format_number
 from referential.models import AnswerType, Headline, Requirement
 from referential.numbers import NumberRefused, read_number, shown
 from referential.rules import MAX_AMOUNT, MAX_NAME_LENGTH, NOT_APPLICABLE_VALUE, get_rule
@@ -53,21 +53,6 @@ def _refused(kind: str, example: str, text: str, refused: NumberRefused) -> Vali
         _("« %(value)s » n'est pas %(kind)s : %(reason)s (par exemple %(example)s).")
         % {"value": shown(text), "kind": kind, "reason": refused.reason, "example": example}
     )
-
-
-def format_number(value: Any, decimals: int = 2) -> str:
-    """A number in French notation with thin spaces between thousands."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
-    return formats.number_format(value, decimals, use_l10n=True, force_grouping=True)
-
-
-def format_percent(value: float) -> str:
-    """A percentage with at most two decimals and none when whole: "2", "1,5", "2,06"."""
-    value = round(value, 2)
-    if value == int(value):
-        return formats.number_format(int(value), 0, use_l10n=True)
-    return formats.number_format(value, use_l10n=True)
 
 
 class AmountField(forms.CharField):
@@ -331,7 +316,9 @@ class RatioAtLeastInput(AnswerInput):
         if not isinstance(value, dict):
             return {}
         return {
-            key: format_number(value[key]) for key in ("numerator", "denominator") if key in value
+            key: format_amount(value[key], euro=False)
+            for key in ("numerator", "denominator")
+            if key in value
         }
 
     def value_answer(self, parts):
@@ -349,7 +336,7 @@ class RatioAtLeastInput(AnswerInput):
             elif amount > MAX_AMOUNT:
                 errors[name] = _(
                     "Ce montant est invraisemblable (plus de %(max)s €) : vérifiez le nombre de chiffres."
-                ) % {"max": format_number(MAX_AMOUNT)}
+                ) % {"max": format_amount(MAX_AMOUNT, euro=False)}
             elif key == "denominator" and amount == 0:
                 errors[name] = _("%(label)s ne peut pas être nul.") % {
                     "label": label.removesuffix(" (€)")
@@ -357,7 +344,10 @@ class RatioAtLeastInput(AnswerInput):
         if not errors and numerator > denominator:
             errors[part_name(self.code, "numerator")] = _(
                 "Ce montant (%(numerator)s €) dépasse le total (%(denominator)s €) : vérifiez les deux montants."
-            ) % {"numerator": format_number(numerator), "denominator": format_number(denominator)}
+            ) % {
+                "numerator": format_amount(numerator, euro=False),
+                "denominator": format_amount(denominator, euro=False),
+            }
         if errors:
             raise ValidationError(errors)
         return {"numerator": numerator, "denominator": denominator}
@@ -375,12 +365,14 @@ class RatioAtLeastInput(AnswerInput):
         ratio = self.ratio(value)
         text = _("%(nl)s : %(n)s € ; %(dl)s : %(d)s €") % {
             "nl": numerator.removesuffix(" (€)"),
-            "n": format_number(value.get("numerator", 0)),
+            "n": format_amount(value.get("numerator", 0), euro=False),
             "dl": denominator.removesuffix(" (€)"),
-            "d": format_number(value.get("denominator", 0)),
+            "d": format_amount(value.get("denominator", 0), euro=False),
         }
         if ratio is not None:
-            text += " — " + _("ratio %(ratio)s %%") % {"ratio": format_percent(100 * ratio)}
+            text += " — " + _("ratio %(ratio)s %%") % {
+                "ratio": format_number(100 * ratio, decimals=2)
+            }
         return text
 
 
@@ -391,13 +383,13 @@ class PercentAtLeastInput(AnswerInput):
         return {"": PercentField(label=_("Pourcentage (de 0 à 100 %)"))}
 
     def value_initial(self, value):
-        return {"": format_number(value) if isinstance(value, int | float) else value}
+        return {"": format_decimal(value) if isinstance(value, int | float) else value}
 
     def value_answer(self, parts):
         return parts[""]
 
     def display_value(self, value):
-        return f"{format_number(value)} %" if isinstance(value, int | float) else str(value)
+        return f"{format_decimal(value)} %" if isinstance(value, int | float) else str(value)
 
 
 class WithinDaysInput(AnswerInput):
@@ -433,7 +425,7 @@ class WithinDaysInput(AnswerInput):
         if value is False:
             return str(self.never_label)
         try:
-            return date.fromisoformat(value).strftime("%d/%m/%Y")
+            return format_date(date.fromisoformat(value))
         except (TypeError, ValueError):
             return str(value)
 

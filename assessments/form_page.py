@@ -19,7 +19,6 @@ from datetime import date
 from typing import Any
 
 from django.utils.functional import cached_property
-from django.utils.translation import gettext_lazy as _
 
 from assessments.answer_fields import AnswerInput, answer_input
 from assessments.models import Answer, Assessment, ScoreSnapshot
@@ -30,14 +29,7 @@ from assessments.snapshot import SnapshotView
 from assessments.specs import compiled_referential
 from establishments.models import User
 from referential.models import Axis, Objective, Requirement
-from referential.rules import MET, NOT_ASKED, NOT_MET, PARTIAL, UNANSWERED
-
-STATUS_BADGES = {
-    MET: ("success", _("Atteint")),
-    PARTIAL: ("warning", _("Partiel")),
-    NOT_MET: ("error", _("Non atteint")),
-    UNANSWERED: ("info", _("Non renseigné")),
-}
+from referential.rules import NOT_ASKED, UNANSWERED
 
 
 def same_answer(a: Any, b: Any) -> bool:

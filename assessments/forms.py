@@ -24,12 +24,13 @@ from django.utils.translation import gettext as _
 from assessments.answer_fields import (
     PART_SEPARATOR,
     RatioAtLeastInput,
-    format_percent,
     rule_error_part,
 )
-from assessments.form_page import STATUS_BADGES, FormPage, Item, Step, same_answer
+from assessments.form_page import FormPage, Item, Step, same_answer
+from assessments.scoring import RequirementStatus
+from care_portal.formats import format_number
 from referential.numbers import load_json
-from referential.rules import AnswerError
+from referential.rules import NOT_APPLICABLE, NOT_ASKED, AnswerError
 
 SAVE = "save"
 SAVE_AND_CONTINUE = "save_continue"
@@ -90,7 +91,10 @@ class RequirementBlock:
                 for name in names
             ),
             "conflict": form.conflicts.get(self.code),
-            "status_badge": STATUS_BADGES.get(status),
+            # Not applicable is said by the answer itself: no badge.
+            "status_badge": (
+                RequirementStatus.of(status) if status not in (NOT_APPLICABLE, NOT_ASKED) else None
+            ),
             "display": item.input.display(item.value),
             "condition_values": json.dumps(page.condition_html_values(item.requirement)),
             "supporting": page.assessment.establishment.ght,
@@ -100,8 +104,10 @@ class RequirementBlock:
             context.update(
                 is_ratio=True,
                 ratio=ratio,
-                ratio_percent=format_percent(100 * ratio) if ratio is not None else None,
-                target_percent=format_percent(100 * item.input.rule.params.get("met", 0)),
+                ratio_percent=format_number(100 * ratio, decimals=2) if ratio is not None else None,
+                target_percent=format_number(
+                    100 * item.input.rule.params.get("met", 0), decimals=2
+                ),
             )
         return render_to_string(self.template, context)
 

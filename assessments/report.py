@@ -28,6 +28,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessments.models import Assessment
 from assessments.report_content import build_report
+from care_portal.formats import format_datetime
 
 # What the report reads of an assessment, fetched with it.
 REPORT_RELATED = (
@@ -113,7 +114,7 @@ def render_report_html(assessment: Assessment) -> str:
             "running_footer": _css_string(
                 _("Généré le %(date)s · Référentiel %(code)s version %(version)s")
                 % {
-                    "date": report.generated_at.strftime("%d/%m/%Y à %H:%M"),
+                    "date": format_datetime(report.generated_at),
                     "code": report.referential.code,
                     "version": report.referential.version,
                 }

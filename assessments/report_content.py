@@ -16,24 +16,26 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from assessments.answer_fields import answer_input
 from assessments.models import Answer, Assessment, Evidence
 from assessments.peers import PeerPosition, peer_position
 from assessments.report_comparison import Trend, previous_campaign_trend
-from assessments.scoring import DUE_SOON, OVERDUE, PLANNED, AssessmentResult, Gap
+from assessments.scoring import (
+    AssessmentResult,
+    Gap,
+    GapSeverity,
+    RequirementStatus,
+)
 from assessments.services import answers_for_scoring, compute_result
 from care_portal.charts import Bar, bar_chart
+from care_portal.formats import format_date
 from dashboards.targets import headline_targets
 from referential.models import Domain, Requirement
 from referential.rules import (
     MET,
     NOT_APPLICABLE,
     NOT_ASKED,
-    NOT_MET,
-    PARTIAL,
-    UNANSWERED,
 )
 
 # A note or a link longer than this is cut in the evidence list.
@@ -43,34 +45,6 @@ URGENT_GAPS = 3
 # Charts are drawn this wide (in SVG units) and scaled to the page width: about 7 pt labels.
 CHART_WIDTH = 960
 
-STATUS_LABELS = {
-    MET: gettext_lazy("Atteint"),
-    PARTIAL: gettext_lazy("Partiel"),
-    NOT_MET: gettext_lazy("Non atteint"),
-    UNANSWERED: gettext_lazy("Non renseigné"),
-    NOT_APPLICABLE: gettext_lazy("Non applicable"),
-    # A follow-up not asked reads "not applicable", its answer saying why.
-    NOT_ASKED: gettext_lazy("Non applicable"),
-}
-# How the statuses read after a number (singular, plural).
-COUNT_LABELS = {
-    MET: (gettext_lazy("atteinte"), gettext_lazy("atteintes")),
-    PARTIAL: (gettext_lazy("partielle"), gettext_lazy("partielles")),
-    NOT_MET: (gettext_lazy("non atteinte"), gettext_lazy("non atteintes")),
-    UNANSWERED: (gettext_lazy("non renseignée"), gettext_lazy("non renseignées")),
-    NOT_APPLICABLE: (gettext_lazy("non applicable"), gettext_lazy("non applicables")),
-}
-SEVERITY_LABELS = {
-    OVERDUE: gettext_lazy("En retard"),
-    DUE_SOON: gettext_lazy("Échéance proche"),
-    PLANNED: gettext_lazy("Planifié"),
-}
-SEVERITY_HELP = {
-    OVERDUE: gettext_lazy("L'échéance du plan CaRE est dépassée."),
-    DUE_SOON: gettext_lazy("L'échéance tombe dans les six prochains mois."),
-    PLANNED: gettext_lazy("L'échéance est plus lointaine ou n'est pas encore fixée."),
-}
-
 
 # --- what the report shows --------------------------------------------------------------------
 
@@ -78,9 +52,9 @@ SEVERITY_HELP = {
 def deadline_text(deadline: date | None, label: str = "") -> str:
     """ "30/06/2025 (S1 2025)", "30/06/2025", "S1 2025" or "—"."""
     if deadline and label:
-        return f"{deadline:%d/%m/%Y} ({label})"
+        return f"{format_date(deadline)} ({label})"
     if deadline:
-        return f"{deadline:%d/%m/%Y}"
+        return format_date(deadline)
     return label or "—"
 
 
@@ -111,7 +85,7 @@ class RequirementLine:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return RequirementStatus(self.status).label
 
 
 @dataclass
@@ -127,7 +101,7 @@ class ObjectiveSection:
     def counts_text(self) -> str:
         """ "2 atteintes, 1 partielle, 1 non renseignée": the statuses found, in a phrase."""
         return ", ".join(
-            f"{count} {COUNT_LABELS[status][count > 1]}"
+            RequirementStatus(status).counted(count)
             for status, count in self.counts.items()
             if count
         )
@@ -144,7 +118,7 @@ class AxisSection:
 
     @property
     def counts(self) -> dict[str, int]:
-        total = dict.fromkeys(COUNT_LABELS, 0)
+        total = dict.fromkeys(RequirementStatus.values, 0)
         for objective in self.objectives:
             for status, count in objective.counts.items():
                 total[status] += count
@@ -167,11 +141,11 @@ class GapLine:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return RequirementStatus(self.status).label
 
     @property
     def severity_label(self) -> str:
-        return SEVERITY_LABELS[self.severity]
+        return GapSeverity(self.severity).label
 
     @property
     def deadline_text(self) -> str:
@@ -258,10 +232,10 @@ class Report:
     def gaps_by_severity(self) -> list[tuple[str, str, str, list[GapLine]]]:
         """(severity, label, explanation, gaps) in the documented order, empty groups left out."""
         groups = []
-        for severity in (OVERDUE, DUE_SOON, PLANNED):
+        for severity in GapSeverity:
             gaps = [gap for gap in self.gaps if gap.severity == severity]
             if gaps:
-                groups.append((severity, SEVERITY_LABELS[severity], SEVERITY_HELP[severity], gaps))
+                groups.append((severity.value, severity.label, severity.help, gaps))
         return groups
 
     @property
@@ -353,7 +327,7 @@ def _axis_sections(
                 number=objective.number,
                 title=objective.title,
                 score=result.objectives.get(objective.code),
-                counts=dict.fromkeys(COUNT_LABELS, 0),
+                counts=dict.fromkeys(RequirementStatus.values, 0),
                 lines=[],
             )
             objectives[objective.code] = section

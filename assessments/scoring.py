@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy
+
 from referential.headlines import Headline
 from referential.rules import (
     MET,
@@ -583,3 +586,81 @@ def score_assessment(
     return ScoringModel.from_specs(requirements).score(
         answers, kinds=kinds, reference_date=reference_date, submitted=submitted
     )
+
+
+# --- how statuses and severities read: one vocabulary for every page, the PDF and the e-mails --
+
+
+class RequirementStatus(TextChoices):
+    """A requirement's status, with the label and the DSFR badge colour every medium shows.
+
+    ``RequirementStatus(status).label`` → "Partiellement atteinte", ``.badge`` → "warning",
+    ``.counted(3)`` → "3 partielles".
+    """
+
+    MET = MET, gettext_lazy("Atteinte")
+    PARTIAL = PARTIAL, gettext_lazy("Partiellement atteinte")
+    NOT_MET = NOT_MET, gettext_lazy("Non atteinte")
+    UNANSWERED = UNANSWERED, gettext_lazy("Non renseignée")
+    NOT_APPLICABLE = NOT_APPLICABLE, gettext_lazy("Non applicable")
+    # A follow-up whose condition does not hold reads "not applicable", its parent saying why.
+    NOT_ASKED = NOT_ASKED, gettext_lazy("Non applicable")
+
+    @classmethod
+    def of(cls, value: str | None) -> RequirementStatus | None:
+        """The status a stored value names; None for none (no snapshot yet)."""
+        return None if value is None else cls(value)
+
+    @property
+    def badge(self) -> str:
+        return _STATUS_BADGES[self]
+
+    def counted(self, count: int) -> str:
+        """The status after a number, as in "2 atteintes, 1 partielle"."""
+        return f"{count} {_STATUS_COUNTED[self][count > 1]}"
+
+
+_STATUS_BADGES = {
+    MET: "success",
+    PARTIAL: "warning",
+    NOT_MET: "error",
+    UNANSWERED: "info",
+    NOT_APPLICABLE: "new",
+    NOT_ASKED: "new",
+}
+_STATUS_COUNTED = {
+    MET: (gettext_lazy("atteinte"), gettext_lazy("atteintes")),
+    PARTIAL: (gettext_lazy("partielle"), gettext_lazy("partielles")),
+    NOT_MET: (gettext_lazy("non atteinte"), gettext_lazy("non atteintes")),
+    UNANSWERED: (gettext_lazy("non renseignée"), gettext_lazy("non renseignées")),
+    NOT_APPLICABLE: (gettext_lazy("non applicable"), gettext_lazy("non applicables")),
+    NOT_ASKED: (gettext_lazy("non applicable"), gettext_lazy("non applicables")),
+}
+
+
+class GapSeverity(TextChoices):
+    """A gap's severity, with its label, its DSFR badge colour and what it means."""
+
+    OVERDUE = OVERDUE, gettext_lazy("En retard")
+    DUE_SOON = DUE_SOON, gettext_lazy("Échéance proche")
+    PLANNED = PLANNED, gettext_lazy("Planifié")
+
+    @classmethod
+    def of(cls, value: str | None) -> GapSeverity | None:
+        return None if value is None else cls(value)
+
+    @property
+    def badge(self) -> str:
+        return _SEVERITY_BADGES[self]
+
+    @property
+    def help(self) -> str:
+        return _SEVERITY_HELP[self]
+
+
+_SEVERITY_BADGES = {OVERDUE: "error", DUE_SOON: "warning", PLANNED: "info"}
+_SEVERITY_HELP = {
+    OVERDUE: gettext_lazy("L'échéance du plan CaRE est dépassée."),
+    DUE_SOON: gettext_lazy("L'échéance tombe dans les six prochains mois."),
+    PLANNED: gettext_lazy("L'échéance est plus lointaine ou n'est pas encore fixée."),
+}

@@ -21,6 +21,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from care_portal.formats import format_number
+
 # DSFR colours (contrast against white ≥ 4.5:1 for text, ≥ 3:1 for shapes).
 BLUE_FRANCE = "#000091"
 TEXT = "#161616"
@@ -49,17 +51,6 @@ class Bar:
     value: float | None
     target: float | None = None
     tone: str = "default"
-
-
-def format_number(value: float | None, unit: str = "") -> str:
-    """French display of a figure: one decimal at most, decimal comma, no-break space before the unit."""
-    if value is None:
-        return "—"
-    rounded = round(float(value), 1)
-    text = f"{rounded:.1f}".rstrip("0").rstrip(".").replace(".", ",").replace("-", "−")
-    if text == "−0":
-        text = "0"
-    return f"{text}\u00a0{unit}" if unit else text
 
 
 def bar_chart(

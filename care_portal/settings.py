@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "care_portal.context_processors.navigation",
             ],
+            "builtins": ["care_portal.template_formats"],
         },
     },
 ]

@@ -5,7 +5,7 @@ a regional or GHT dashboard opens for whoever has that region or GHT in their sc
 (`Region.objects.for_user`, `GHT.objects.for_user`), and counts only the establishments of
 `Establishment.objects.for_user`. The menu and breadcrumbs ask the same permission.
 
-May import: `establishments`, `referential`, `assessments`, `audit`, and the chart helpers of
-`care_portal.charts`. Not `followup`, which builds on it (its selection form and relaunch
+May import: `establishments`, `referential`, `assessments`, `audit`, and the chart helpers and
+display formats of `care_portal.charts` and `care_portal.formats`. Not `followup`, which builds on it (its selection form and relaunch
 actions are included in the regional list from `followup`'s templates).
 """

@@ -12,9 +12,9 @@ from functools import cached_property
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, Campaign
+from assessments.scoring import UNANSWERED, RequirementStatus
 from dashboards.figures import (
     Figures,
     campaign_establishments,
@@ -37,23 +37,6 @@ from establishments.models import GHT, Department, Kind, Region
 NATIONAL = "national"
 REGION = "region"
 GHT_LEVEL = "ght"
-
-REQUIREMENT_STATUS_LABELS = {
-    "met": gettext_lazy("Atteinte"),
-    "partial": gettext_lazy("Partiellement atteinte"),
-    "not_met": gettext_lazy("Non atteinte"),
-    "unanswered": gettext_lazy("Non renseignée"),
-    "not_applicable": gettext_lazy("Non applicable"),
-    "not_asked": gettext_lazy("Non applicable"),
-}
-REQUIREMENT_STATUS_BADGES = {
-    "met": "success",
-    "partial": "warning",
-    "not_met": "error",
-    "unanswered": "new",
-    "not_applicable": "info",
-    "not_asked": "info",
-}
 
 
 def pick_campaign(campaigns: list[Campaign], year: str | None) -> tuple[Campaign | None, bool]:
@@ -332,13 +315,13 @@ class Dashboard:
                 statuses = assessment.snapshot_view.statuses
         rows = []
         for requirement in requirements:
-            status = statuses.get(requirement.code, "unanswered")
+            status = RequirementStatus(statuses.get(requirement.code, UNANSWERED))
             rows.append(
                 {
                     "requirement": requirement,
                     "status": status,
-                    "status_label": REQUIREMENT_STATUS_LABELS.get(status, status),
-                    "badge": REQUIREMENT_STATUS_BADGES.get(status, "new"),
+                    "status_label": status.label,
+                    "badge": status.badge,
                     "assessment": assessment,
                 }
             )

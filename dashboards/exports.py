@@ -16,6 +16,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from care_portal.formats import format_number
 from care_portal.spreadsheets import safe_text, xlsx_value
 from dashboards.figures import PROGRESS_LABELS
 from dashboards.listing import decorate
@@ -100,7 +101,7 @@ def _csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.1f}".replace(".", ",")
+        return format_number(value, decimals=1, fixed=True)
     return safe_text(str(value))
 
 

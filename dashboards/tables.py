@@ -13,7 +13,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from care_portal.charts import format_number
+from care_portal.formats import format_number, format_percent, format_score
 from dashboards.figures import Figures
 from dashboards.targets import HeadlineTarget
 from referential.models import Headline
@@ -58,8 +58,8 @@ def figures_table(
             format_number(row.draft),
             format_number(row.submitted),
             format_number(row.validated),
-            format_number(row.average_score, "%"),
-            *(format_number(figures[i].share, "%") for i, _t in shown),
+            format_score(row.average_score),
+            *(format_percent(figures[i].share) for i, _t in shown),
         ]
         # Cells are formatted numbers (digits, comma, %, dash): nothing to escape.
         body.append(f'<tr><th scope="row">{label}</th><td>{"</td><td>".join(cells)}</td></tr>')

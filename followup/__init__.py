@@ -8,5 +8,5 @@ assessment status page includes (`followup/includes/assessment_relaunches.html`)
 `assessments` never imports this app.
 
 May import: `establishments`, `referential`, `assessments`, `audit` and `dashboards` (the
-regional dashboard's selection). Nothing imports it but the URLs and templates.
+regional dashboard's selection), and the display formats of `care_portal.formats`. Nothing imports it but the URLs and templates.
 """

@@ -8,12 +8,12 @@ import zipfile
 
 from django.core.files import File
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
 from assessments.report import render_report_pdf
+from care_portal.formats import format_datetime
 from followup.emails import build_email, bulk_reports_url
 from followup.models import BulkReport
 
@@ -110,7 +110,7 @@ def _notify(bulk: BulkReport) -> None:
             "person_name": bulk.requester.get_full_name() or bulk.requester.email,
             "bulk": bulk,
             "ready": ready,
-            "expires_on": date_format(timezone.localtime(bulk.expires_at), "j F Y à H:i"),
+            "expires_on": format_datetime(bulk.expires_at, long=True),
             "link": bulk_reports_url(),
         },
     ).send()

@@ -4,11 +4,11 @@ a selection."""
 from __future__ import annotations
 
 from django import forms
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import Campaign
+from care_portal.formats import format_date
 from care_portal.ids import IdListField
 from establishments.models import Region
 
@@ -63,7 +63,7 @@ def default_relaunch(*, region: Region, campaign: Campaign | None) -> dict[str, 
     closing = ""
     if campaign and campaign.closes_on:
         closing = _(" La campagne se clôt le %(date)s.") % {
-            "date": date_format(campaign.closes_on, "j F Y")
+            "date": format_date(campaign.closes_on, long=True)
         }
     return {
         "subject": _("Campagne CaRE %(year)s : votre auto-évaluation est attendue")

@@ -8,9 +8,9 @@ from django.core.mail import get_connection
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from assessments.models import Assessment
+from care_portal.formats import format_date
 from establishments.models import Establishment, Role, RoleAssignment
 from followup.emails import absolute_url, assessment_url, build_email
 from followup.models import Relaunch, RelaunchRecipient
@@ -80,7 +80,7 @@ def deliver_relaunch(*, relaunch_id: int) -> int:
                     "person_name": recipient.person.get_full_name() or recipient.email,
                     "establishment": establishment,
                     "relaunch": relaunch,
-                    "sent_on": date_format(timezone.localtime(relaunch.created_at), "j F Y"),
+                    "sent_on": format_date(relaunch.created_at, long=True),
                     "link": link,
                 },
             )

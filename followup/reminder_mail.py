@@ -10,22 +10,17 @@ from datetime import date
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from assessments.models import Assessment
+from assessments.scoring import RequirementStatus
 from assessments.specs import compiled_referential
+from care_portal.formats import format_date
 from followup.emails import assessment_url, build_email
 from followup.models import ReminderKind, ReminderLog
 from followup.reminders import NOT_SUBMITTED, own_gaps, submission_period
 from referential.models import Requirement
-
-STATUS_LABELS = {
-    "not_met": gettext_lazy("non atteinte"),
-    "partial": gettext_lazy("partiellement atteinte"),
-    "unanswered": gettext_lazy("non renseignée"),
-}
 
 
 def _greeting_name(person) -> str:
@@ -52,7 +47,7 @@ def _campaign_closing(log: ReminderLog, today: date) -> EmailMultiAlternatives |
             "person_name": _greeting_name(log.person),
             "establishment": establishment,
             "campaign": campaign,
-            "closes_on": date_format(campaign.closes_on, "j F Y"),
+            "closes_on": format_date(campaign.closes_on, long=True),
             "days_left": days_left,
             "status": assessment.get_status_display(),
             "link": assessment_url(assessment.pk),
@@ -78,7 +73,7 @@ def _deadline(log: ReminderLog, today: date) -> EmailMultiAlternatives | None:
         {
             "code": requirement.code,
             "label": requirement.label,
-            "status": STATUS_LABELS.get(gap_status[requirement.code], gap_status[requirement.code]),
+            "status": str(RequirementStatus(gap_status[requirement.code]).label).lower(),
             "care_action": requirement.care_action,
             "recommendation": requirement.recommendation,
             "deadline_label": requirement.deadline_label,
@@ -91,7 +86,7 @@ def _deadline(log: ReminderLog, today: date) -> EmailMultiAlternatives | None:
         "Échéance CaRE du %(date)s : %(count)s exigence à traiter — %(name)s",
         "Échéance CaRE du %(date)s : %(count)s exigences à traiter — %(name)s",
         len(gaps),
-    ) % {"date": date_format(deadline, "d/m/Y"), "count": len(gaps), "name": establishment.name}
+    ) % {"date": format_date(deadline), "count": len(gaps), "name": establishment.name}
     return build_email(
         to=[log.email],
         subject=subject,
@@ -100,7 +95,7 @@ def _deadline(log: ReminderLog, today: date) -> EmailMultiAlternatives | None:
             "person_name": _greeting_name(log.person),
             "establishment": establishment,
             "campaign": assessment.campaign,
-            "deadline": date_format(deadline, "j F Y"),
+            "deadline": format_date(deadline, long=True),
             "days_left": (deadline - today).days,
             "gaps": gaps,
             "link": assessment_url(assessment.pk),
@@ -126,7 +121,7 @@ def _awaiting_validation(log: ReminderLog, today: date) -> EmailMultiAlternative
             "person_name": _greeting_name(log.person),
             "establishment": establishment,
             "campaign": assessment.campaign,
-            "submitted_on": date_format(submitted_at, "j F Y") if submitted_at else "",
+            "submitted_on": format_date(submitted_at, long=True) if submitted_at else "",
             "submitted_by": str(assessment.submitted_by) if assessment.submitted_by else "",
             "link": assessment_url(assessment.pk),
         },

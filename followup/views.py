@@ -12,11 +12,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from care_portal.formats import format_date
 from establishments.models import Region
 from followup.forms import RelaunchForm, default_relaunch
 from followup.models import BulkReport, Relaunch
@@ -133,8 +133,7 @@ def relaunch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "followup/relaunch_detail.html",
         {
-            "page_title": _("Relance du %(date)s")
-            % {"date": timezone.localtime(relaunch.created_at).strftime("%d/%m/%Y")},
+            "page_title": _("Relance du %(date)s") % {"date": format_date(relaunch.created_at)},
             "relaunch": relaunch,
             "recipients": recipients,
         },

@@ -4,5 +4,6 @@ Owns the versions and who reads them: published ones for everyone signed in, dra
 holding `referential.view_drafts` (`permissions.py`: the national level and administrators),
 through `ReferentialVersion.objects.for_user`.
 
-May import: `establishments` (the role predicates) and `audit` (to record loads). No app above.
+May import: `establishments` (the role predicates), `audit` (to record loads) and the display
+formats of `care_portal.formats`. No app above.
 """

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from care_portal.formats import format_number
 
 ANSWER_WORDS = {
     True: gettext_lazy("oui"),
@@ -19,12 +20,8 @@ ANSWER_WORDS = {
 }
 
 
-def _number(value: float) -> str:
-    return number_format(round(value, 1), decimal_pos=0 if value == int(value) else 1)
-
-
 def _percent(value: float) -> str:
-    return f"{_number(value)} %"
+    return f"{format_number(value)} %"
 
 
 def describe_rule(rule: Mapping[str, Any]) -> str:

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from care_portal.formats import format_date
 from referential.numbers import number_problem, shown_value
 
 MET = "met"
@@ -358,7 +359,7 @@ class WithinDaysRule(Rule):
         if day > reference_date:
             raise AnswerError(
                 _("La date « %(value)s » est dans le futur (après le %(ref)s).")
-                % {"value": value, "ref": reference_date.strftime("%d/%m/%Y")}
+                % {"value": value, "ref": format_date(reference_date)}
             )
         if day < EARLIEST_DATE:
             raise AnswerError(

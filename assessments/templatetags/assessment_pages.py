@@ -1,4 +1,5 @@
-"""Template helpers of the assessment pages: the page tabs and the evidence of a requirement."""
+"""Template helpers of the assessment pages: the page tabs, the evidence of a requirement, and
+the statuses and severities as they read (``{% with s=gap.severity|gap_severity %}{{ s.label }}``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from assessments.evidence import evidence_by_requirement, may_manage
+from assessments.scoring import GapSeverity, RequirementStatus
 from assessments.views.scoped import form_url, report_url, url_or_none
 
 register = template.Library()
@@ -70,3 +72,15 @@ def status_badge(assessment):
         "level": STATUS_BADGES.get(assessment.status, "info"),
         "label": assessment.get_status_display(),
     }
+
+
+@register.filter
+def requirement_status(value: str | None) -> RequirementStatus | None:
+    """A stored status as its label and badge: `.label`, `.badge`."""
+    return RequirementStatus.of(value)
+
+
+@register.filter
+def gap_severity(value: str | None) -> GapSeverity | None:
+    """A stored severity as its label and badge: `.label`, `.badge`."""
+    return GapSeverity.of(value)

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,6 +21,7 @@ from assessments.models import Assessment, CrisisExercise
 from assessments.services import AssessmentLocked, StaleVersion
 from assessments.views.scoped import assessment_for
 from assessments.workflow_forms import CrisisExerciseForm
+from care_portal.formats import format_date
 
 
 def _stale_message() -> str:
@@ -41,7 +41,7 @@ def _fed_message(answers: dict[str, str | None]) -> str | None:
         return _("Réponse %(codes)s vidée : plus aucun exercice n'est enregistré.") % {
             "codes": codes
         }
-    shown = formats.date_format(date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    shown = format_date(date.fromisoformat(value))
     return _("Réponse %(codes)s mise à jour : dernier exercice le %(date)s.") % {
         "codes": codes,
         "date": shown,

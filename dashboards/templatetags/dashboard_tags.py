@@ -1,22 +1,11 @@
-"""Display helpers of the dashboards: French numbers and shares."""
+"""Display helpers of the dashboards (numbers and shares: the builtin filters of
+`care_portal.template_formats`)."""
 
 from django import template
 
-from care_portal.charts import format_number
 from dashboards.tables import figures_table
 
 register = template.Library()
-
-
-@register.filter
-def number(value, unit: str = "") -> str:
-    """12.345 → "12,3"; with a unit: "12,3 %"; None → "—"."""
-    return format_number(value, unit)
-
-
-@register.filter
-def percent(value) -> str:
-    return format_number(value, "%")
 
 
 @register.filter

@@ -1,0 +1,169 @@
+"""The French display formats (`care_portal.formats`) and their template filters."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from assessments.answer_fields import parse_number
+from assessments.scoring import SEVERITIES, GapSeverity, RequirementStatus
+from care_portal.formats import (
+    EMPTY,
+    MINUS,
+    NBSP,
+    THOUSANDS,
+    format_amount,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_number,
+    format_percent,
+    format_score,
+)
+from referential.rules import MAX_AMOUNT, STATUSES
+
+DSFR_BADGES = {"success", "warning", "error", "info", "new"}
+finite = st.floats(min_value=-1e18, max_value=1e18, allow_nan=False)
+
+
+def read_back(text: str) -> Decimal:
+    """The number a French display stands for, read strictly."""
+    text = text.removesuffix(f"{NBSP}%").removesuffix(f"{NBSP}€")
+    return Decimal(text.replace(THOUSANDS, "").replace(MINUS, "-").replace(",", "."))
+
+
+@given(value=finite, decimals=st.integers(0, 3))
+@example(value=1234567.891, decimals=2)
+def test_a_number_reads_back_as_its_rounded_value(value, decimals):
+    text = format_number(value, decimals=decimals, fixed=True)
+    assert read_back(text) == Decimal(str(value)).quantize(
+        Decimal(1).scaleb(-decimals), "ROUND_HALF_UP"
+    )
+    integer, _, fraction = text.lstrip(MINUS).partition(",")
+    assert len(fraction) == decimals
+    groups = integer.split(THOUSANDS)
+    assert 1 <= len(groups[0]) <= 3 and all(len(group) == 3 for group in groups[1:])
+    assert not text.startswith(f"{MINUS}0") or read_back(text) != 0  # never "−0"
+
+
+@given(amount=st.integers(0, MAX_AMOUNT) | st.decimals(0, 10**6, places=2).map(float))
+def test_an_amount_typed_back_into_the_form_gives_the_same_amount(amount):
+    assert parse_number(format_amount(amount)) == amount
+    assert parse_number(format_decimal(amount)) == amount
+
+
+@given(tenths=st.integers(0, 9999), negative=st.booleans())
+def test_a_score_ending_in_5_rounds_away_from_zero_as_written(tenths, negative):
+    """34.05 shows 34,1 on every page, although the float 34.05 lies just below 34.05."""
+    sign = -1 if negative else 1
+    value = sign * float(f"{tenths // 10}.{tenths % 10}5")
+    shown = (tenths + 1) // 10, (tenths + 1) % 10
+    integer = f"{shown[0]:,}".replace(",", THOUSANDS)
+    assert format_score(value) == f"{MINUS if negative else ''}{integer},{shown[1]}{NBSP}%"
+
+
+def test_rounding_examples():
+    assert format_score(34.05) == f"34,1{NBSP}%"
+    assert format_score(0.15) == f"0,2{NBSP}%"
+    assert format_score(66.94) == f"66,9{NBSP}%"
+    assert format_score(100) == f"100,0{NBSP}%"
+    assert format_number(2.675, decimals=2) == "2,68"
+    assert format_percent(62.5) == f"62,5{NBSP}%"
+    assert format_percent(70.0) == f"70{NBSP}%"
+
+
+@pytest.mark.parametrize(
+    ("value", "number", "score"),
+    [
+        (None, EMPTY, EMPTY),
+        (float("nan"), EMPTY, EMPTY),
+        (float("inf"), EMPTY, EMPTY),
+        (0, "0", f"0,0{NBSP}%"),
+        (0.0, "0", f"0,0{NBSP}%"),
+        (-0.04, "0", f"0,0{NBSP}%"),
+        (-4.5, f"{MINUS}4,5", f"{MINUS}4,5{NBSP}%"),
+        (1234.5, f"1{THOUSANDS}234,5", f"1{THOUSANDS}234,5{NBSP}%"),
+        (
+            10**21,
+            THOUSANDS.join(["1"] + ["000"] * 7),
+            None,
+        ),
+    ],
+)
+def test_no_value_zero_negative_and_large_values(value, number, score):
+    assert format_number(value) == number
+    if score is not None:
+        assert format_score(value) == score
+
+
+def test_amounts():
+    assert format_amount(1_250_000) == f"1{THOUSANDS}250{THOUSANDS}000{NBSP}€"
+    assert format_amount(1250.5) == f"1{THOUSANDS}250,50{NBSP}€"
+    assert format_amount(None) == EMPTY
+    assert format_amount(3000, euro=False) == f"3{THOUSANDS}000"
+    assert format_decimal(92.5) == "92,50" and format_decimal(80) == "80"
+
+
+def test_dates_read_in_the_portal_time_zone():
+    assert format_date(date(2025, 6, 30)) == "30/06/2025"
+    assert format_date(date(2025, 6, 30), long=True) == "30 juin 2025"
+    assert format_date(None) == EMPTY
+    # 22:30 UTC on 30 June is already 1 July in Paris.
+    late = datetime(2025, 6, 30, 22, 30, tzinfo=UTC)
+    assert format_date(late) == "01/07/2025"
+    assert format_datetime(late) == "01/07/2025 à 00:30"
+    assert format_datetime(late, long=True) == "1 juillet 2025 à 00:30"
+
+
+def test_template_filters_are_builtins_and_say_the_same():
+    template = Template(
+        "{{ s|score }}|{{ p|percent }}|{{ n|number }}|{{ d|number:'pts' }}|{{ a|amount }}|"
+        "{{ day|short_date }}|{{ day|long_date }}|{{ late|short_datetime }}|{{ none|score }}"
+    )
+    late = datetime(2025, 6, 30, 22, 30, tzinfo=UTC)
+    shown = template.render(
+        Context(
+            {
+                "s": 34.05,
+                "p": 62.5,
+                "n": 1234.56,
+                "d": -3.25,
+                "a": 1_250_000,
+                "day": date(2025, 6, 30),
+                "late": late,
+                "none": None,
+            }
+        )
+    )
+    assert shown.split("|") == [
+        format_score(34.05),
+        format_percent(62.5),
+        format_number(1234.56),
+        format_number(-3.25, "pts"),
+        format_amount(1_250_000),
+        "30/06/2025",
+        "30 juin 2025",
+        "01/07/2025 à 00:30",
+        EMPTY,
+    ]
+
+
+def test_every_status_and_severity_has_one_label_and_one_badge():
+    assert set(RequirementStatus.values) == set(STATUSES)
+    assert set(GapSeverity.values) == set(SEVERITIES)
+    for member in [*RequirementStatus, *GapSeverity]:
+        assert str(member.label) and member.badge in DSFR_BADGES
+    assert len({str(status.label) for status in RequirementStatus}) == len(STATUSES)
+    assert RequirementStatus("partial").label == "Partiellement atteinte"
+    assert RequirementStatus.PARTIAL.counted(1) == "1 partielle"
+    assert RequirementStatus.PARTIAL.counted(3) == "3 partielles"
+    assert RequirementStatus.of(None) is None and GapSeverity.of("overdue").badge == "error"
+
+
+def test_filters_show_a_dash_for_a_missing_value_or_a_non_number():
+    """A page without a snapshot yet: `snapshot.score_global` renders "—", never an error."""
+    shown = Template("{{ snapshot.score_global|score }}|{{ 'abc'|percent }}|{{ True|number }}")
+    assert shown.render(Context({})) == f"{EMPTY}|{EMPTY}|{EMPTY}"
