@@ -23,7 +23,7 @@ from care_portal.formats import (
     format_percent,
     format_score,
 )
-from referential.rules import MAX_AMOUNT, STATUSES
+from referential.rules import MAX_AMOUNT, NOT_ASKED, STATUSES
 
 DSFR_BADGES = {"success", "warning", "error", "info", "new"}
 finite = st.floats(min_value=-1e18, max_value=1e18, allow_nan=False)
@@ -152,11 +152,13 @@ def test_template_filters_are_builtins_and_say_the_same():
 
 
 def test_every_status_and_severity_has_one_label_and_one_badge():
-    assert set(RequirementStatus.values) == set(STATUSES)
+    assert set(RequirementStatus.values) == {*STATUSES, NOT_ASKED}
     assert set(GapSeverity.values) == set(SEVERITIES)
     for member in [*RequirementStatus, *GapSeverity]:
         assert str(member.label) and member.badge in DSFR_BADGES
-    assert len({str(status.label) for status in RequirementStatus}) == len(STATUSES)
+    assert len({str(RequirementStatus(status).label) for status in STATUSES}) == len(STATUSES)
+    # A follow-up not asked reads as "not applicable", the answer it depends on saying why.
+    assert RequirementStatus.NOT_ASKED.label == RequirementStatus.NOT_APPLICABLE.label
     assert RequirementStatus("partial").label == "Partiellement atteinte"
     assert RequirementStatus.PARTIAL.counted(1) == "1 partielle"
     assert RequirementStatus.PARTIAL.counted(3) == "3 partielles"

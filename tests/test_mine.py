@@ -8,6 +8,7 @@ from django.utils import timezone
 from assessments import workflow
 from assessments.models import Assessment
 from assessments.services import save_answers
+from care_portal.formats import format_score
 from tests.answers import fill
 from tests.campaigns import build_campaign
 from tests.factories import EstablishmentFactory, user_with_role
@@ -44,7 +45,7 @@ def test_rssi_sees_their_assessment_with_progress_score_and_deadline(client, wor
     assert 'max="6" value="3"' in row
     assert "3 / 6" in row
     assessment.refresh_from_db()
-    assert f"{assessment.snapshot.score_global:.0f} %" in row
+    assert format_score(assessment.snapshot.score_global) in row
     # Every deadline of the test referential is 30 June 2025.
     if timezone.localdate() <= date(2025, 6, 30):
         assert "30/06/2025" in row

@@ -54,10 +54,6 @@ def test_a_score_ending_in_5_rounds_the_same_way_on_every_page(client, world, ca
         assert "34,0\u00a0%" not in html and "34\u00a0%" not in html, page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="« Mes auto-évaluations » keeps its whole-number score, asserted by test_mine.py",
-)
 def test_my_assessments_shows_the_score_with_one_decimal(client, world, campaign):
     assessment = campaign.hospital
     save_answers(assessment=assessment, answers=ANSWERS, expected_version=0, user=world.rssi)
