@@ -37,5 +37,15 @@ urlpatterns = [
         ReferentialVersionViewSet.as_view({"get": "retrieve"}),
         name="referential-detail",
     ),
+    path(
+        "referentials/<str:code>/<int:version>/targets/",
+        ReferentialVersionViewSet.as_view({"get": "targets"}),
+        name="referential-targets",
+    ),
+    path(
+        "referentials/<str:code>/<int:version>/milestones/",
+        ReferentialVersionViewSet.as_view({"get": "milestones"}),
+        name="referential-milestones",
+    ),
     *router.urls,
 ]
