@@ -310,7 +310,11 @@ class SectionParser:
             kinds = self._kinds(fields)
             share = self._share(fields)
             note = fields.text("note", required=False)
-            if share is None and "national_share" in fields.data and not note:
+            if (
+                "national_share" in fields.data
+                and fields.data["national_share"] is None
+                and not note
+            ):
                 fields.error(
                     _("sans part nationale chiffrée, une « note » dit ce que le plan fixe.")
                 )
