@@ -322,6 +322,11 @@ class Requirement(models.Model):
         return source_badge(self.source, self.source_ref)
 
     @property
+    def asked_of_establishment(self) -> bool:
+        """The establishment answers it (an item the ARS records for it is never its gap)."""
+        return self.answered_by == AnsweredBy.ESTABLISHMENT
+
+    @property
     def is_ght_level(self) -> bool:
         """Answered once per GHT, by its lead, on the support establishment's assessment."""
         return list(self.applies_to) == ["GHT"]

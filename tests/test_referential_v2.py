@@ -188,6 +188,8 @@ def test_the_cpom_is_recorded_by_the_ars_not_answered_by_the_establishment(care2
         ("ars", False, None, "")
     ]
     assert care2.targets_fed_by(cpom[0].code) == []
+    assert not cpom[0].asked_of_establishment
+    assert all(r.asked_of_establishment for r in care2.requirements.exclude(care_action="2-2"))
 
 
 def test_the_self_assessment_is_never_a_question_and_shared_items_are_asked_once(care2):
