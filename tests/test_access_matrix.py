@@ -258,6 +258,10 @@ ROUTES: dict[str, Route] = {
     "referential:index": Route(None, everyone()),
     "referential-list": Route(None, everyone(anonymous=API_ANONYMOUS)),
     "referential-detail": Route(referential_key, everyone(anonymous=API_ANONYMOUS), scoped=False),
+    "referential-targets": Route(referential_key, everyone(anonymous=API_ANONYMOUS), scoped=False),
+    "referential-milestones": Route(
+        referential_key, everyone(anonymous=API_ANONYMOUS), scoped=False
+    ),
     # Workflow through the API.
     "assessment-submit": Route(assessment_pk, API_ONLY({"rssi": Expect(400)}), method="post"),
     # A draft may not be validated, sent back or reopened: the roles who could get 403 inside.
