@@ -39,12 +39,12 @@ urlpatterns = [
         name="referential-detail",
     ),
     path(
-        "referentials/<str:code>/<int:version>/targets/",
+        "referentials/<str:code>/<id:version>/targets/",
         ReferentialVersionViewSet.as_view({"get": "targets"}),
         name="referential-targets",
     ),
     path(
-        "referentials/<str:code>/<int:version>/milestones/",
+        "referentials/<str:code>/<id:version>/milestones/",
         ReferentialVersionViewSet.as_view({"get": "milestones"}),
         name="referential-milestones",
     ),

@@ -33,6 +33,7 @@ from followup.selection import ALL_FILTERED
 from followup.services import create_relaunch, request_bulk_report
 from referential.loader import load_referential_file
 from referential.models import Axis, Requirement
+from tests.answers import given_by_ght_lead
 from tests.e2e.conftest import DESKTOP, Visitor
 from tests.e2e.test_journeys import complete_answers
 
@@ -158,9 +159,10 @@ def portal(live_server):
     codes_of_first_axis = set(
         Requirement.objects.filter(objective__axis=first_axis).values_list("code", flat=True)
     )
+    first_answers = {code: value for code, value in answers.items() if code in codes_of_first_axis}
     save_answers(
         assessment=hospital,
-        answers={code: value for code, value in answers.items() if code in codes_of_first_axis},
+        answers=given_by_ght_lead(hospital, first_answers),
         expected_version=hospital.version,
         user=users["rssi"],
     )
@@ -202,7 +204,7 @@ def portal(live_server):
         rssi = _rssi_of(assessment.establishment)
         save_answers(
             assessment=assessment,
-            answers=complete_answers(assessment),
+            answers=given_by_ght_lead(assessment, complete_answers(assessment)),
             expected_version=assessment.version,
             user=rssi,
         )
