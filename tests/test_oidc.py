@@ -266,3 +266,27 @@ def test_a_malformed_siret_in_the_extract_is_a_line_error(tmp_path, db, siret):
     )
     assert not summary.ok
     assert any("SIRET" in str(error) and "14 chiffres" in str(error) for error in summary.errors)
+
+
+def test_whoever_grants_a_role_sees_the_siret_and_a_mismatch(admin_client, world):
+    world.hospital.siret = PROCONNECT_SIRET
+    world.hospital.save()
+    User.objects.filter(pk=world.rssi.pk).update(provider_siret="77568811100015")
+    page = admin_client.get(
+        reverse("admin:establishments_user_change", args=[world.rssi.pk])
+    ).content.decode()
+    assert "77568811100015" in page
+    assert "SIRET différent de celui de l’établissement du rôle : à vérifier" in page
+
+
+def test_the_grant_command_flags_a_mismatching_siret(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    world.clinic.siret = PROCONNECT_SIRET
+    world.clinic.save()
+    User.objects.filter(pk=world.rssi.pk).update(provider_siret="77568811100015")
+    out = StringIO()
+    call_command("grant", world.rssi.email, "rssi", world.clinic.finess, stdout=out)
+    assert "SIRET transmis par ProConnect 77568811100015 : SIRET différent" in out.getvalue()
