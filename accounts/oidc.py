@@ -22,10 +22,13 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from establishments.models import User, normalize_address
+
+StrOrPromise = str | Promise
 
 # Every request to a provider gives up after this long (seconds).
 HTTP_TIMEOUT = 10
@@ -50,7 +53,7 @@ class Preset:
 
     name: str
     about_url: str
-    about_label: str
+    about_label: StrOrPromise
     scopes: str
     acr_values: str
     two_factor_acr: str

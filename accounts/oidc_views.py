@@ -219,7 +219,7 @@ def oidc_callback(request: HttpRequest, provider: str) -> HttpResponse:
     second_factor = config.is_second_factor(signed_in.id_claims)
     next_url = request.session.get(NEXT_SESSION_KEY) or reverse("home")
     # Read by the audit log's sign-in record.
-    request.care_sign_in_detail = {
+    request.care_sign_in_detail = {  # type: ignore[attr-defined]
         "provider": config.slug,
         "acr": signed_in.acr,
         "amr": signed_in.amr,
