@@ -46,6 +46,10 @@ NOT_PAGES = {
     # POST-only actions (they redirect, or answer 405 to a GET).
     "logout",
     "accounts:disable",
+    # The OpenID Connect round trip: redirects to and from the identity provider (test_oidc.py).
+    "accounts:oidc_login",
+    "accounts:oidc_callback",
+    "accounts:oidc_logged_out",
     "assessments:transition",
     "assessments:carry_over",
     "assessments:evidence_delete",
@@ -273,7 +277,7 @@ def _director_of(establishment):
     return _holder(establishment, Role.DIRECTOR, "direction")
 
 
-def test_every_page_is_accessible_for_every_role(portal, browser, live_server, tmp_path):
+def test_every_page_is_accessible_for_every_role(portal, browser, live_server, tmp_path, settings):
     seen: set[str] = set()
     failures: list[str] = []
     accounts = portal["accounts"]
@@ -298,6 +302,18 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     anonymous.page.get_by_label("Mot de passe").fill("pas-le-bon-mot-de-passe")
     anonymous.submit("Se connecter")
     anonymous.check("connexion-erreur")
+    # The sign-in page with both identity providers' buttons.
+    settings.CARE_OIDC_PROVIDERS = {
+        slug: {
+            "discovery_url": f"http://127.0.0.1:9/{slug}/api/v2/.well-known/openid-configuration",
+            "client_id": "care-portal",
+            "client_secret": "secret",
+        }
+        for slug in ("proconnect", "prosanteconnect")
+    }
+    anonymous.visit("/accounts/login/", "connexion-fournisseurs-identite")
+    assert anonymous.page.get_by_role("link", name="S’identifier avec ProConnect").is_visible()
+    settings.CARE_OIDC_PROVIDERS = {}
     # The access refused and unexpected error pages, as Django's handlers render them.
     request = RequestFactory().get("/")
     for label, response in (
