@@ -40,12 +40,12 @@ urlpatterns = [
     ),
     path(
         "referentials/<str:code>/<id:version>/targets/",
-        ReferentialVersionViewSet.as_view({"get": "targets"}),
+        ReferentialVersionViewSet.as_view({"get": "targets"}, pagination_class=None),
         name="referential-targets",
     ),
     path(
         "referentials/<str:code>/<id:version>/milestones/",
-        ReferentialVersionViewSet.as_view({"get": "milestones"}),
+        ReferentialVersionViewSet.as_view({"get": "milestones"}, pagination_class=None),
         name="referential-milestones",
     ),
     *router.urls,
