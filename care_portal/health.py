@@ -81,7 +81,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    checks, failing = {}, []
+    checks: dict[str, str] = {}
+    failing: list[str] = []
     for name, check in CHECKS.items():
         if name == "migrations" and "database" in failing:
             checks[name] = "skipped"
@@ -94,7 +95,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
             failing.append(name)
         else:
             checks[name] = "ok"
-    body = {"status": "unavailable" if failing else "ok", "checks": checks}
+    body: dict[str, object] = {"status": "unavailable" if failing else "ok", "checks": checks}
     if failing:
         body["failing"] = failing
     return JsonResponse(body, status=503 if failing else 200)

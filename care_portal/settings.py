@@ -240,7 +240,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 warnings.filterwarnings("ignore", message="No directory at")
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
