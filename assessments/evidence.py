@@ -4,9 +4,9 @@ A file's type is read from its content, never from its name: the first bytes giv
 (``filetype``), and office documents, which are ZIP archives, must also have the inner structure
 of their format, stay within bounds when inflated, and carry no active content (macros, ActiveX,
 OLE objects, external templates or frames; see "office documents" below). Accepted: PDF, PNG,
-JPEG, DOCX, XLSX, ODT, ODS, up to ``settings.CARE_EVIDENCE_MAX_BYTES``. Files are stored under
-MEDIA_ROOT (outside the web root) with random names and only ever served by a view that checks the
-person's scope.
+JPEG, DOCX, XLSX, ODT, ODS, up to ``settings.CARE_EVIDENCE_MAX_BYTES``. Files are stored in the
+default storage (MEDIA_ROOT outside the web root, or a private bucket) with random names and their
+SHA-256 checksum, and only ever served by a view that checks the person's scope and the checksum.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Assessment, Evidence
 from audit.models import Action as AuditAction
 from audit.services import record_event
+from care_portal.stored_files import sha256_of
 from establishments.models import User
 from referential.models import Requirement
 
@@ -610,6 +611,7 @@ def add_file(
         original_name=original,
         content_type=file_type.mime,
         size=upload.size,
+        sha256=sha256_of(upload),
         created_by=user,
     )
     evidence.file.save(upload.name, upload, save=False)

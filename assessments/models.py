@@ -352,6 +352,7 @@ class Evidence(models.Model):
     original_name = models.CharField(_("nom du fichier déposé"), max_length=255, blank=True)
     content_type = models.CharField(_("type de contenu"), max_length=100, blank=True)
     size = models.PositiveIntegerField(_("taille (octets)"), default=0)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
     url = models.URLField(_("lien"), max_length=500, blank=True)
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("déposée le"), auto_now_add=True)

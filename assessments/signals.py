@@ -17,7 +17,7 @@ def _forget_edited_referential(sender, instance, **kwargs) -> None:
     forget_referential(instance.referential_id)
 
 
-@receiver(post_delete, sender=ReferentialVersion)
+@receiver([post_save, post_delete], sender=ReferentialVersion)
 def _forget_deleted_referential(sender, instance, **kwargs) -> None:
     forget_referential(instance.pk)
 

@@ -1,17 +1,24 @@
 """A referential version as the scoring model sees it, built once per version and kept in memory.
 
-A version that a campaign uses never changes, so its compiled form is cached per process. Edits
-to a version's requirements, objectives or axes (loading a draft again, the admin) drop its
-entry, see ``forget_referential``.
+A version that a campaign uses never changes, so its compiled form is cached per process. Each
+entry carries the version's token from the shared cache (Redis when CARE_CACHE_URL is set):
+edits to a version's requirements, objectives or axes (loading a draft again, the admin,
+publishing) give it a new token, see ``forget_referential``, and every process that holds the old
+one builds it again on its next use.
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
+
+from django.core.cache import cache
+from django.db import transaction
 
 from assessments.scoring import RequirementSpec, ScoringModel
 
@@ -113,15 +120,42 @@ def build_specs(referential_id: int) -> tuple[tuple[RequirementSpec, ...], dict[
     return tuple(specs), code_by_id
 
 
-_cache: dict[int, CompiledReferential] = {}
+logger = logging.getLogger(__name__)
+
+# referential id -> (token it was built under, compiled form)
+_cache: dict[int, tuple[str, CompiledReferential]] = {}
 _lock = threading.Lock()
+_ALL_KEY = "care:compiled-referential:all"
+
+
+def _token_key(referential_id: int) -> str:
+    return f"care:compiled-referential:{referential_id}"
+
+
+def _shared_token(referential_id: int) -> str | None:
+    """The version's current token (both keys in one round trip); None if the cache is down."""
+    keys = [_ALL_KEY, _token_key(referential_id)]
+    try:
+        found = cache.get_many(keys)
+        if len(found) < len(keys):
+            for key in keys:
+                if key not in found:
+                    cache.add(key, secrets.token_hex(8), timeout=None)
+            found = cache.get_many(keys)
+    except Exception:
+        logger.warning("Shared cache unreachable: referential %s compiled afresh", referential_id)
+        return None
+    if len(found) < len(keys):
+        return None
+    return f"{found[_ALL_KEY]}:{found[keys[1]]}"
 
 
 def compiled_referential(referential_id: int) -> CompiledReferential:
     """The compiled referential version (one query the first time, none after)."""
-    compiled = _cache.get(referential_id)
-    if compiled is not None:
-        return compiled
+    token = _shared_token(referential_id)
+    entry = _cache.get(referential_id)
+    if entry is not None and token is not None and entry[0] == token:
+        return entry[1]
     specs, code_by_id = build_specs(referential_id)
     model = ScoringModel(specs)
     compiled = CompiledReferential(
@@ -131,15 +165,31 @@ def compiled_referential(referential_id: int) -> CompiledReferential:
         id_by_code={code: pk for pk, code in code_by_id.items()},
         ght_level_codes=model.ght_level_codes,
     )
-    with _lock:
-        _cache[referential_id] = compiled
+    if token is not None:
+        with _lock:
+            _cache[referential_id] = (token, compiled)
     return compiled
 
 
+def _renew_token(referential_id: int | None) -> None:
+    key = _ALL_KEY if referential_id is None else _token_key(referential_id)
+    try:
+        cache.set(key, secrets.token_hex(8), timeout=None)
+    except Exception:
+        logger.exception("Shared cache unreachable: referential %s not marked as changed", key)
+
+
 def forget_referential(referential_id: int | None = None) -> None:
-    """Drop the compiled form of one referential version (or of all)."""
+    """Drop the compiled form of one referential version (or of all), in every process.
+
+    The token changes now and again once the edit is committed: a process that builds the
+    version from the database in between (without the edit) builds it again after the commit.
+    """
     with _lock:
         if referential_id is None:
             _cache.clear()
         else:
             _cache.pop(referential_id, None)
+    _renew_token(referential_id)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _renew_token(referential_id))

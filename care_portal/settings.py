@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "care_portal.headers.SecurityHeadersMiddleware",
+    "care_portal.db_router.ReplicaPinMiddleware",
     "care_portal.headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -124,7 +125,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         **DATABASES["default"].get("OPTIONS", {}),
     }
+# Optional read replica (README, "Several machines"): dashboards, lists and exports read from it;
+# writes, the rest of a request after a write, and a person's requests for
+# CARE_REPLICA_PIN_SECONDS after their own write stay on the primary (care_portal.db_router).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["care_portal.db_router.PrimaryReplicaRouter"]
+CARE_REPLICA_PIN_SECONDS = env_int("CARE_REPLICA_PIN_SECONDS", 15)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache: in each process's memory by default; with CARE_CACHE_URL (redis://host:6379/0) a
+# Redis server shared by every web node and worker (the compiled referentials' version keys,
+# the API throttling counters, the sessions' cached copies).
+CARE_CACHE_URL = env_str("CARE_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CARE_CACHE_URL,
+            "KEY_PREFIX": env_str("CARE_CACHE_PREFIX", "care"),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+        if CARE_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 AUTH_USER_MODEL = "establishments.User"
 AUTHENTICATION_BACKENDS = [
@@ -149,6 +178,12 @@ SESSION_COOKIE_AGE = env_int("CARE_SESSION_HOURS", 8) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Sessions live in the database (every node sees them); with a shared cache, also in the cache.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CARE_CACHE_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 # Content Security Policy (django-csp): scripts and styles only from the portal itself, and inline
 # ones only with the per-request nonce (`request.csp_nonce`, passed to `dsfr_js`). DSFR's CSS uses
@@ -234,7 +269,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 warnings.filterwarnings("ignore", message="No directory at")
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -244,6 +279,26 @@ STORAGES = {
         )
     },
 }
+# Uploaded files (evidence, bulk report ZIPs) in S3-compatible object storage when CARE_S3_BUCKET
+# is set: a private bucket (no ACL given, the bucket's own policy applies), served only through
+# the portal's scoped views; any URL the storage would make is signed and short-lived.
+CARE_S3_BUCKET = env_str("CARE_S3_BUCKET", "")
+if CARE_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": CARE_S3_BUCKET,
+            "endpoint_url": env_str("CARE_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("CARE_S3_REGION", "") or None,
+            "access_key": env_str("CARE_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("CARE_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("CARE_S3_PREFIX", ""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+        },
+    }
 # Uploaded evidence lives outside the web root and is only served through a scoped view.
 MEDIA_ROOT = Path(env_str("CARE_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # No route serves this prefix: evidence files go out only through the scoped download view.

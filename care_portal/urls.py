@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts.oidc_views import SignInView, SignOutView
 from care_portal import (
+    health,
     ids,  # noqa: F401 - registers <id:…> before the apps' URLconfs use it
     views,
 )
@@ -21,4 +22,6 @@ urlpatterns = [
     path("followup/", include("followup.urls")),
     path("api/", include("care_portal.api_urls")),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]

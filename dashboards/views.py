@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from audit.models import Action
 from audit.services import record_event
 from care_portal import charts
+from care_portal.db_router import reads_from_replica
 from dashboards.dashboard import GHT_LEVEL, NATIONAL, REGION, Dashboard
 from dashboards.exports import (
     FORMATS,
@@ -91,6 +92,7 @@ def _ght(request: HttpRequest, code: str) -> Dashboard:
 # --- Pages -------------------------------------------------------------------------------------
 
 
+@reads_from_replica
 def national(request: HttpRequest) -> HttpResponse:
     dashboard = _national(request)
     return _render(
@@ -102,6 +104,7 @@ def national(request: HttpRequest) -> HttpResponse:
     )
 
 
+@reads_from_replica
 def region(request: HttpRequest, code: str) -> HttpResponse:
     dashboard = _region(request, code)
     return _render(
@@ -113,6 +116,7 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@reads_from_replica
 def ght(request: HttpRequest, code: str) -> HttpResponse:
     dashboard = _ght(request, code)
     return _render(
@@ -287,14 +291,17 @@ def _sort_columns(current: str, filters_query: str) -> dict:
 # --- Exports -----------------------------------------------------------------------------------
 
 
+@reads_from_replica
 def national_export(request: HttpRequest) -> HttpResponse:
     return _export(request, _national(request), "national")
 
 
+@reads_from_replica
 def region_export(request: HttpRequest, code: str) -> HttpResponse:
     return _export(request, _region(request, code), f"region-{code}")
 
 
+@reads_from_replica
 def ght_export(request: HttpRequest, code: str) -> HttpResponse:
     return _export(request, _ght(request, code), f"ght-{code}")
 

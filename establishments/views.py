@@ -6,12 +6,14 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
+from care_portal.db_router import reads_from_replica
 from establishments.filters import EstablishmentFilter
 from establishments.models import Establishment
 
 PAGE_SIZE = 50
 
 
+@reads_from_replica
 def establishment_list(request: HttpRequest) -> HttpResponse:
     queryset = Establishment.objects.for_user(request.user).select_related(
         "region", "department", "ght"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Assessment
 from assessments.report import render_report_pdf
 from care_portal.formats import format_datetime
+from care_portal.stored_files import sha256_of
 from followup.emails import build_email, bulk_reports_url
 from followup.models import BulkReport
 
@@ -79,7 +80,7 @@ def build_bulk_report(*, bulk_report_id: int) -> str:
         with tempfile.TemporaryFile() as tmp:
             with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 bulk.report_count, bulk.skipped = _render(bulk, archive)
-            tmp.seek(0)
+            bulk.sha256 = sha256_of(tmp)
             name = f"rapports-care-{bulk.region_id}-{bulk.campaign.year}-{bulk.pk}.zip"
             bulk.file.save(name, File(tmp), save=False)
         bulk.status = BulkReport.Status.READY
@@ -89,7 +90,17 @@ def build_bulk_report(*, bulk_report_id: int) -> str:
         bulk.status = BulkReport.Status.FAILED
         bulk.error = str(error)[:1000]
     bulk.finished_at = timezone.now()
-    bulk.save(update_fields=["status", "file", "report_count", "skipped", "error", "finished_at"])
+    bulk.save(
+        update_fields=[
+            "status",
+            "file",
+            "sha256",
+            "report_count",
+            "skipped",
+            "error",
+            "finished_at",
+        ]
+    )
     _notify(bulk)
     return bulk.status
 

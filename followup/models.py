@@ -204,6 +204,7 @@ class BulkReport(models.Model):
         _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     file = models.FileField(_("fichier"), upload_to=bulk_report_path, blank=True)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
     report_count = models.PositiveIntegerField(_("rapports"), default=0)
     # Establishments of the selection without an assessment in the campaign: no report for them.
     skipped = models.JSONField(_("sans auto-évaluation"), default=list, blank=True)

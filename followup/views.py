@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from care_portal.formats import format_date
+from care_portal.stored_files import DamagedFile, damaged_file_response, open_verified
 from establishments.models import Region
 from followup.forms import RelaunchForm, default_relaunch
 from followup.models import BulkReport, Relaunch
@@ -217,9 +218,11 @@ def bulk_report_download(request: HttpRequest, pk: int) -> FileResponse:
     if not bulk.is_downloadable or not bulk.file:
         raise Http404
     try:
-        handle = bulk.file.open("rb")
+        handle = open_verified(bulk.file, bulk.sha256)
     except FileNotFoundError as missing:
         raise Http404 from missing
+    except DamagedFile:
+        return damaged_file_response(request)
     return FileResponse(
         handle,
         as_attachment=True,

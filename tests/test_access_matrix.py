@@ -202,6 +202,8 @@ ROUTES: dict[str, Route] = {
     "home": Route(None, everyone()),
     "login": Route(None, everyone(anonymous=200)),
     "accessibility": Route(None, everyone(anonymous=200), note="public statement"),
+    "healthz": Route(None, everyone(anonymous=200), note="load balancer, no authentication"),
+    "readyz": Route(None, everyone(anonymous=200), note="load balancer, no authentication"),
     "logout": Route(None, everyone(405), note="POST only"),
     "accounts:security": Route(None, everyone()),
     "accounts:verify": Route(None, everyone(302), note="already verified: back to the page"),

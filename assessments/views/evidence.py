@@ -14,6 +14,7 @@ from assessments.models import Assessment, Evidence
 from assessments.services import kinds_of
 from assessments.views.scoped import assessment_for, form_url
 from assessments.workflow_forms import EvidenceFileForm, EvidenceLinkForm, EvidenceNoteForm
+from care_portal.stored_files import DamagedFile, damaged_file_response, open_verified
 from referential.models import Requirement
 
 FORMS = {
@@ -160,9 +161,11 @@ def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileRe
     if evidence.kind != Evidence.Kind.FILE or not evidence.file:
         raise Http404
     try:
-        handle = evidence.file.open("rb")
+        handle = open_verified(evidence.file, evidence.sha256)
     except FileNotFoundError:
         raise Http404 from None
+    except DamagedFile:
+        return damaged_file_response(request)
     response = FileResponse(
         handle,
         as_attachment=True,
