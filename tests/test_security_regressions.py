@@ -105,3 +105,51 @@ def test_the_service_token_owner_is_found_whatever_the_spelling(world, spelling)
     out = StringIO()
     call_command("service_token", "outil-ars-84", "ars", "84", "--owner", spelling, stdout=out)
     assert ServiceAccount.objects.get(name="outil-ars-84").owner == world.rssi
+
+
+# --- API bodies: the charset the caller declares ----------------------------------------------
+
+
+def _codecs_that_are_not_text() -> list[str]:
+    import codecs
+    from encodings.aliases import aliases
+
+    names = sorted({*aliases, *aliases.values(), "rot13", "hex", "base64", "zlib", "bz2", "uu"})
+    found = []
+    for name in names:
+        try:
+            info = codecs.lookup(name)
+        except LookupError:
+            continue
+        if not getattr(info, "_is_text_encoding", True):
+            found.append(name)
+    return found
+
+
+NOT_TEXT = _codecs_that_are_not_text()
+
+
+def test_the_codecs_tried_include_the_non_text_ones():
+    assert {"rot13", "zlib", "base64", "hex", "bz2", "uu"} <= set(NOT_TEXT)
+
+
+@pytest.mark.parametrize("charset", [*NOT_TEXT, "punycode", "idna", "utf-16", "no-such-codec"])
+def test_a_json_body_in_any_declared_charset_gets_a_json_answer_never_a_server_error(
+    client, world, campaign, charset
+):
+    from accounts.service_tokens import issue_service_token
+
+    _account, _token, key = issue_service_token(
+        name="outil-rssi", role="rssi", scope=world.hospital.finess, can_write=True
+    )
+    response = client.generic(
+        "PATCH",
+        f"/api/assessments/{campaign.hospital.pk}/answers/",
+        '{"version": 0, "answers": {"GOV-COMITE": "ça"}}'.encode(),
+        content_type=f"application/json; charset={charset}",
+        HTTP_AUTHORIZATION=f"Token {key}",
+    )
+    assert response.status_code in (200, 400), response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    if response.status_code == 400 and charset in NOT_TEXT:
+        assert "UTF-8" in response.json()["detail"]
