@@ -5,6 +5,7 @@ Each test names the class of input or path it closes; see the README's "Account 
 
 from __future__ import annotations
 
+import html
 from io import StringIO
 
 import pytest
@@ -12,10 +13,21 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
 from accounts.models import ServiceAccount
 from accounts.two_factor import regenerate_recovery_codes
+from assessments.models import Evidence
+from tests import evidence_samples as samples
+from tests.test_evidence import (
+    SCRIPTS,
+    STARBASIC,
+    ooxml_with_active_content,
+    opendocument_with_active_content,
+    post_file,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +165,90 @@ def test_a_json_body_in_any_declared_charset_gets_a_json_answer_never_a_server_e
     assert response["Content-Type"].startswith("application/json")
     if response.status_code == 400 and charset in NOT_TEXT:
         assert "UTF-8" in response.json()["detail"]
+
+
+# --- Macro checks: active content inside a document inside the document ---------------------
+
+
+@pytest.fixture
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def _wrap(inner: bytes, container: str, name: str) -> bytes:
+    """A clean document carrying `inner` as an embedded part under an innocent name."""
+    if container == "odt":
+        return samples.opendocument(samples.ODF_TYPES["odt"], parts=[(name, inner)])
+    folder = {"docx": "word", "xlsx": "xl"}[container]
+    return samples.ooxml(container, parts=[(f"{folder}/embeddings/{name}", inner)])
+
+
+@st.composite
+def nested_active_documents(draw):
+    """A document with active content, embedded one or two levels down under a clean name."""
+    content, message = draw(
+        st.one_of(ooxml_with_active_content(), opendocument_with_active_content())
+    )
+    for _level in range(draw(st.integers(1, 2))):
+        container = draw(st.sampled_from(["docx", "xlsx", "odt"]))
+        name = draw(st.sampled_from(["Microsoft_Excel_Worksheet.xlsx", "Document1.docx",
+                                     "Object 1", "pieces.zip", "image1.png", "oleObject1.dat"]))  # fmt: skip
+        content = _wrap(content, container, name)
+    return content, message
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(document=nested_active_documents())
+def test_active_content_in_an_embedded_document_is_refused(
+    client, world, campaign, _media, document
+):
+    content, message = document
+    client.force_login(world.rssi)
+    response = post_file(client, campaign.hospital, "preuve.docx", content)
+    assert response.status_code == 400
+    assert message in html.unescape(response.content.decode())
+    assert not Evidence.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("folder", "message"),
+    [("Basic", STARBASIC), ("Dialogs", STARBASIC), ("Scripts", SCRIPTS)],
+)
+@pytest.mark.parametrize("listed", [True, False])
+def test_macros_of_an_opendocument_object_inside_the_document_are_refused(
+    client, world, campaign, folder, message, listed
+):
+    """LibreOffice keeps an embedded object's own macros under ``Object N/Basic/``."""
+    part = f"Object 1/{folder}/Standard/Module1.xml"
+    content = samples.opendocument(
+        samples.ODF_TYPES["odt"],
+        parts=[("Object 1/content.xml", b"<office:document-content/>"), (part, b"<m/>")]
+        if not listed
+        else [("Object 1/content.xml", b"<office:document-content/>")],
+        manifest=[(part, "text/xml")] if listed else [],
+    )
+    client.force_login(world.rssi)
+    response = post_file(client, campaign.hospital, "pv.odt", content)
+    assert response.status_code == 400
+    assert message in html.unescape(response.content.decode())
+    assert not Evidence.objects.exists()
+
+
+def test_documents_nested_too_deep_are_refused(client, world, campaign):
+    content = samples.ooxml("xlsx")
+    for _level in range(5):
+        content = _wrap(content, "docx", "Document1.docx")
+    client.force_login(world.rssi)
+    response = post_file(client, campaign.hospital, "preuve.docx", content)
+    assert response.status_code == 400
+    assert "documents imbriqués" in html.unescape(response.content.decode())
+
+
+def test_a_clean_document_embedded_twice_is_accepted(client, world, campaign, _media):
+    content = _wrap(_wrap(samples.ooxml("xlsx"), "xlsx", "Feuille.xlsx"), "docx", "Doc.docx")
+    client.force_login(world.rssi)
+    response = post_file(client, campaign.hospital, "preuve.docx", content)
+    assert response.status_code == 302
