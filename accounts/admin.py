@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ServiceAccount, ServiceToken
 from accounts.service_tokens import revoke_token
@@ -115,3 +117,36 @@ class ServiceTokenAdmin(admin.ModelAdmin):
     @admin.action(description=_("Révoquer les jetons sélectionnés"))
     def revoke(self, request, queryset) -> None:
         _revoke(self, request, queryset)
+
+
+# --- Second-factor devices -------------------------------------------------------------------
+# django-otp's own admin pages show each person's authenticator secret (and its QR code) and
+# their recovery codes, and let an administrator add or edit a device: whoever reads the secret
+# can compute the person's codes. Here they are listed without secrets and can only be removed
+# (a lost phone); the person then enrols again from "Sécurité du compte", where a change to the
+# second factor takes their password or a current code.
+
+
+class _DeviceAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "created_at", "last_used_at", "confirmed")
+    list_filter = ("confirmed",)
+    search_fields = ("user__email",)
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+    readonly_fields = fields
+    inlines = ()
+
+    def get_urls(self):
+        # Only the model's standard pages: not django-otp's secret-showing configuration views.
+        return admin.ModelAdmin.get_urls(self)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _DeviceAdmin)

@@ -13,7 +13,7 @@ from rest_framework.authentication import TokenAuthentication
 
 from accounts.models import SERVICE_TOKEN_PREFIX
 from accounts.service_tokens import find_service_token
-from accounts.two_factor import requires_two_factor
+from accounts.two_factor import must_pass_second_factor
 
 
 class PersonalTokenRefused(exceptions.PermissionDenied):
@@ -32,10 +32,10 @@ class APITokenAuthentication(TokenAuthentication):
                     "(manage.py service_token) : ce jeton personnel est refusé."
                 )
             )
-        if requires_two_factor(user):
+        if must_pass_second_factor(user):
             raise PersonalTokenRefused(
                 _(
-                    "Jeton personnel refusé : ce compte doit utiliser la double authentification, "
+                    "Jeton personnel refusé : ce compte utilise la double authentification, "
                     "qu'un jeton permanent contournerait. Utilisez le portail, ou demandez à "
                     "l'administrateur un jeton de service à durée limitée pour votre outil."
                 )

@@ -36,6 +36,14 @@ def has_two_factor(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def must_pass_second_factor(user) -> bool:
+    """Whether the portal asks this person for a code: the role requires it, or they chose it.
+
+    What opens the portal without that code (a long-lived personal API token) is refused to them.
+    """
+    return requires_two_factor(user) or (user.is_authenticated and has_two_factor(user))
+
+
 def pending_device(user) -> TOTPDevice:
     """The device being enrolled: the same one (same key) until it is confirmed."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()

@@ -11,6 +11,7 @@ SHA-256 checksum, and only ever served by a view that checks the person's scope 
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import zipfile
@@ -125,6 +126,11 @@ MAX_XML_TOTAL_BYTES = 32 * 1024 * 1024
 MAX_MIMETYPE_BYTES = 100
 # Compound File Binary (OLE2): the container of VBA projects and of OLE objects.
 CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# An archive inside the document (an embedded document): checked like the document itself, up to
+# this many levels and this size each.
+ZIP_SIGNATURE = b"PK\x03\x04"
+MAX_NESTING = 3
+MAX_NESTED_BYTES = 20 * 1024 * 1024
 
 MACRO_EXTENSIONS = (
     ".docm", ".dotm", ".xlsm", ".xltm", ".xlsb", ".xlam", ".pptm", ".potm", ".ppsm", ".ppam",
@@ -205,8 +211,9 @@ def _local(name: str) -> str:
 class _OfficeArchive:
     """An uploaded ZIP archive, inspected within bounds for the format and active content."""
 
-    def __init__(self, archive: zipfile.ZipFile):
+    def __init__(self, archive: zipfile.ZipFile, *, depth: int = 0):
         self.archive = archive
+        self.depth = depth
         self.entries = [info for info in archive.infolist() if not info.is_dir()]
         # Part names of office packages are case-insensitive.
         self.by_name = {info.filename.lower(): info for info in self.entries}
@@ -371,16 +378,45 @@ class _OfficeArchive:
         if "meta-inf/manifest.xml" in self.by_name:
             self._check_manifest()
         for info in self.entries:
-            if info.file_size >= len(CFB_SIGNATURE) and (
-                self.head(info, len(CFB_SIGNATURE)) == CFB_SIGNATURE
-            ):
+            if info.file_size < len(CFB_SIGNATURE):
+                continue
+            head = self.head(info, len(CFB_SIGNATURE))
+            if head == CFB_SIGNATURE:
                 if info.filename.lower().endswith("vbaproject.bin"):
                     raise self.macros("VBA")
                 raise self.ole()
+            if head.startswith(ZIP_SIGNATURE):
+                self._check_nested(info)
+
+    def _check_nested(self, info: zipfile.ZipInfo) -> None:
+        """An archive inside this one (an embedded document, a ZIP attached): the same checks,
+        whatever its name or declared type, a few levels deep at most."""
+        if self.depth + 1 > MAX_NESTING or info.file_size > MAX_NESTED_BYTES:
+            raise _refused(
+                _(
+                    "Ce document contient des documents imbriqués trop profondément ou trop "
+                    "volumineux (« %(name)s ») : enregistrez-le en PDF puis déposez-le à nouveau."
+                )
+                % {"name": _short(info.filename)}
+            )
+        with self.archive.open(info) as entry:
+            content = io.BytesIO(entry.read(MAX_NESTED_BYTES + 1))
+        with zipfile.ZipFile(content) as inner:
+            nested = _OfficeArchive(inner, depth=self.depth + 1)
+            nested.xml_budget = self.xml_budget
+            nested.check_bounds()
+            nested.check_active_content()
+            self.xml_budget = nested.xml_budget
 
     def _check_names(self) -> None:
         for name in self.by_name:
             path = f"/{name}"
+            # OpenDocument objects embedded in a document (``Object 1/``) hold their own macros.
+            folders = set(name.split("/")[:-1]) if self.is_odf else set()
+            if folders & {"basic", "dialogs"}:
+                raise self.macros("StarBasic")
+            if "scripts" in folders:
+                raise self.macros(_("scripts Python, JavaScript ou BeanShell"))
             if name.endswith(("vbaproject.bin", "vbadata.xml")):
                 raise self.macros("VBA")
             if name.endswith(MACRO_EXTENSIONS):
@@ -456,9 +492,10 @@ class _OfficeArchive:
             attributes = {_local(key): value for key, value in element.attrib.items()}
             path = attributes.get("full-path", "").strip().lstrip("/").lower()
             media_type = attributes.get("media-type", "").strip().lower()
-            if path.startswith(("basic/", "dialogs/")) or "basic" in media_type:
+            folders = {folder.strip() for folder in path.split("/")[:-1]}
+            if folders & {"basic", "dialogs"} or "basic" in media_type:
                 raise self.macros("StarBasic")
-            if path.startswith("scripts/") or any(
+            if "scripts" in folders or any(
                 word in media_type for word in ("script", "python", "java")
             ):
                 raise self.macros(_("scripts Python, JavaScript ou BeanShell"))

@@ -40,8 +40,10 @@ class JSONBodyParser(JSONParser):
                 raise BodyTooLarge(limit)
             stream = io.BytesIO(body)
         try:
+            # The charset comes from the caller's Content-Type: a codec that is not a text
+            # encoding ("rot13", "zlib"…) raises LookupError, a malformed body UnicodeError.
             return load_json(stream.read().decode(encoding))
-        except UnicodeDecodeError:
+        except (UnicodeError, LookupError):
             raise ParseError(_("Corps JSON illisible : il doit être encodé en UTF-8.")) from None
         except JSONRefused as refused:
             raise ParseError(refused.message) from None

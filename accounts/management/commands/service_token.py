@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.service_tokens import DEFAULT_DAYS, issue_service_token
-from establishments.models import Role, User
+from establishments.models import Role, User, normalize_address
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, name, role, scope, days, write, owner, **options):
         owner_user = None
         if owner:
-            owner_user = User.objects.filter(email=owner.strip().lower()).first()
+            owner_user = User.objects.filter(email=normalize_address(owner)).first()
             if owner_user is None:
                 raise CommandError(f"Aucun compte d'adresse {owner}.")
         try:
