@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from assessments.scoring import RequirementSpec, ScoringModel
+from assessments.scoring.model import RequirementSpec, ScoringModel
 
 if TYPE_CHECKING:
     from referential.models import Requirement
