@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from accounts.oidc import PROVIDER_SECOND_FACTOR_SESSION_KEY
 from accounts.two_factor import has_two_factor, requires_two_factor
 
 SIGNED_IN_AT_SESSION_KEY = "care_signed_in_at"
@@ -25,11 +26,16 @@ _OPEN_URL_NAMES = ["login", "logout", "accounts:verify", "accounts:setup"]
 def passed_second_factor(request) -> bool:
     """Whether this session passed the second factor, read from the session alone.
 
-    Only `django_otp.login` writes the key, and sessions live on the server, so no query is
-    needed on every request. To cut off a session after a device is lost, change the person's
-    password: every session of theirs ends.
+    Either a code of the person's own device (only `django_otp.login` writes its key), or a
+    sign-in through an identity provider whose ID token says two factors were used
+    (`Provider.is_second_factor`, written by the provider callback only). Sessions live on the
+    server, so no query is needed on every request. To cut off a session after a device is
+    lost, change the person's password: every session of theirs ends.
     """
-    return DEVICE_ID_SESSION_KEY in request.session
+    return (
+        DEVICE_ID_SESSION_KEY in request.session
+        or request.session.get(PROVIDER_SECOND_FACTOR_SESSION_KEY) is True
+    )
 
 
 class SessionLifetimeMiddleware:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import oidc_views, views
 
 app_name = "accounts"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("two-factor/setup/", views.setup, name="setup"),
     path("two-factor/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("two-factor/disable/", views.disable, name="disable"),
+    path("oidc/<slug:provider>/login/", oidc_views.oidc_login, name="oidc_login"),
+    path("oidc/<slug:provider>/callback/", oidc_views.oidc_callback, name="oidc_callback"),
+    path("oidc/<slug:provider>/logged-out/", oidc_views.oidc_logged_out, name="oidc_logged_out"),
 ]

@@ -15,7 +15,9 @@ from audit.services import (
 
 @receiver(user_logged_in, dispatch_uid="audit_sign_in")
 def _signed_in(sender, request, user, **kwargs) -> None:
-    record_sign_in_event(user=user, action=Action.SIGN_IN, request=request)
+    # A sign-in through an identity provider says which one, and the acr/amr it reported.
+    detail = getattr(request, "care_sign_in_detail", None)
+    record_sign_in_event(user=user, action=Action.SIGN_IN, request=request, detail=detail)
 
 
 @receiver(user_logged_out, dispatch_uid="audit_sign_out")

@@ -38,6 +38,16 @@ urlpatterns = [
         ReferentialVersionViewSet.as_view({"get": "retrieve"}),
         name="referential-detail",
     ),
+    path(
+        "referentials/<str:code>/<id:version>/targets/",
+        ReferentialVersionViewSet.as_view({"get": "targets"}, pagination_class=None),
+        name="referential-targets",
+    ),
+    path(
+        "referentials/<str:code>/<id:version>/milestones/",
+        ReferentialVersionViewSet.as_view({"get": "milestones"}, pagination_class=None),
+        name="referential-milestones",
+    ),
     *router.urls,
     # Last: whatever no endpoint answers gets a JSON 404.
     re_path(r"^(?P<path>[\s\S]*)$", not_found, name="api-not-found"),

@@ -177,6 +177,35 @@ X_FRAME_OPTIONS = "DENY"
 # Second factor (django-otp): authenticator applications and single-use recovery codes.
 OTP_TOTP_ISSUER = "Portail CaRE"
 
+# Sign-in through OpenID Connect identity providers (accounts.oidc): ProConnect and Pro Santé
+# Connect. A provider is offered on the sign-in page only when its CLIENT_ID is set; the README
+# lists the variables (PROCONNECT_… and PRO_SANTE_CONNECT_…) and their defaults.
+_OIDC_VARIABLES = {
+    "DISCOVERY_URL": "discovery_url",
+    "CLIENT_ID": "client_id",
+    "CLIENT_SECRET": "client_secret",
+    "SCOPES": "scopes",
+    "ACR_VALUES": "acr_values",
+    "TWO_FACTOR_ACR": "two_factor_acr",
+    "TWO_FACTOR_AMR": "two_factor_amr",
+    "SIGN_ALGO": "sign_algo",
+}
+CARE_OIDC_PROVIDERS = {
+    slug: {
+        key: env_str(f"{prefix}_{name}", "")
+        for name, key in _OIDC_VARIABLES.items()
+        if env_str(f"{prefix}_{name}", "")
+    }
+    for slug, prefix in (("proconnect", "PROCONNECT"), ("prosanteconnect", "PRO_SANTE_CONNECT"))
+    if env_str(f"{prefix}_CLIENT_ID", "")
+}
+for _slug, _config in CARE_OIDC_PROVIDERS.items():
+    if not (_config.get("discovery_url") and _config.get("client_secret")):
+        raise ImproperlyConfigured(
+            f"OpenID Connect provider {_slug}: its DISCOVERY_URL and CLIENT_SECRET are required "
+            "with its CLIENT_ID."
+        )
+
 # Sign-in throttling (django-axes, accounts.lockout): after AXES_FAILURE_LIMIT failures for one
 # account from one address, that pair is locked for the cool-off time; so is an address after
 # CARE_SIGN_IN_ADDRESS_FAILURE_LIMIT failures on any accounts, and an account after

@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accounts.forms import SignInForm
+from accounts.oidc_views import SignInView, SignOutView
 from care_portal import (
     ids,  # noqa: F401 - registers <id:…> before the apps' URLconfs use it
     views,
@@ -10,12 +9,8 @@ from care_portal import (
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=SignInForm),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", SignInView.as_view(), name="login"),
+    path("accounts/logout/", SignOutView.as_view(), name="logout"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("accounts/", include("accounts.urls")),
     path("establishments/", include("establishments.urls")),

@@ -10,6 +10,7 @@ from establishments.models import (
     GHTMember,
     Region,
     RoleAssignment,
+    SiretCheck,
     User,
 )
 
@@ -54,6 +55,15 @@ class RoleAssignmentInline(admin.TabularInline):
     model = RoleAssignment
     extra = 0
     raw_id_fields = ["establishment", "ght"]
+    readonly_fields = ["provider_siret_check"]
+
+    @admin.display(description=_("SIRET ProConnect"))
+    def provider_siret_check(self, obj):
+        """The SIRET the person last signed in with, against this role's establishment(s)."""
+        check = obj.siret_check() if obj.pk else None
+        if check is None:
+            return "—"
+        return f"{obj.user.provider_siret} : {SiretCheck(check).label}"
 
 
 @admin.register(User)
@@ -62,9 +72,10 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
     inlines = [RoleAssignmentInline]
+    readonly_fields = ["provider_siret"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Identité"), {"fields": ("first_name", "last_name")}),
+        (_("Identité"), {"fields": ("first_name", "last_name", "provider_siret")}),
         (_("Droits"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )

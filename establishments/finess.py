@@ -313,6 +313,13 @@ class FinessReader:
             problems.append(_("FINESS EJ : %(message)s") % {"message": message})
         if not (values[Column.SHORT_NAME] or values[Column.LONG_NAME]):
             problems.append(_("raison sociale manquante."))
+        values[Column.SIRET] = values[Column.SIRET].replace(" ", "")
+        siret = values[Column.SIRET]
+        if siret and not (len(siret) == 14 and siret.isascii() and siret.isdigit()):
+            problems.append(
+                _("SIRET « %(siret)s » invalide : 14 chiffres attendus (ou champ vide).")
+                % {"siret": siret[:40]}
+            )
         department_code = values[Column.DEPARTMENT]
         department = get_department(department_code)
         if department is None:

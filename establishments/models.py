@@ -270,6 +270,9 @@ class Establishment(models.Model):
     )
     legal_status = models.CharField(_("statut juridique"), max_length=255, blank=True)
     city = models.CharField(_("commune"), max_length=255, blank=True)
+    # The SIRET the FINESS extract gives (empty for some establishments): compared with the one
+    # an identity provider returns for a person (`RoleAssignment.siret_check`).
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, db_index=True)
     is_active = models.BooleanField(_("actif"), default=True)
     updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
 
@@ -344,6 +347,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("accès à l'administration"), default=False)
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+    # The SIRET of the organisation the person last signed in for through ProConnect, shown to
+    # whoever grants them a role.
+    provider_siret = models.CharField(_("SIRET transmis par ProConnect"), max_length=14, blank=True)
 
     objects = UserManager()
 
@@ -468,3 +474,34 @@ class RoleAssignment(models.Model):
     def scope_label(self) -> str:
         target = self.establishment or self.ght or self.region
         return str(target) if target else str(_("tout le territoire"))
+
+    def siret_check(self) -> SiretCheck | None:
+        """How the SIRET the person's identity provider gave compares with this role's scope.
+
+        None when there is nothing to compare: no SIRET from a provider, or a regional or
+        national role (an ARS agent's SIRET is the ARS's, no establishment's). A SIRET of the
+        same legal entity (same SIREN, the first nine digits) as an establishment of the scope
+        matches: people of a hospital's head office sign in with its SIRET.
+        """
+        siret = self.user.provider_siret
+        if not siret or self.role not in (Role.RSSI, Role.DIRECTOR, Role.GHT):
+            return None
+        if self.establishment_id:
+            known = {self.establishment.siret} - {""}
+        else:
+            known = set(
+                Establishment.objects.filter(ght_id=self.ght_id)
+                .exclude(siret="")
+                .values_list("siret", flat=True)
+            )
+        if not known:
+            return SiretCheck.UNKNOWN
+        if siret in known or siret[:9] in {value[:9] for value in known}:
+            return SiretCheck.MATCH
+        return SiretCheck.MISMATCH
+
+
+class SiretCheck(models.TextChoices):
+    MATCH = "match", _("SIRET conforme à l’établissement du rôle")
+    MISMATCH = "mismatch", _("SIRET différent de celui de l’établissement du rôle : à vérifier")
+    UNKNOWN = "unknown", _("SIRET de l’établissement inconnu du FINESS : vérification impossible")

@@ -40,6 +40,7 @@ ESTABLISHMENT_FIELDS = (
     "region_id",
     "legal_status",
     "city",
+    "siret",
     "is_active",
     "ght_id",
 )
@@ -174,6 +175,7 @@ def _establishment_values(record: FinessRecord, *, ght_id: int | None) -> dict:
         # "Non concerné" (code 0) says nothing about the establishment's status.
         "legal_status": record.sph_label if record.sph_code not in ("", "0") else "",
         "city": record.city,
+        "siret": record.siret,
         "is_active": True,
         "ght_id": ght_id,
     }

@@ -1,8 +1,9 @@
 """REST API of the referential: the list of versions and one whole version."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
+from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from referential.models import Axis, Objective, ReferentialVersion, Requirement
@@ -25,6 +26,10 @@ class RequirementSerializer(serializers.ModelSerializer):
     headline = BlankAsNullField()
     funding_call = BlankAsNullField()
     national_target = serializers.SerializerMethodField()
+    source = BlankAsNullField(help_text="plan, funding_call or portal; null in version 1")
+    source_ref = BlankAsNullField(help_text='The plan action ("3-3") or call and objective')
+    source_label = serializers.CharField(source="source_badge")
+    threshold_source = BlankAsNullField()
 
     class Meta:
         model = Requirement
@@ -48,6 +53,13 @@ class RequirementSerializer(serializers.ModelSerializer):
             "prerequisite",
             "condition",
             "recommendation",
+            "source",
+            "source_ref",
+            "source_label",
+            "also_feeds",
+            "threshold_source",
+            "answered_by",
+            "reason_required_for_na",
         ]
 
     @extend_schema_field(
@@ -108,6 +120,34 @@ class ReferentialVersionSerializer(serializers.ModelSerializer):
         fields = ["code", "version", "title", "published_on", "source", "status", "axes"]
 
 
+class HeadlineTargetSerializer(serializers.Serializer):
+    """One headline target of a version, as its YAML states it."""
+
+    code = serializers.CharField()
+    label = serializers.CharField()
+    source = serializers.CharField()
+    action = serializers.CharField()
+    deadline = serializers.DateField(allow_null=True)
+    deadline_label = serializers.CharField()
+    national_share = serializers.FloatField(allow_null=True, help_text="0-1; null: see note")
+    population = serializers.CharField()
+    note = BlankAsNullField(allow_blank=True)
+    kinds = serializers.ListField(child=serializers.CharField())
+    unit = serializers.CharField(help_text="ET, EJ, PMSI, OG, GHT or candidates:<call code>")
+    requirements = serializers.ListField(child=serializers.CharField())
+    from_status = serializers.BooleanField()
+
+
+class MilestoneSerializer(serializers.Serializer):
+    """A national or regional milestone: context, never an establishment's requirement."""
+
+    action = serializers.CharField()
+    label = serializers.CharField()
+    owner = serializers.CharField()
+    date = serializers.DateField(allow_null=True)
+    date_label = serializers.CharField()
+
+
 class ReferentialVersionViewSet(viewsets.ReadOnlyModelViewSet):
     """Referential versions: published ones for every signed-in caller, drafts for national."""
 
@@ -124,3 +164,20 @@ class ReferentialVersionViewSet(viewsets.ReadOnlyModelViewSet):
         return get_object_or_404(
             self.get_queryset(), code=self.kwargs["code"], version=self.kwargs["version"]
         )
+
+    def _version(self) -> ReferentialVersion:
+        return get_object_or_404(
+            ReferentialVersion.objects.for_user(self.request.user),
+            code=self.kwargs["code"],
+            version=self.kwargs["version"],
+        )
+
+    @extend_schema(responses=HeadlineTargetSerializer(many=True))
+    def targets(self, request, *args, **kwargs):
+        """The headline targets of the version, each with the unit it counts (none in v1)."""
+        return Response(HeadlineTargetSerializer(self._version().headline_targets, many=True).data)
+
+    @extend_schema(responses=MilestoneSerializer(many=True))
+    def milestones(self, request, *args, **kwargs):
+        """The national and regional milestones the version records (none in v1)."""
+        return Response(MilestoneSerializer(self._version().milestones, many=True).data)

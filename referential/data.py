@@ -46,6 +46,14 @@ class RequirementData:
     condition: dict[str, Any] | None
     recommendation: str
     order: int
+    # Where the item comes from (version 2 on; blank in version 1, which does not say).
+    source: str = ""
+    source_ref: str = ""
+    also_feeds: list[str] = field(default_factory=list)
+    threshold_source: str = ""
+    answered_by: str = "establishment"
+    reason_required_for_na: bool = False
+    domain_title: str = ""
     line: int | None = field(default=None, compare=False)
 
     def model_fields(self) -> dict[str, Any]:
@@ -80,7 +88,12 @@ class AxisData:
 
 @dataclass
 class ReferentialData:
-    """A whole checked referential version; two equal values mean the same content."""
+    """A whole checked referential version; two equal values mean the same content.
+
+    ``sections`` holds the version's other data (technical domains, headline targets, national
+    milestones, the code map from the previous version, consistency rules) as stored: plain JSON
+    values, dates as ``YYYY-MM-DD``. A version 1 file has none of them.
+    """
 
     code: str
     version: int
@@ -89,6 +102,7 @@ class ReferentialData:
     source: str
     status: str
     axes: list[AxisData]
+    sections: dict[str, Any] = field(default_factory=dict)
 
     def iter_objectives(self) -> Iterator[ObjectiveData]:
         for axis in self.axes:

@@ -87,3 +87,28 @@ def describe_target(share: float | None, population: str) -> str:
     if share is None:
         return population
     return f"{_percent(share)} {population}".strip()
+
+
+UNIT_WORDS = {
+    "ET": gettext_lazy("établissements (FINESS ET)"),
+    "EJ": gettext_lazy("entités juridiques (FINESS EJ)"),
+    "PMSI": gettext_lazy(
+        "unités PMSI (entité juridique d'un établissement public, établissement d'un privé)"
+    ),
+    "OG": gettext_lazy("organismes gestionnaires"),
+    "GHT": gettext_lazy("GHT"),
+}
+
+
+def describe_unit(unit: str) -> str:
+    """What a headline target counts, e.g. "candidats de l'appel D1"."""
+    if unit.startswith("candidates:"):
+        return _("candidats de l'appel %(call)s") % {"call": unit.split(":", 1)[1]}
+    return str(UNIT_WORDS.get(unit, unit))
+
+
+def has_partial_step(rule: Mapping[str, Any]) -> bool:
+    """The rule gives half or partial credit somewhere (always a choice of the portal)."""
+    if rule.get("type") == "tristate" or rule.get("partial") is not None:
+        return True
+    return any(0 < score < 1 for score in rule.get("choices", {}).values())

@@ -3,8 +3,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from referential.models import Domain
-
 KIND_CHOICES = [
     ("", _("Tous")),
     ("ES", _("Établissement de santé (ES)")),
@@ -16,11 +14,7 @@ KIND_CHOICES = [
 class ReferentialFilterForm(forms.Form):
     version = forms.ChoiceField(label=_("Version du référentiel"), required=False)
     kind = forms.ChoiceField(label=_("Type de structure"), choices=KIND_CHOICES, required=False)
-    domain = forms.ChoiceField(
-        label=_("Domaine technique"),
-        choices=[("", _("Tous")), *Domain.choices],
-        required=False,
-    )
+    domain = forms.ChoiceField(label=_("Domaine technique"), required=False)
 
     def __init__(self, *args, versions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,6 +24,11 @@ class ReferentialFilterForm(forms.Form):
         ]
         if len(versions) < 2:
             del self.fields["version"]
+        # The domains are those of the version asked for (each version names its own).
+        asked = self.versions.get(self.data.get("version")) if self.is_bound else None
+        shown = asked or next(iter(self.versions.values()), None)
+        domains = shown.domain_choices() if shown is not None else []
+        self.fields["domain"].choices = [("", _("Tous")), *domains]
 
     @staticmethod
     def _version_label(version) -> str:

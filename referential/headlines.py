@@ -9,6 +9,11 @@ Each headline is fed either by the answers to the requirements marked with it in
 share, population and deadline are read from the requirement marked ``submitted`` or, failing
 that, from the one of CaRE action :data:`SUBMISSION_ACTION`. The targets themselves (shares,
 deadlines) are referential data, never constants here.
+
+From version 2 on, a version also lists its headline targets in its ``targets`` section
+(:attr:`referential.models.ReferentialVersion.headline_targets`), each with the unit it counts;
+a target whose code is one of these headlines is fed by exactly the requirements marked with it
+(checked when the file is loaded), so the two never disagree.
 """
 
 from __future__ import annotations

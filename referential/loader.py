@@ -24,8 +24,18 @@ from referential.data import (
     RequirementData,
 )
 from referential.models import Axis, Objective, ReferentialVersion, Requirement
-from referential.schema import parse_referential
+from referential.schema import SECTION_KEYS, parse_referential
 from referential.yaml_file import read_referential_yaml
+
+# Where each section of the file is stored on the version.
+SECTION_FIELDS = {
+    "domains": "domains",
+    "targets": "headline_targets",
+    "milestones": "milestones",
+    "code_map": "code_map",
+    "consistency": "consistency_rules",
+}
+assert set(SECTION_FIELDS) == set(SECTION_KEYS)
 
 CREATED = "created"
 UPDATED = "updated"
@@ -80,18 +90,93 @@ def read_referential_file(path: str | Path) -> Any:
     return read_referential_yaml(text)
 
 
+def section_file(path: Path, key: str) -> Path:
+    """The sibling file that may hold one section: ``care-2026.targets.yaml`` for ``targets``."""
+    return path.with_name(f"{path.stem}.{key}{path.suffix}")
+
+
+def read_with_sections(path: str | Path) -> Any:
+    """The referential file with the sections its sibling files hold, each in one place only."""
+    path = Path(path)
+    data = read_referential_file(path)
+    if not isinstance(data, dict):
+        return data
+    errors = []
+    for key in SECTION_KEYS:
+        sibling = section_file(path, key)
+        if not sibling.is_file():
+            continue
+        content = read_referential_file(sibling)
+        if not isinstance(content, dict) or set(content) != {key}:
+            errors.append(
+                _("%(file)s : le fichier doit contenir la seule section « %(key)s ».")
+                % {"file": sibling.name, "key": key}
+            )
+        elif key in data:
+            errors.append(
+                _("Section « %(key)s » : donnée à la fois dans %(main)s et dans %(file)s.")
+                % {"key": key, "main": path.name, "file": sibling.name}
+            )
+        else:
+            data[key] = content[key]
+    if errors:
+        raise ReferentialFileError(errors)
+    return data
+
+
+def stored_answer_types(code: str, version: int) -> dict[str, str] | None:
+    """{requirement code: answer type} of a stored version, or None when it is not stored."""
+    referential = ReferentialVersion.objects.filter(code=code, version=version).first()
+    if referential is None:
+        return None
+    return dict(referential.requirements.values_list("code", "answer_type"))
+
+
+def _previous_from(directory: Path | None, exclude: Path | None):
+    """Find an earlier version in the database, or else in a YAML file of ``directory``."""
+
+    def previous(code: str, version: int) -> dict[str, str] | None:
+        stored = stored_answer_types(code, version)
+        if stored is not None or directory is None:
+            return stored
+        for candidate in sorted(directory.glob("*.yaml")):
+            if candidate == exclude or candidate.stem.count(".") or not candidate.is_file():
+                continue
+            try:
+                data = read_referential_file(candidate)
+            except ReferentialFileError:
+                continue
+            if isinstance(data, dict) and (data.get("code"), data.get("version")) == (
+                code,
+                version,
+            ):
+                try:
+                    parsed = parse_referential(data)
+                except ReferentialFileError:
+                    return None
+                return {r.code: r.answer_type for r in parsed.iter_requirements()}
+        return None
+
+    return previous
+
+
 def load_referential_file(path: str | Path) -> LoadResult:
-    """Check and load the referential version described by a YAML file."""
-    return load_referential(data=read_referential_file(path))
+    """Check and load the referential version described by a YAML file (and its siblings)."""
+    path = Path(path)
+    return load_referential(
+        data=read_with_sections(path), previous=_previous_from(path.parent, path)
+    )
 
 
-def load_referential(*, data: Any) -> LoadResult:
+def load_referential(*, data: Any, previous=None) -> LoadResult:
     """Check ``data`` (a referential as read from YAML) completely, then store it atomically.
 
-    Raises ReferentialFileError listing every problem (nothing is written), or
-    ReferentialInUseError when the version exists with other content and a campaign uses it.
+    ``previous(code, version)`` finds the earlier version the code map names (by default:
+    among the stored versions). Raises ReferentialFileError listing every problem (nothing is
+    written), or ReferentialInUseError when the version exists with other content and a
+    campaign uses it.
     """
-    parsed = parse_referential(data)
+    parsed = parse_referential(data, previous=previous or _previous_from(None, None))
     with transaction.atomic():
         existing = (
             ReferentialVersion.objects.select_for_update()
@@ -148,6 +233,11 @@ def stored_data(referential: ReferentialVersion) -> ReferentialData:
         published_on=referential.published_on,
         source=referential.source,
         status=referential.status,
+        sections={
+            key: getattr(referential, name)
+            for key, name in SECTION_FIELDS.items()
+            if getattr(referential, name)
+        },
         axes=[
             AxisData(
                 number=axis.number,
@@ -180,11 +270,16 @@ def _refuse_if_used(referential: ReferentialVersion) -> None:
 
 
 def _header(parsed: ReferentialData) -> dict[str, Any]:
+    empty = {"code_map": dict}
     return {
         "title": parsed.title,
         "published_on": parsed.published_on,
         "source": parsed.source,
         "status": parsed.status,
+        **{
+            name: parsed.sections.get(key, empty.get(key, list)())
+            for key, name in SECTION_FIELDS.items()
+        },
     }
 
 

@@ -21,10 +21,58 @@ class AnswerType(models.TextChoices):
 
 
 class Domain(models.TextChoices):
+    """The technical domains of version 1, numbered as the action plan numbers them.
+
+    From version 2 on, a version names its own domains (its ``domains`` section), as the funding
+    calls name them.
+    """
+
     D1 = "D1", _("Domaine 1 — exposition internet et annuaires")
     D2 = "D2", _("Domaine 2 — postes de travail et détection")
     D3 = "D3", _("Domaine 3 — accès de télémaintenance")
     D4 = "D4", _("Domaine 4 — continuité et sauvegardes")
+
+
+class Source(models.TextChoices):
+    """Where a requirement (or one of its thresholds) comes from."""
+
+    PLAN = "plan", _("Cible du plan CaRE")
+    FUNDING_CALL = "funding_call", _("Objectif d'un appel à financement")
+    PORTAL = "portal", _("Recommandation du portail")
+
+
+class AnsweredBy(models.TextChoices):
+    """Who gives the answer: the establishment (its RSSI), or the ARS for it (CPOM, 2-2)."""
+
+    ESTABLISHMENT = "establishment", _("L'établissement")
+    ARS = "ars", _("L'ARS, pour l'établissement")
+
+
+class TargetUnit(models.TextChoices):
+    """What a headline target counts (care-targets.md); ``candidates:<call>`` is built apart."""
+
+    ET = "ET", _("établissements (FINESS ET)")
+    EJ = "EJ", _("entités juridiques (FINESS EJ)")
+    PMSI = "PMSI", _("unités PMSI (EJ public, ET privé)")
+    OG = "OG", _("organismes gestionnaires")
+    GHT = "GHT", _("GHT")
+
+
+CANDIDATES_UNIT = "candidates:"
+
+
+def source_badge(source: str, source_ref: str) -> str:
+    """How an item's origin reads on every page: "Cible CaRE 3-3", "Appel D2 — O1.C"..."""
+    if source == Source.PLAN:
+        return _("Cible CaRE %(ref)s") % {"ref": source_ref} if source_ref else _("Cible CaRE")
+    if source == Source.FUNDING_CALL:
+        call, _sep, objective = source_ref.partition(":")
+        if objective:
+            return _("Appel %(call)s — %(objective)s") % {"call": call, "objective": objective}
+        return _("Appel %(call)s") % {"call": call}
+    if source == Source.PORTAL:
+        return str(Source.PORTAL.label)
+    return ""
 
 
 class ReferentialVersionQuerySet(models.QuerySet):
@@ -79,6 +127,15 @@ class ReferentialVersion(models.Model):
     status = models.CharField(
         _("statut"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+    # The version's other sections, as loaded and checked from its YAML (dates as YYYY-MM-DD).
+    # Version 1 has none of them. See docs/referential.md.
+    domains = models.JSONField(_("domaines techniques"), default=list, blank=True)
+    headline_targets = models.JSONField(_("cibles phares"), default=list, blank=True)
+    milestones = models.JSONField(_("jalons nationaux et régionaux"), default=list, blank=True)
+    code_map = models.JSONField(
+        _("correspondance avec la version précédente"), default=dict, blank=True
+    )
+    consistency_rules = models.JSONField(_("règles de cohérence"), default=list, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     objects = ReferentialVersionQuerySet.as_manager()
@@ -107,6 +164,16 @@ class ReferentialVersion(models.Model):
     def is_frozen(self) -> bool:
         """Published or used: read-only everywhere (a change is a new version)."""
         return self.status == self.Status.PUBLISHED or self.is_used
+
+    def domain_choices(self) -> list[tuple[str, str]]:
+        """(code, title) of the version's technical domains: its own, or version 1's."""
+        if self.domains:
+            return [(domain["code"], domain["title"]) for domain in self.domains]
+        return list(Domain.choices)
+
+    def targets_fed_by(self, code: str) -> list[dict]:
+        """The headline targets a requirement feeds."""
+        return [target for target in self.headline_targets if code in target["requirements"]]
 
 
 class Axis(models.Model):
@@ -178,9 +245,10 @@ class Requirement(models.Model):
     national_target_population = models.CharField(
         _("population de la cible nationale"), max_length=255, blank=True
     )
-    domain = models.CharField(
-        _("domaine technique"), max_length=2, choices=Domain.choices, blank=True
-    )
+    # A code of the version's domains (version 1: the plan's D1..D4, see Domain).
+    domain = models.CharField(_("domaine technique"), max_length=20, blank=True)
+    # The domain's title as the version names it, kept beside the code when loading.
+    domain_title = models.CharField(_("intitulé du domaine"), max_length=255, blank=True)
     funding_call = models.CharField(_("appel à financement"), max_length=255, blank=True)
     not_applicable_allowed = models.BooleanField(_("« non applicable » autorisé"), default=False)
     required = models.BooleanField(_("réponse obligatoire"), default=True)
@@ -190,6 +258,32 @@ class Requirement(models.Model):
     prerequisite = models.BooleanField(_("prérequis du domaine"), default=False)
     condition = models.JSONField(_("condition d'affichage"), null=True, blank=True)
     recommendation = models.TextField(_("recommandation"), blank=True)
+    source = models.CharField(
+        _("source"),
+        max_length=20,
+        choices=Source.choices,
+        blank=True,
+        help_text=_("Vide en version 1, qui ne la précise pas."),
+    )
+    source_ref = models.CharField(
+        _("référence de la source"),
+        max_length=40,
+        blank=True,
+        help_text=_("Action du plan (« 3-3 ») ou appel et objectif (« D2:O1.C »)."),
+    )
+    also_feeds = models.JSONField(_("alimente aussi"), default=list, blank=True)
+    threshold_source = models.CharField(
+        _("source du seuil"), max_length=20, choices=Source.choices, blank=True
+    )
+    answered_by = models.CharField(
+        _("renseigné par"),
+        max_length=20,
+        choices=AnsweredBy.choices,
+        default=AnsweredBy.ESTABLISHMENT,
+    )
+    reason_required_for_na = models.BooleanField(
+        _("motif exigé pour « non applicable »"), default=False
+    )
     order = models.PositiveIntegerField(_("ordre"), default=0)
 
     class Meta:
@@ -217,6 +311,20 @@ class Requirement(models.Model):
     def national_target(self) -> str:
         """E.g. "70 % des établissements"; empty when the plan sets none."""
         return describe_target(self.national_target_share, self.national_target_population)
+
+    def get_domain_display(self) -> str:
+        """The domain's title as the requirement's version names it."""
+        return self.domain_title or dict(Domain.choices).get(self.domain, self.domain)
+
+    @property
+    def source_badge(self) -> str:
+        """ "Cible CaRE 3-3", "Appel D2 — O1.C", "Recommandation du portail", or "" (version 1)."""
+        return source_badge(self.source, self.source_ref)
+
+    @property
+    def asked_of_establishment(self) -> bool:
+        """The establishment answers it (an item the ARS records for it is never its gap)."""
+        return self.answered_by == AnsweredBy.ESTABLISHMENT
 
     @property
     def is_ght_level(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from referential.describe import describe_unit, has_partial_step
 from referential.models import Axis, Objective, ReferentialVersion, Requirement
 
 
@@ -29,6 +30,7 @@ def referential_outline(
     fetched with ``with_content()``.
     """
     filtered = bool(kind or domain)
+    domains = {item["code"]: item for item in referential.domains}
     outline = []
     for axis in referential.axes.all():
         axis_outline = AxisOutline(axis)
@@ -39,8 +41,29 @@ def referential_outline(
                 if (not kind or kind in requirement.applies_to)
                 and (not domain or requirement.domain == domain)
             ]
+            for requirement in requirements:
+                _annotate(requirement, referential, domains)
             if requirements or not filtered:
                 axis_outline.objectives.append(ObjectiveOutline(objective, requirements))
         if axis_outline.objectives:
             outline.append(axis_outline)
     return outline
+
+
+def _annotate(requirement: Requirement, referential: ReferentialVersion, domains: dict) -> None:
+    """What the page shows beside a requirement: its domain in the plan, the targets it feeds."""
+    requirement.domain_plan = domains.get(requirement.domain, {}).get("plan", "")
+    requirement.fed_targets = [
+        reading_target(target) for target in referential.targets_fed_by(requirement.code)
+    ]
+    requirement.partial_is_portal = bool(requirement.source) and has_partial_step(requirement.rule)
+
+
+def reading_target(target: dict) -> dict:
+    """A headline target with what a reader needs: its share in percent, its unit in words."""
+    share = target["national_share"]
+    return {
+        **target,
+        "share_percent": None if share is None else round(share * 100, 1),
+        "unit_label": describe_unit(target["unit"]),
+    }

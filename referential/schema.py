@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -23,13 +22,30 @@ from referential.data import (
 )
 from referential.fields import Fields, is_number, max_length
 from referential.headlines import ANSWERED_HEADLINES
-from referential.models import Domain, Objective, ReferentialVersion, Requirement
-from referential.rules import AnswerError, Rule, RuleParamError, get_rule
+from referential.models import (
+    AnsweredBy,
+    Domain,
+    Objective,
+    ReferentialVersion,
+    Requirement,
+    Source,
+)
+from referential.rules import Rule, RuleParamError, get_rule
+from referential.sections import (
+    FUNDING_CALL_REF,
+    PLAN_ACTION,
+    SectionParser,
+    check_answers,
+)
 
 KINDS = ("ES", "ESSMS", "GHT")
 # The headline "submitted" comes from the assessment's status, never from an answer.
 HEADLINES = ANSWERED_HEADLINES
 DOMAINS = tuple(Domain.values)
+SOURCES = tuple(Source.values)
+ANSWERED_BY = tuple(AnsweredBy.values)
+# Rule types whose parameters set a threshold someone chose (the plan, a call or the portal).
+THRESHOLD_RULES = ("ratio_at_least", "percent_at_least", "within_days", "level")
 STATUSES = tuple(ReferentialVersion.Status.values)
 
 REFERENTIAL_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
@@ -37,7 +53,9 @@ REQUIREMENT_CODE = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)*$")
 # "2-1", "14", or several actions: "6-1, 6-2".
 CARE_ACTION = re.compile(r"^\d+(-\d+)?(, \d+(-\d+)?)*$")
 
-TOP_KEYS = {"code", "version", "title", "published_on", "source", "status", "axes"}
+# The sections beside the axes (version 2 on), by YAML key; see referential.sections.
+SECTION_KEYS = ("domains", "targets", "milestones", "code_map", "consistency")
+TOP_KEYS = {"code", "version", "title", "published_on", "source", "status", "axes", *SECTION_KEYS}
 AXIS_KEYS = {"number", "code", "title", "objectives"}
 OBJECTIVE_KEYS = {"number", "code", "title", "national_only", "requirements"}
 REQUIREMENT_KEYS = {
@@ -60,6 +78,12 @@ REQUIREMENT_KEYS = {
     "prerequisite",
     "condition",
     "recommendation",
+    "source",
+    "source_ref",
+    "also_feeds",
+    "threshold_source",
+    "answered_by",
+    "reason_required_for_na",
 }
 TARGET_KEYS = {"share", "population"}
 CONDITION_KEYS = {"requirement", "in"}
@@ -75,7 +99,8 @@ def _line(data: Any) -> int | None:
 
 
 class _Parser:
-    def __init__(self) -> None:
+    def __init__(self, previous=None) -> None:
+        self.previous = previous
         self.errors: list[str] = []
         self.rules: dict[str, Rule] = {}
         self.requirements: dict[str, RequirementData] = {}
@@ -93,6 +118,16 @@ class _Parser:
             )
         top = Fields(data, _("En-tête"), self.errors)
         top.unknown_keys(TOP_KEYS)
+        # The domains first: requirements name them.
+        self.sections = SectionParser(
+            data,
+            requirements=self.requirements,
+            requirement_where=self.requirement_where,
+            rules=self.rules,
+            errors=self.errors,
+            previous=self.previous,
+        )
+        self.sections.parse_domains()
         code = top.text("code", max_length=max_length(ReferentialVersion, "code"))
         if code and not REFERENTIAL_CODE.match(code):
             top.error(
@@ -121,6 +156,8 @@ class _Parser:
             axis_numbers.add(axis.number)
             referential.axes.append(axis)
         self._check_conditions()
+        referential.sections = self.sections.parse(published_on=referential.published_on)
+        self._check_requirement_sources()
         if self.errors:
             raise ReferentialFileError(self.errors)
         return referential
@@ -237,7 +274,7 @@ class _Parser:
             ),
             national_target_share=share,
             national_target_population=population,
-            domain=fields.choice("domain", DOMAINS, label=_("domaine")),
+            domain=self._domain(fields),
             funding_call=fields.text(
                 "funding_call", required=False, max_length=max_length(Requirement, "funding_call")
             ),
@@ -248,14 +285,150 @@ class _Parser:
             condition=self._condition(fields),
             recommendation=fields.text("recommendation"),
             order=self.order,
+            source=fields.choice("source", SOURCES, label=_("source")),
+            source_ref=fields.text(
+                "source_ref", required=False, max_length=max_length(Requirement, "source_ref")
+            ),
+            also_feeds=self._also_feeds(fields),
+            threshold_source=fields.choice("threshold_source", SOURCES, label=_("source du seuil")),
+            answered_by=fields.choice("answered_by", ANSWERED_BY, label=_("« answered_by »"))
+            or AnsweredBy.ESTABLISHMENT,
+            reason_required_for_na=fields.boolean("reason_required_for_na", False),
             line=_line(raw),
         )
+        if requirement.domain and self.sections.domain_titles:
+            requirement.domain_title = self.sections.domain_titles[requirement.domain]
         if requirement.prerequisite and not requirement.domain:
             fields.error(_("un prérequis (prerequisite: true) doit indiquer son domaine."))
+        self._check_own_fields(fields, requirement)
         if code and code not in self.requirements:
             self.requirements[code] = requirement
             self.requirement_where[code] = where
         return requirement
+
+    def _domain(self, fields: Fields) -> str:
+        """A domain of the version's ``domains`` section, or of version 1's (D1..D4)."""
+        titles = self.sections.domain_titles
+        return fields.choice("domain", tuple(titles) if titles else DOMAINS, label=_("domaine"))
+
+    def _also_feeds(self, fields: Fields) -> list[str]:
+        value = fields.data.get("also_feeds")
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(ref, str) for ref in value):
+            fields.error(_("« also_feeds » doit lister des références (ex. « 3-2 », « D2:P2 »)."))
+            return []
+        for ref in value:
+            if not (PLAN_ACTION.match(ref) or FUNDING_CALL_REF.match(ref)):
+                fields.error(
+                    _(
+                        "« also_feeds » : référence « %(ref)s » invalide : une action du plan "
+                        "(« 3-2 ») ou un appel et son objectif (« D2:O1.B »)."
+                    )
+                    % {"ref": ref}
+                )
+        return list(value)
+
+    def _check_own_fields(self, fields: Fields, requirement: RequirementData) -> None:
+        """What a requirement says of itself: its source, who answers it, its N/A reason."""
+        if requirement.reason_required_for_na and not requirement.not_applicable_allowed:
+            fields.error(
+                _(
+                    "« reason_required_for_na » n'a de sens que si « non applicable » est "
+                    "autorisé (not_applicable_allowed: true)."
+                )
+            )
+        if requirement.answered_by == AnsweredBy.ARS:
+            if requirement.required or requirement.headline:
+                fields.error(
+                    _(
+                        "une exigence renseignée par l'ARS (answered_by: ars) n'est pas posée à "
+                        "l'établissement : « required: false » et « headline: null »."
+                    )
+                )
+            if requirement.deadline is not None:
+                fields.error(
+                    _(
+                        "une exigence renseignée par l'ARS n'est jamais une échéance de "
+                        "l'établissement : « deadline: null »."
+                    )
+                )
+        source, ref = requirement.source, requirement.source_ref
+        if source == Source.PLAN and not PLAN_ACTION.match(ref):
+            fields.error(
+                _(
+                    "une cible du plan (source: plan) donne son action dans « source_ref » "
+                    "(ex. « 3-3 ») ; reçu : %(ref)r."
+                )
+                % {"ref": ref or None}
+            )
+        elif source == Source.PLAN and ref.split("-")[0] != requirement.care_action.split("-")[0]:
+            fields.error(
+                _("« source_ref » %(ref)s n'est pas une action de « care_action » (%(action)s).")
+                % {"ref": ref, "action": requirement.care_action}
+            )
+        if source == Source.FUNDING_CALL and not FUNDING_CALL_REF.match(ref):
+            fields.error(
+                _(
+                    "un objectif d'appel à financement (source: funding_call) donne l'appel et "
+                    "l'objectif dans « source_ref » (ex. « D2:O1.C ») ; reçu : %(ref)r."
+                )
+                % {"ref": ref or None}
+            )
+        if source == Source.PORTAL and ref:
+            fields.error(
+                _(
+                    "une recommandation du portail (source: portal) ne cite ni action ni appel : "
+                    "« source_ref: null »."
+                )
+            )
+        if not source and (ref or requirement.threshold_source or requirement.also_feeds):
+            fields.error(
+                _("« source_ref », « threshold_source » et « also_feeds » demandent « source ».")
+            )
+        has_threshold = requirement.answer_type in THRESHOLD_RULES
+        if source and has_threshold and not requirement.threshold_source:
+            fields.error(
+                _(
+                    "la règle fixe un seuil : dites qui l'a fixé (threshold_source: plan, "
+                    "funding_call ou portal)."
+                )
+            )
+        if requirement.threshold_source and not has_threshold:
+            fields.error(_("la règle ne fixe aucun seuil : « threshold_source: null »."))
+        if source == Source.PORTAL and requirement.threshold_source not in ("", Source.PORTAL):
+            fields.error(
+                _("le seuil d'une recommandation du portail est celui du portail (portal).")
+            )
+
+    def _check_requirement_sources(self) -> None:
+        """Across the file: every item says its source or none does; domains and targets agree."""
+        with_source = [code for code, r in self.requirements.items() if r.source]
+        if with_source and len(with_source) != len(self.requirements):
+            missing = [code for code, r in self.requirements.items() if not r.source]
+            self.errors.append(
+                _(
+                    "Exigences : cette version donne la source de ses exigences ; il manque "
+                    "« source » à %(codes)s."
+                )
+                % {"codes": ", ".join(missing)}
+            )
+        domain_titles = self.sections.domain_titles
+        for code, requirement in self.requirements.items():
+            where = self.requirement_where[code]
+            calls = [requirement.source_ref] if requirement.source == Source.FUNDING_CALL else []
+            calls += [ref for ref in requirement.also_feeds if FUNDING_CALL_REF.match(ref)]
+            for ref in calls:
+                call = ref.split(":")[0]
+                if domain_titles is None or call not in domain_titles:
+                    self.errors.append(
+                        _(
+                            "%(where)s : l'appel « %(call)s » n'est pas un domaine de cette "
+                            "version (section « domains »)."
+                        )
+                        % {"where": where, "call": call}
+                    )
+        self.sections.check_requirements()
 
     def _rule(self, fields: Fields) -> tuple[dict[str, Any], str]:
         raw = fields.data.get("rule")
@@ -395,23 +568,14 @@ class _Parser:
                     )
                     % {"where": where, "target": target_code, "kinds": ", ".join(sorted(missing))}
                 )
-            rule = self.rules.get(target_code)
-            for value in condition["in"] if rule else ():
-                try:
-                    rule.clean(value, reference_date=date.today())
-                except AnswerError as error:
-                    self.errors.append(
-                        _(
-                            "%(where)s : la condition attend « %(value)s », réponse impossible à "
-                            "« %(target)s » (%(message)s)"
-                        )
-                        % {
-                            "where": where,
-                            "value": value,
-                            "target": target_code,
-                            "message": error.message,
-                        }
-                    )
+            check_answers(
+                self.rules.get(target_code),
+                condition["in"],
+                where=where,
+                target=target_code,
+                what=_("la condition"),
+                errors=self.errors,
+            )
         self._check_condition_loops()
 
     def _check_condition_loops(self) -> None:
@@ -438,6 +602,10 @@ class _Parser:
                 path.append(next_code)
 
 
-def parse_referential(data: Any) -> ReferentialData:
-    """Check a referential read from YAML; raise ReferentialFileError listing every problem."""
-    return _Parser().parse(data)
+def parse_referential(data: Any, *, previous=None) -> ReferentialData:
+    """Check a referential read from YAML; raise ReferentialFileError listing every problem.
+
+    ``previous(code, version)`` gives the requirements of an earlier version as {code: rule
+    type}, or None when it is unknown: the code map of the file is checked against it.
+    """
+    return _Parser(previous).parse(data)

@@ -1,12 +1,14 @@
 """The referential, readable by everyone signed in."""
 
+from datetime import date
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from referential.forms import ReferentialFilterForm
 from referential.models import ReferentialVersion
-from referential.outline import referential_outline
+from referential.outline import reading_target, referential_outline
 
 
 def referential_index(request: HttpRequest) -> HttpResponse:
@@ -25,6 +27,13 @@ def referential_index(request: HttpRequest) -> HttpResponse:
             "form": form,
             "referential": referential,
             "outline": outline,
+            "targets": [reading_target(t) for t in referential.headline_targets]
+            if referential
+            else [],
+            "domains": [
+                {**d, "arrete_date": d["arrete_date"] and date.fromisoformat(d["arrete_date"])}
+                for d in (referential.domains if referential else [])
+            ],
             "shown": sum(len(o.requirements) for a in outline for o in a.objectives),
             "filtered": any(form.filters().values()),
         },

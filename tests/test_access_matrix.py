@@ -208,6 +208,16 @@ ROUTES: dict[str, Route] = {
     "accounts:setup": Route(None, everyone(), note="enrol another application"),
     "accounts:recovery_codes": Route(None, everyone(405), note="POST only"),
     "accounts:disable": Route(None, everyone(405), note="POST only"),
+    # Identity providers: none is configured here, so their pages do not exist (test_oidc.py).
+    **{
+        name: Route(
+            lambda s, role, where: ["proconnect"],
+            everyone(404, anonymous=404),
+            scoped=False,
+            note="no provider configured",
+        )
+        for name in ("accounts:oidc_login", "accounts:oidc_callback", "accounts:oidc_logged_out")
+    },
     # Registry.
     "establishments:list": Route(None, everyone()),
     "establishments:detail": Route(finess, everyone(anonymous=LOGIN) | dict.fromkeys(USERS, OK)),
@@ -258,6 +268,10 @@ ROUTES: dict[str, Route] = {
     "referential:index": Route(None, everyone()),
     "referential-list": Route(None, everyone(anonymous=API_ANONYMOUS)),
     "referential-detail": Route(referential_key, everyone(anonymous=API_ANONYMOUS), scoped=False),
+    "referential-targets": Route(referential_key, everyone(anonymous=API_ANONYMOUS), scoped=False),
+    "referential-milestones": Route(
+        referential_key, everyone(anonymous=API_ANONYMOUS), scoped=False
+    ),
     # Workflow through the API.
     "assessment-submit": Route(assessment_pk, API_ONLY({"rssi": Expect(400)}), method="post"),
     # A draft may not be validated, sent back or reopened: the roles who could get 403 inside.

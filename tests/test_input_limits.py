@@ -51,7 +51,7 @@ def test_more_keys_than_the_referential_has_are_refused_at_once(
     with django_assert_max_num_queries(6), pytest.raises(ImportRejected) as rejected:
         import_answers(assessment=assessment, raw=raw, user=world.rssi, expected_version=0)
     [message] = rejected.value.messages
-    assert message.startswith("Le fichier contient 100\xa0000 réponses, plus que les 7 exigences")
+    assert message.startswith("Le fichier contient 100\u202f000 réponses, plus que les 7 exigences")
     assert "Rien n'a été importé" in message
     assert not Answer.objects.filter(assessment=assessment).exists()
 

@@ -30,6 +30,14 @@ REQUIREMENT_KEYS = {
     "prerequisite",
     "condition",
     "recommendation",
+    # Where the item comes from (null in version 1, which does not say).
+    "source",
+    "source_ref",
+    "source_label",
+    "also_feeds",
+    "threshold_source",
+    "answered_by",
+    "reason_required_for_na",
 }
 
 

@@ -33,6 +33,7 @@ from followup.selection import ALL_FILTERED
 from followup.services import create_relaunch, request_bulk_report
 from referential.loader import load_referential_file
 from referential.models import Axis, Requirement
+from tests.answers import given_by_ght_lead
 from tests.e2e.conftest import DESKTOP, Visitor
 from tests.e2e.test_journeys import complete_answers
 
@@ -45,6 +46,10 @@ NOT_PAGES = {
     # POST-only actions (they redirect, or answer 405 to a GET).
     "logout",
     "accounts:disable",
+    # The OpenID Connect round trip: redirects to and from the identity provider (test_oidc.py).
+    "accounts:oidc_login",
+    "accounts:oidc_callback",
+    "accounts:oidc_logged_out",
     "assessments:transition",
     "assessments:carry_over",
     "assessments:evidence_delete",
@@ -158,9 +163,10 @@ def portal(live_server):
     codes_of_first_axis = set(
         Requirement.objects.filter(objective__axis=first_axis).values_list("code", flat=True)
     )
+    first_answers = {code: value for code, value in answers.items() if code in codes_of_first_axis}
     save_answers(
         assessment=hospital,
-        answers={code: value for code, value in answers.items() if code in codes_of_first_axis},
+        answers=given_by_ght_lead(hospital, first_answers),
         expected_version=hospital.version,
         user=users["rssi"],
     )
@@ -202,7 +208,7 @@ def portal(live_server):
         rssi = _rssi_of(assessment.establishment)
         save_answers(
             assessment=assessment,
-            answers=complete_answers(assessment),
+            answers=given_by_ght_lead(assessment, complete_answers(assessment)),
             expected_version=assessment.version,
             user=rssi,
         )
@@ -271,7 +277,7 @@ def _director_of(establishment):
     return _holder(establishment, Role.DIRECTOR, "direction")
 
 
-def test_every_page_is_accessible_for_every_role(portal, browser, live_server, tmp_path):
+def test_every_page_is_accessible_for_every_role(portal, browser, live_server, tmp_path, settings):
     seen: set[str] = set()
     failures: list[str] = []
     accounts = portal["accounts"]
@@ -296,6 +302,18 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     anonymous.page.get_by_label("Mot de passe").fill("pas-le-bon-mot-de-passe")
     anonymous.submit("Se connecter")
     anonymous.check("connexion-erreur")
+    # The sign-in page with both identity providers' buttons.
+    settings.CARE_OIDC_PROVIDERS = {
+        slug: {
+            "discovery_url": f"http://127.0.0.1:9/{slug}/api/v2/.well-known/openid-configuration",
+            "client_id": "care-portal",
+            "client_secret": "secret",
+        }
+        for slug in ("proconnect", "prosanteconnect")
+    }
+    anonymous.visit("/accounts/login/", "connexion-fournisseurs-identite")
+    assert anonymous.page.get_by_role("link", name="S’identifier avec ProConnect").is_visible()
+    settings.CARE_OIDC_PROVIDERS = {}
     # The access refused and unexpected error pages, as Django's handlers render them.
     request = RequestFactory().get("/")
     for label, response in (

@@ -28,3 +28,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{user.email} : {assignment.get_role_display()} ({assignment.scope_label}) {verb}"
         )
+        check = assignment.siret_check()
+        if check is not None:
+            self.stdout.write(
+                f"SIRET transmis par ProConnect {user.provider_siret} : {check.label}"
+            )
