@@ -13,16 +13,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
 from assessments.models import Assessment
-from assessments.peers import PEER_MINIMUM, Withheld, peer_position
-from assessments.services import (
-    AnswersRejected,
-    AssessmentLocked,
-    StaleVersion,
-    answers_for_scoring,
-    compute_result,
-    save_answers,
-)
+from assessments.scoring.peers import PEER_MINIMUM, Withheld, peer_position
+from assessments.scoring.service import answers_for_scoring, compute_result
 from care_portal.api_filters import ApiFilterSet, IntegerFilter
 from care_portal.api_schema import ERROR, VALIDATION_ERROR
 from care_portal.ids import ID_PATTERN

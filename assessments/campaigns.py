@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from assessments.answers import save_answers
 from assessments.models import Answer, Assessment, Campaign
-from assessments.services import kinds_of, recompute_snapshots, save_answers
-from assessments.specs import compiled_referential
+from assessments.scoring.compiled import compiled_referential
+from assessments.scoring.service import kinds_of, recompute_snapshots
 from audit.models import Action as AuditAction
 from audit.services import record_event
 from establishments.models import Establishment, Region, User

@@ -22,9 +22,10 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.answers import save_answers
 from assessments.models import Answer, Assessment, CrisisExercise
-from assessments.services import kinds_of, save_answers
-from assessments.specs import compiled_referential
+from assessments.scoring.compiled import compiled_referential
+from assessments.scoring.service import kinds_of
 from establishments.models import User
 from referential.headlines import Headline
 from referential.rules import EARLIEST_DATE

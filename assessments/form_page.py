@@ -23,10 +23,10 @@ from django.utils.functional import cached_property
 from assessments.answer_fields import AnswerInput, answer_input
 from assessments.models import Answer, Assessment, ScoreSnapshot
 from assessments.permissions import is_ght_lead_of, is_ght_support, is_rssi_of
-from assessments.scoring import AssessmentResult, Progress
-from assessments.services import kinds_of
-from assessments.snapshot import SnapshotView
-from assessments.specs import compiled_referential
+from assessments.scoring.compiled import compiled_referential
+from assessments.scoring.model import AssessmentResult, Progress
+from assessments.scoring.service import kinds_of
+from assessments.scoring.snapshot import SnapshotView
 from establishments.models import User
 from referential.models import Axis, Objective, Requirement
 from referential.rules import NOT_ASKED, UNANSWERED

@@ -27,7 +27,7 @@ from assessments.answer_fields import (
     rule_error_part,
 )
 from assessments.form_page import FormPage, Item, Step, same_answer
-from assessments.scoring import RequirementStatus
+from assessments.scoring.model import RequirementStatus
 from care_portal.formats import format_number
 from referential.numbers import load_json
 from referential.rules import NOT_APPLICABLE, NOT_ASKED, AnswerError

@@ -11,7 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from assessments.snapshot import SnapshotView
+from assessments.scoring.snapshot import SnapshotView
 from establishments.models import Establishment, EstablishmentScopedQuerySet
 from referential.models import ReferentialVersion, Requirement
 

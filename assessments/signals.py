@@ -6,7 +6,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from assessments.models import Evidence
-from assessments.specs import forget_referential
+from assessments.scoring.compiled import forget_referential
 from referential.models import Axis, Objective, ReferentialVersion, Requirement
 
 

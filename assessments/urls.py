@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import evidence, exchange, exercises, form, history, mine, report, workflow
+from assessments.views import answers_json, evidence, exercises, form, history, mine, workflow
 
 app_name = "assessments"
 
@@ -33,7 +33,6 @@ urlpatterns: list = [
         name="exercise_delete",
     ),
     path("<id:pk>/history/", history.history, name="history"),
-    path("<id:pk>/export.json", exchange.export, name="export"),
-    path("<id:pk>/import/", exchange.import_view, name="import"),
-    path("<id:pk>/report.pdf", report.report_pdf, name="report"),
+    path("<id:pk>/export.json", answers_json.export, name="export"),
+    path("<id:pk>/import/", answers_json.import_view, name="import"),
 ]

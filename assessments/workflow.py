@@ -25,8 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Transition
-from assessments.services import answers_for_scoring, compute_result, kinds_of, refresh_snapshot
-from assessments.specs import compiled_referential
+from assessments.scoring.compiled import compiled_referential
+from assessments.scoring.service import (
+    answers_for_scoring,
+    compute_result,
+    kinds_of,
+    refresh_snapshot,
+)
 from audit.models import Action as AuditAction
 from audit.services import record_event
 from establishments.models import User

@@ -6,6 +6,6 @@ level and the ARS) and `AuditEvent.objects.for_user` (an ARS reads its region's 
 the registry's scope).
 
 May import: `establishments` (the establishments and regions events are filed under, the scope
-and the role predicates). No other app at module level: the labels of other apps' objects on
-the log page (`display.py`) are read lazily.
+and the role predicates). No other app: the labels of other apps' objects on the log page
+(`display.py`) are read from Django's app registry (`apps.get_model`), not imported.
 """

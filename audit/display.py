@@ -76,11 +76,16 @@ _FILES = {"finess": _("extraction FINESS"), "ght": _("fichier des GHT")}
 
 
 def _value_labels() -> dict[str, dict]:
-    # Imported here: the audit app sits below the apps whose events it records.
-    from accounts.models import ServiceToken
-    from assessments.models import Assessment, CrisisExercise, Evidence
+    # Read from the app registry, not imported: the audit app sits below the apps whose events
+    # it records.
+    from django.apps import apps
+
+    ServiceToken = apps.get_model("accounts", "ServiceToken")
+    Assessment = apps.get_model("assessments", "Assessment")
+    CrisisExercise = apps.get_model("assessments", "CrisisExercise")
+    Evidence = apps.get_model("assessments", "Evidence")
+    ReferentialVersion = apps.get_model("referential", "ReferentialVersion")
     from establishments.models import Role
-    from referential.models import ReferentialVersion
 
     statuses = {**dict(ReferentialVersion.Status.choices), **dict(Assessment.Status.choices)}
     return {

@@ -22,7 +22,7 @@ bootstrap.setup()
 from django.db import connection  # noqa: E402
 
 from assessments.models import Answer, Assessment, Campaign  # noqa: E402
-from assessments.services import recompute_snapshots  # noqa: E402
+from assessments.scoring.service import recompute_snapshots  # noqa: E402
 from bench import scoring as scoring_bench  # noqa: E402
 from establishments.models import GHT, Department, Establishment, Region  # noqa: E402
 from referential.models import Axis, Objective, ReferentialVersion, Requirement  # noqa: E402

@@ -31,9 +31,16 @@ from pypdf import PdfReader  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
 from assessments import workflow  # noqa: E402
+from assessments.answers import AnswersRejected, save_answers  # noqa: E402
 from assessments.evidence import add_link, add_note  # noqa: E402
 from assessments.models import Answer, Assessment, Campaign  # noqa: E402
-from assessments.report import (  # noqa: E402
+from assessments.scoring.service import recompute_snapshots  # noqa: E402
+from demo.answers import demo_answers  # noqa: E402
+from establishments.models import GHT, Department, Establishment, Kind, Region, Role  # noqa: E402
+from establishments.roles import grant_role  # noqa: E402
+from establishments.validators import finess_number  # noqa: E402
+from referential.models import ReferentialVersion, Requirement  # noqa: E402
+from reports.pdf import (  # noqa: E402
     PDF_OPTIONS,
     REPORT_RELATED,
     LocalFontsOnly,
@@ -41,12 +48,6 @@ from assessments.report import (  # noqa: E402
     render_report_html,
     render_report_pdf,
 )
-from assessments.services import AnswersRejected, recompute_snapshots, save_answers  # noqa: E402
-from care_portal.demo_answers import demo_answers  # noqa: E402
-from establishments.models import GHT, Department, Establishment, Kind, Region, Role  # noqa: E402
-from establishments.roles import grant_role  # noqa: E402
-from establishments.validators import finess_number  # noqa: E402
-from referential.models import ReferentialVersion, Requirement  # noqa: E402
 
 FIXTURE = bootstrap.ROOT / "fixtures" / "referential" / "care-2025.yaml"
 TODAY = date(2025, 9, 15)

@@ -18,8 +18,8 @@ from bench import bootstrap
 
 bootstrap.setup()
 
-from assessments.scoring import RequirementSpec, ScoringModel  # noqa: E402
-from assessments.specs import specs_from_data  # noqa: E402
+from assessments.scoring.compiled import specs_from_data  # noqa: E402
+from assessments.scoring.model import RequirementSpec, ScoringModel  # noqa: E402
 
 FIXTURE = bootstrap.ROOT / "fixtures" / "referential" / "care-2025.yaml"
 REFERENCE_DATE = date(2025, 3, 15)

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "followup",
+    "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("establishments/", include("establishments.urls")),
     path("referential/", include("referential.urls")),
     path("assessments/", include("assessments.urls")),
+    path("assessments/", include("reports.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("audit/", include("audit.urls")),
     path("followup/", include("followup.urls")),

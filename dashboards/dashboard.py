@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Campaign
-from assessments.scoring import UNANSWERED, RequirementStatus
+from assessments.scoring.model import UNANSWERED, RequirementStatus
 from dashboards.figures import (
     Figures,
     campaign_establishments,
@@ -24,15 +24,9 @@ from dashboards.figures import (
     total_of,
 )
 from dashboards.listing import ListFilterForm, establishment_rows
-from dashboards.targets import (
-    STATUS_BADGES,
-    STATUS_LABELS,
-    HeadlineTarget,
-    ght_level_requirements,
-    headline_targets,
-    target_status,
-)
+from dashboards.targets import STATUS_BADGES, STATUS_LABELS, target_status
 from establishments.models import GHT, Department, Kind, Region
+from referential.targets import HeadlineTarget, ght_level_requirements, headline_targets
 
 NATIONAL = "national"
 REGION = "region"

@@ -20,7 +20,7 @@ from care_portal.formats import format_number
 from care_portal.spreadsheets import safe_text, xlsx_value
 from dashboards.figures import PROGRESS_LABELS
 from dashboards.listing import decorate
-from dashboards.targets import HeadlineTarget
+from referential.targets import HeadlineTarget
 
 CSV = "csv"
 XLSX = "xlsx"

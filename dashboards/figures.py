@@ -17,9 +17,10 @@ from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, Campaign
-from assessments.snapshot import status_lookup
-from dashboards.targets import STATUS_BADGES, STATUS_LABELS, HeadlineTarget, target_status
+from assessments.scoring.snapshot import status_lookup
+from dashboards.targets import STATUS_BADGES, STATUS_LABELS, met_q, target_status
 from referential.models import Headline
+from referential.targets import HeadlineTarget
 
 NOT_STARTED = "not_started"
 DRAFT = "draft"
@@ -76,7 +77,7 @@ def _aggregates(targets: Sequence[HeadlineTarget]) -> dict:
         aggregates[f"bucket_{i}"] = Count(score, filter=Q(**{f"{score}__gte": low}) & upper)
     for target in targets:
         if target.key != Headline.SUBMITTED:
-            aggregates[f"hit_{target.key}"] = Count("pk", filter=target.met_q)
+            aggregates[f"hit_{target.key}"] = Count("pk", filter=met_q(target))
     return aggregates
 
 

@@ -19,9 +19,10 @@ from dashboards.figures import (
     PROGRESS_Q,
     STARTED_Q,
 )
-from dashboards.targets import HeadlineTarget
+from dashboards.targets import met_q, not_met_q, population_q, unknown_q
 from establishments.models import Kind
 from referential.models import Headline
+from referential.targets import HeadlineTarget
 
 FLAG_MET = "met"
 FLAG_NOT_MET = "not_met"
@@ -178,11 +179,11 @@ class ListFilterForm(forms.Form):
         for target in self.targets:
             flag = data.get(f"hl_{target.key}")
             if flag == FLAG_MET:
-                q &= target.population_q & target.met_q
+                q &= population_q(target) & met_q(target)
             elif flag == FLAG_NOT_MET:
-                q &= target.population_q & target.not_met_q
+                q &= population_q(target) & not_met_q(target)
             elif flag == FLAG_UNKNOWN:
-                q &= target.population_q & target.unknown_q
+                q &= population_q(target) & unknown_q(target)
         return q
 
     @property

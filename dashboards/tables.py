@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from care_portal.formats import format_number, format_percent, format_score
 from dashboards.figures import Figures
-from dashboards.targets import HeadlineTarget
 from referential.models import Headline
+from referential.targets import HeadlineTarget
 
 
 def figures_table(

@@ -9,5 +9,6 @@ people who sign in, their roles (`Role`, `RoleAssignment`) and what follows from
   (`holds_role`, `is_national`, `is_ars`), from which each app declares its permissions.
 
 May import: `audit`, to record the changes it makes to people and the registry. No other app
-(today the establishment page, `views.py`, and the `seed_demo` command still read higher ones).
+(the establishment page reads its assessments through the reverse relation,
+`establishment.assessments`; the demo data is the `demo` app's).
 """

@@ -5,7 +5,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from assessments.models import Assessment
 from care_portal.db_router import reads_from_replica
 from establishments.filters import EstablishmentFilter
 from establishments.models import Establishment
@@ -39,9 +38,9 @@ def establishment_detail(request: HttpRequest, finess: str) -> HttpResponse:
         Establishment.objects.for_user(request.user).select_related("region", "department", "ght"),
         finess=finess,
     )
+    # Through the reverse relation: the registry does not import the apps built on it.
     assessments = (
-        Assessment.objects.for_user(request.user)
-        .filter(establishment=establishment)
+        establishment.assessments.for_user(request.user)
         .select_related("campaign", "snapshot")
         .order_by("-campaign__year")
     )

@@ -7,6 +7,8 @@ read through `establishment.relaunches_received.latest_relaunches()`, from the t
 assessment status page includes (`followup/includes/assessment_relaunches.html`), so that
 `assessments` never imports this app.
 
-May import: `establishments`, `referential`, `assessments`, `audit` and `dashboards` (the
-regional dashboard's selection), and the display formats of `care_portal.formats`. Nothing imports it but the URLs and templates.
+May import: `establishments`, `referential`, `assessments`, `audit`, `reports` (the bulk PDF
+reports call `reports.pdf.render_report_pdf`) and `dashboards` (the regional dashboard's
+selection), and the display formats of `care_portal`. Nothing imports it but the URLs, the demo
+data and templates.
 """

@@ -12,11 +12,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
-from assessments.report import render_report_pdf
 from care_portal.formats import format_datetime
 from care_portal.stored_files import sha256_of
 from followup.emails import build_email, bulk_reports_url
 from followup.models import BulkReport
+from reports.pdf import render_report_pdf
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assessments.models import Assessment
-from assessments.scoring import RequirementStatus
-from assessments.specs import compiled_referential
+from assessments.scoring.compiled import compiled_referential
+from assessments.scoring.model import RequirementStatus
 from care_portal.formats import format_date
 from followup.emails import assessment_url, build_email
 from followup.models import ReminderKind, ReminderLog

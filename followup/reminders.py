@@ -23,8 +23,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from assessments.models import Assessment, Campaign, ScoreSnapshot
-from assessments.snapshot import SnapshotView
-from assessments.specs import compiled_referential
+from assessments.scoring.compiled import compiled_referential
+from assessments.scoring.snapshot import SnapshotView
 from establishments.models import Role, RoleAssignment
 from followup.models import ReminderKind, ReminderLog
 from referential.models import Requirement

@@ -5,9 +5,9 @@ from datetime import timedelta
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from assessments.answers import save_answers
 from assessments.models import Answer
-from assessments.services import save_answers
-from assessments.specs import compiled_referential
+from assessments.scoring.compiled import compiled_referential
 from establishments.models import Role, User
 from tests.factories import user_with_role
 

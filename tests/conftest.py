@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.test import Client
 
-from assessments.specs import forget_referential
+from assessments.scoring.compiled import forget_referential
 from establishments.models import GHT, Establishment, Kind, Region, Role, User
 from tests.campaigns import CampaignWorld, build_campaign
 from tests.factories import (

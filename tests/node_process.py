@@ -21,7 +21,7 @@ from django.db import connections  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from assessments.specs import compiled_referential  # noqa: E402
+from assessments.scoring.compiled import compiled_referential  # noqa: E402
 from care_portal.db_router import ReplicaPinMiddleware, reads_from_replica  # noqa: E402
 from establishments.models import Establishment  # noqa: E402
 from referential.models import ReferentialVersion, Requirement  # noqa: E402

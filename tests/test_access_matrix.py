@@ -265,7 +265,7 @@ ROUTES: dict[str, Route] = {
         method="post",
         body=version_form,
     ),
-    "assessments:report": Route(assessment_pk, IN_SCOPE),
+    "reports:assessment-report": Route(assessment_pk, IN_SCOPE),
     # Referential: the same for everyone signed in.
     "referential:index": Route(None, everyone()),
     "referential-list": Route(None, everyone(anonymous=API_ANONYMOUS)),

@@ -2,8 +2,9 @@
 
 import pytest
 
+from assessments.answers import save_answers
 from assessments.models import Answer, Assessment, ScoreSnapshot
-from assessments.services import recompute_snapshots, save_answers
+from assessments.scoring.service import recompute_snapshots
 
 pytestmark = pytest.mark.django_db
 

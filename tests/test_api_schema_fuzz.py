@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.service_tokens import issue_service_token
-from assessments.services import save_answers
+from assessments.answers import save_answers
 
 # Examples per operation, per mode and per kind of path (free or pinned to real objects): the
 # whole run stays within a few hundred cases.

@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assessments.answers import save_answers
 from assessments.checks import headline_columns, missing_headline_columns
 from assessments.models import Assessment, ScoreSnapshot
-from assessments.scoring import Progress, RequirementSpec, ScoringModel
-from assessments.services import compute_result, save_answers
-from assessments.snapshot import SnapshotView
-from assessments.specs import forget_referential
+from assessments.scoring.compiled import forget_referential
+from assessments.scoring.model import Progress, RequirementSpec, ScoringModel
+from assessments.scoring.service import compute_result
+from assessments.scoring.snapshot import SnapshotView
 from referential.headlines import ANSWERED_HEADLINES, Headline
 from referential.models import Requirement
 

@@ -6,14 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
 from assessments.models import Answer, Assessment, ScoreSnapshot
-from assessments.services import (
-    AnswersRejected,
-    AssessmentLocked,
-    StaleVersion,
-    compute_result,
-    save_answers,
-)
+from assessments.scoring.service import compute_result
 from establishments.models import Role
 from tests.answers import given_by_ght_lead
 from tests.factories import user_with_role

@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from assessments.answers import save_answers
 from assessments.evidence import add_note
 from assessments.models import Answer, Assessment
-from assessments.services import save_answers
 from establishments.models import Role
 from referential.loader import load_referential_file
 from referential.models import Requirement

@@ -284,7 +284,7 @@ def test_pdf_report_downloads_are_recorded(client, world):
 
     campaign = build_campaign(world)
     client.force_login(world.director)
-    response = client.get(reverse("assessments:report", args=[campaign.hospital.pk]))
+    response = client.get(reverse("reports:assessment-report", args=[campaign.hospital.pk]))
     assert response.status_code == 200
     event = AuditEvent.objects.get(action=Action.EXPORT)
     assert event.establishment == world.hospital

@@ -21,13 +21,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.answers import save_answers
 from assessments.evidence import add_link, add_note
 from assessments.exercises import record_exercise
 from assessments.models import Answer, Assessment, CrisisExercise
-from assessments.report import render_report_pdf
-from assessments.services import save_answers
 from assessments.workflow import send_back, submit
 from followup.services import create_relaunch
+from reports.pdf import render_report_pdf
 from tests.answers import complete_answers, given_by_ght_lead
 from tests.campaigns import build_campaign
 from tests.factories import RequirementFactory
@@ -182,7 +182,7 @@ def typed(world):
         },
         order=51,
     )
-    from assessments.specs import forget_referential
+    from assessments.scoring.compiled import forget_referential
 
     forget_referential()
     return campaign

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from assessments.answers import save_answers
 from assessments.campaigns import (
     CampaignError,
     CarryOverError,
@@ -13,7 +14,6 @@ from assessments.campaigns import (
     open_campaign,
 )
 from assessments.models import Answer, Assessment, Campaign, ScoreSnapshot
-from assessments.services import save_answers
 from audit.models import AuditEvent
 from referential.models import ReferentialVersion
 from tests.answers import complete_answers, given_by_ght_lead

@@ -14,9 +14,9 @@ from django.utils import timezone
 from assessments import workflow
 from assessments.exercises import ExerciseKept, delete_exercise, record_exercise
 from assessments.models import Answer, CrisisExercise, ScoreSnapshot
-from assessments.report_content import build_report
-from assessments.specs import forget_referential
+from assessments.scoring.compiled import forget_referential
 from referential.models import Requirement
+from reports.content import build_report
 from tests.answers import fill
 from tests.campaigns import build_campaign
 

@@ -5,15 +5,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from dashboards.targets import (
-    BEHIND,
-    MET,
-    NO_DATA,
-    NO_TARGET,
-    ON_TRACK,
-    headline_targets,
-    target_status,
-)
+from dashboards.targets import BEHIND, MET, NO_DATA, NO_TARGET, ON_TRACK, target_status
+from referential.targets import headline_targets
 from tests.dashboards_data import build_campaign, expected
 
 

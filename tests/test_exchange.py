@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assessments import workflow
-from assessments.exchange import ImportRejected, export_answers, import_answers
+from assessments.answers import save_answers
+from assessments.answers_json import ImportRejected, export_answers, import_answers
 from assessments.models import Answer
-from assessments.services import save_answers
 from audit.models import AuditEvent
 from tests.answers import complete_answers, fill
 

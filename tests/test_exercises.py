@@ -6,10 +6,10 @@ import pytest
 from django.utils import timezone
 
 from assessments import workflow
+from assessments.answers import save_answers
 from assessments.exercises import delete_exercise, record_exercise
 from assessments.models import Answer, CrisisExercise
-from assessments.services import save_answers
-from assessments.specs import forget_referential
+from assessments.scoring.compiled import forget_referential
 from referential.models import Requirement
 from tests.answers import fill
 

@@ -9,7 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from assessments.answer_fields import parse_number
-from assessments.scoring import SEVERITIES, GapSeverity, RequirementStatus
+from assessments.scoring.model import SEVERITIES, GapSeverity, RequirementStatus
 from care_portal.formats import (
     EMPTY,
     MINUS,

@@ -11,10 +11,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from assessments.answers import AnswersRejected, save_answers
+from assessments.answers_json import export_answers
 from assessments.campaigns import CarryOverError, carry_over_answers
-from assessments.exchange import export_answers
 from assessments.models import Answer, Assessment
-from assessments.services import AnswersRejected, save_answers
 from tests.answers import complete_answers, given_by_ght_lead
 from tests.campaigns import build_campaign
 

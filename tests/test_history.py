@@ -3,7 +3,7 @@
 import pytest
 
 from assessments.answer_history import answer_changes
-from assessments.services import save_answers
+from assessments.answers import save_answers
 from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessments.exchange import (
+from assessments.answers_json import (
     MAX_IMPORT_BYTES,
     MAX_LISTED_ERRORS,
     ImportRejected,
@@ -59,7 +59,7 @@ def test_more_keys_than_the_referential_has_are_refused_at_once(
 def test_the_problems_listed_are_capped(world, campaign, monkeypatch):
     """Each answer's line is found in one pass; beyond the first ones, the rest is counted."""
     assessment = campaign.hospital
-    monkeypatch.setattr("assessments.exchange.MAX_LISTED_ERRORS", 3)
+    monkeypatch.setattr("assessments.answers_json.MAX_LISTED_ERRORS", 3)
     answers = {
         "GOV-RSSI": "x",
         "GOV-COMITE": "x",

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from assessments import workflow
+from assessments.answers import save_answers
 from assessments.models import Assessment
-from assessments.services import save_answers
 from care_portal.formats import format_score
 from tests.answers import fill
 from tests.campaigns import build_campaign

@@ -18,7 +18,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from assessments.exchange import export_answers
+from assessments.answers_json import export_answers
 from assessments.models import Answer, Assessment
 from tests.campaigns import build_campaign
 from tests.factories import AssessmentFactory, CampaignFactory, RequirementFactory

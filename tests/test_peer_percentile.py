@@ -3,7 +3,7 @@
 import pytest
 
 from assessments.models import ScoreSnapshot
-from assessments.services import peer_percentile
+from assessments.scoring.peers import peer_percentile
 from tests.factories import AssessmentFactory, EstablishmentFactory
 
 pytestmark = pytest.mark.django_db

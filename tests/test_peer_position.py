@@ -4,10 +4,10 @@ import subprocess
 
 import pytest
 
+from assessments.answers import save_answers
 from assessments.models import ScoreSnapshot
-from assessments.peers import PEER_MINIMUM, peer_position
-from assessments.report import render_report_pdf
-from assessments.services import peer_percentile, save_answers
+from assessments.scoring.peers import PEER_MINIMUM, peer_percentile, peer_position
+from reports.pdf import render_report_pdf
 from tests.factories import AssessmentFactory, EstablishmentFactory, ScoreSnapshotFactory
 
 pytestmark = pytest.mark.django_db

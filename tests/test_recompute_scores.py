@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from assessments.models import Answer, Assessment, ScoreSnapshot
-from assessments.services import SNAPSHOT_FIELDS, compute_result, snapshot_values
+from assessments.scoring.service import SNAPSHOT_FIELDS, compute_result, snapshot_values
 from tests.factories import AssessmentFactory, EstablishmentFactory
 
 pytestmark = pytest.mark.django_db

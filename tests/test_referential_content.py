@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from assessments.scoring import score_assessment
-from assessments.specs import compiled_referential
+from assessments.scoring.compiled import compiled_referential
+from assessments.scoring.model import score_assessment
 from referential.loader import load_referential_file
 from referential.models import Requirement
 

@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from assessments.scoring import score_assessment
-from assessments.specs import compiled_referential
+from assessments.scoring.compiled import compiled_referential
+from assessments.scoring.model import score_assessment
 from referential.loader import load_referential_file, stored_answer_types
 from referential.models import ReferentialVersion, Requirement
 from tests.conftest import login

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from assessments.services import save_answers
+from assessments.answers import save_answers
 from followup.models import Relaunch, RelaunchRecipient
 
 NEW = reverse("followup:relaunch_new", args=["84"])

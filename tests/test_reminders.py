@@ -8,8 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from assessments.answers import save_answers
 from assessments.models import Assessment
-from assessments.services import refresh_snapshot, save_answers
+from assessments.scoring.service import refresh_snapshot
 from establishments.models import Role
 from followup.models import ReminderKind, ReminderLog
 from followup.services import run_reminders

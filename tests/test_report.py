@@ -10,19 +10,21 @@ import pytest
 from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 
+from assessments.answers import save_answers
 from assessments.evidence import add_link, add_note
 from assessments.models import Assessment
-from assessments.report import (
+from assessments.scoring.compiled import forget_referential
+from assessments.scoring.peers import peer_percentile
+from assessments.scoring.service import recompute_snapshots
+from care_portal.charts import format_number
+from establishments.models import Kind
+from referential.models import Requirement
+from reports.pdf import (
     LocalFontsOnly,
     font_directory,
     render_report_html,
     render_report_pdf,
 )
-from assessments.services import peer_percentile, recompute_snapshots, save_answers
-from assessments.specs import forget_referential
-from care_portal.charts import format_number
-from establishments.models import Kind
-from referential.models import Requirement
 from tests.campaigns import build_campaign
 from tests.factories import AssessmentFactory, EstablishmentFactory, ScoreSnapshotFactory
 

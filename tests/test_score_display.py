@@ -2,10 +2,10 @@
 
 import pytest
 
+from assessments.answers import save_answers
 from assessments.models import Assessment, ScoreSnapshot
-from assessments.report import render_report_pdf
-from assessments.services import save_answers
 from care_portal.formats import format_score
+from reports.pdf import render_report_pdf
 from tests.test_mine import rows
 from tests.test_report import pdf_text
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from assessments.scoring import (
+from assessments.scoring.model import (
     DUE_SOON,
     OVERDUE,
     PLANNED,

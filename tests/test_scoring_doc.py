@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assessments.scoring import RequirementSpec, score_assessment
+from assessments.scoring.model import RequirementSpec, score_assessment
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "scoring.md"
 NONE = "—"

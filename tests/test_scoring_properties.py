@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from assessments.scoring import RequirementSpec, gap_sort_key, score_assessment, severity
+from assessments.scoring.model import RequirementSpec, gap_sort_key, score_assessment, severity
 
 RULES = {
     "boolean": {"type": "boolean"},

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assessments.scoring import HEADLINES, ScoringModel, gap_sort_key
-from assessments.specs import specs_from_data
+from assessments.scoring.compiled import specs_from_data
+from assessments.scoring.model import HEADLINES, ScoringModel, gap_sort_key
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "referential" / "care-2025.yaml"
 REF = date(2025, 3, 15)

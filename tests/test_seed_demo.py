@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from assessments.models import Assessment, Campaign
-from assessments.services import compute_result
+from assessments.scoring.service import compute_result
 from establishments.models import GHT, Establishment, Kind, Region, User
 from referential.models import ReferentialVersion
 

@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from assessments import workflow
+from assessments.answers import AssessmentLocked, save_answers
 from assessments.models import Assessment, Transition
-from assessments.services import AssessmentLocked, save_answers
 from audit.models import AuditEvent
 from tests.answers import fill
 from tests.factories import user_with_role

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from assessments.evidence import evidence_by_requirement, may_manage
-from assessments.scoring import GapSeverity, RequirementStatus
+from assessments.scoring.model import GapSeverity, RequirementStatus
 from assessments.views.scoped import form_url, report_url, url_or_none
 
 register = template.Library()

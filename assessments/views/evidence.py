@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import evidence as services
 from assessments.models import Assessment, Evidence
-from assessments.services import kinds_of
+from assessments.scoring.service import kinds_of
 from assessments.views.scoped import assessment_for, form_url
 from assessments.workflow_forms import EvidenceFileForm, EvidenceLinkForm, EvidenceNoteForm
 from care_portal.stored_files import DamagedFile, damaged_file_response, open_verified

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assessments.answers import AssessmentLocked, StaleVersion
 from assessments.exercises import (
     ExerciseKept,
     delete_exercise,
@@ -18,7 +19,6 @@ from assessments.exercises import (
     record_exercise,
 )
 from assessments.models import Assessment, CrisisExercise
-from assessments.services import AssessmentLocked, StaleVersion
 from assessments.views.scoped import assessment_for
 from assessments.workflow_forms import CrisisExerciseForm
 from care_portal.formats import format_date

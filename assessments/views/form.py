@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
 from assessments.form_page import FormPage, Step
 from assessments.forms import SAVE_AND_CONTINUE, StepForm
 from assessments.models import Assessment
-from assessments.services import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
 from assessments.views.scoped import assessment_for
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
-from assessments.scoring import Progress
+from assessments.scoring.model import Progress
 from assessments.views.scoped import form_url, report_url
 
 

@@ -36,6 +36,6 @@ def form_url(assessment: Assessment, step: str | None = None, code: str | None =
 
 
 def report_url(assessment: Assessment) -> str:
-    return url_or_none("assessments:report", assessment.pk) or (
+    return url_or_none("reports:assessment-report", assessment.pk) or (
         f"/assessments/{assessment.pk}/report.pdf"
     )

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion
 from assessments.campaigns import CarryOverError, carry_over_answers, carry_over_offer
 from assessments.models import Assessment, Transition
-from assessments.services import AnswersRejected, AssessmentLocked, StaleVersion
 from assessments.views.mine import progress_of
 from assessments.views.scoped import assessment_for, form_url
 from assessments.workflow import (

@@ -20,13 +20,13 @@ from django.utils import timezone
 from django.views.defaults import permission_denied, server_error
 from django_otp.oath import TOTP
 
+from assessments.answers import save_answers
 from assessments.campaigns import open_campaign
 from assessments.evidence import add_link, add_note
 from assessments.exercises import record_exercise
 from assessments.models import Assessment, CrisisExercise
-from assessments.services import save_answers
 from assessments.workflow import reopen, submit, validate
-from care_portal import demo
+from demo import seed
 from establishments.models import GHT, Establishment, Role, User
 from establishments.roles import grant_role
 from followup.selection import ALL_FILTERED
@@ -39,7 +39,7 @@ from tests.e2e.test_journeys import complete_answers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = demo.DEMO_PASSWORD
+PASSWORD = seed.DEMO_PASSWORD
 
 # URL names that are not pages a person reads, so no visit is expected.
 NOT_PAGES = {
@@ -57,7 +57,7 @@ NOT_PAGES = {
     # File downloads (PDF, JSON, CSV/XLSX, ZIP, evidence files): read back by their own tests.
     "assessments:evidence_download",
     "assessments:export",
-    "assessments:report",
+    "reports:assessment-report",
     "dashboards:national_export",
     "dashboards:region_export",
     "dashboards:ght_export",
@@ -128,7 +128,7 @@ class Tour:
         if second_factor:
             assert "two-factor" in self.page.url
             self.check("double-authentification")
-            code = TOTP(bytes.fromhex(demo.DEMO_TOTP_KEY), digits=6).token()
+            code = TOTP(bytes.fromhex(seed.DEMO_TOTP_KEY), digits=6).token()
             self.page.locator("input[name=code]").first.fill(f"{code:06d}")
             self.page.locator("main button[type=submit]").first.click()
             self.page.wait_for_load_state("load")
@@ -142,13 +142,13 @@ class Tour:
 def portal(live_server):
     """The demo registry and accounts, and this year's campaign in the demo region with
     assessments in every state, evidence, an exercise, a relaunch and a bulk report."""
-    demo.seed_registry()
-    referential = load_referential_file(demo.REFERENTIAL_FILE).referential
+    seed.seed_registry()
+    referential = load_referential_file(seed.REFERENTIAL_FILE).referential
     accounts = {}
-    for account in demo.seed_people():
+    for account in seed.seed_people():
         accounts.setdefault(account.role, account)
     campaign = open_campaign(
-        year=timezone.localdate().year, referential=referential, region=demo.DEMO_REGION
+        year=timezone.localdate().year, referential=referential, region=seed.DEMO_REGION
     ).campaign
     users = {role: User.objects.get(email=account.email) for role, account in accounts.items()}
     national = users["national"]
@@ -197,7 +197,7 @@ def portal(live_server):
 
     # Other establishments of the region, in each state, so that dashboards have figures.
     others = list(
-        Assessment.objects.filter(campaign=campaign, establishment__region_id=demo.DEMO_REGION)
+        Assessment.objects.filter(campaign=campaign, establishment__region_id=seed.DEMO_REGION)
         .exclude(pk=hospital.pk)
         .select_related("establishment")
         .order_by("establishment__finess")[:8]

@@ -2,8 +2,8 @@
 
 import pytest
 
+from assessments.answers import save_answers
 from assessments.models import Answer
-from assessments.services import save_answers
 from tests.factories import AssessmentFactory, CampaignFactory
 from tests.test_assessment_form import build_referential
 

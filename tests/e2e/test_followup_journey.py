@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 
 from assessments.campaigns import open_campaign
-from care_portal import demo
+from demo import seed
 from establishments.models import Establishment
 from followup.models import BulkReport, Relaunch
 from referential.loader import load_referential_file
@@ -20,18 +20,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def region_campaign(live_server):
     """The demo registry and accounts, and this year's campaign in the demo region."""
-    demo.seed_registry()
-    referential = load_referential_file(demo.REFERENTIAL_FILE).referential
+    seed.seed_registry()
+    referential = load_referential_file(seed.REFERENTIAL_FILE).referential
     accounts = {}
-    for account in demo.seed_people():
+    for account in seed.seed_people():
         accounts.setdefault(account.role, account)
-    open_campaign(year=timezone.localdate().year, referential=referential, region=demo.DEMO_REGION)
+    open_campaign(year=timezone.localdate().year, referential=referential, region=seed.DEMO_REGION)
     return accounts
 
 
 def _sign_in_with_second_factor(visitor, email):
-    visitor.sign_in(email, demo.DEMO_PASSWORD)
-    code = TOTP(bytes.fromhex(demo.DEMO_TOTP_KEY), digits=6).token()
+    visitor.sign_in(email, seed.DEMO_PASSWORD)
+    code = TOTP(bytes.fromhex(seed.DEMO_TOTP_KEY), digits=6).token()
     visitor.page.locator("input[name=code]").first.fill(f"{code:06d}")
     visitor.page.locator("main button[type=submit]").first.click()
     visitor.page.wait_for_load_state("load")
@@ -48,10 +48,10 @@ def test_ars_relaunches_a_selection_and_downloads_its_reports(region_campaign, v
     page = visitor.page
     hospital = Establishment.objects.get(finess=accounts["rssi"].scope)
     others = list(
-        Establishment.objects.filter(region_id=demo.DEMO_REGION).exclude(pk=hospital.pk)[:1]
+        Establishment.objects.filter(region_id=seed.DEMO_REGION).exclude(pk=hospital.pk)[:1]
     )
     _sign_in_with_second_factor(visitor, accounts["ars"].email)
-    visitor.goto(f"/dashboards/region/{demo.DEMO_REGION}/")
+    visitor.goto(f"/dashboards/region/{seed.DEMO_REGION}/")
 
     # Relaunch two establishments ticked in the list.
     for establishment in (hospital, *others):
@@ -73,7 +73,7 @@ def test_ars_relaunches_a_selection_and_downloads_its_reports(region_campaign, v
     assert "il reste trois semaines" in page.content()
 
     # Ask for the PDF report of the hospital, then download the ZIP.
-    visitor.goto(f"/dashboards/region/{demo.DEMO_REGION}/")
+    visitor.goto(f"/dashboards/region/{seed.DEMO_REGION}/")
     _tick(page, hospital)
     page.get_by_role("button", name="Rapports PDF", exact=True).click()
     page.wait_for_load_state("load")

@@ -13,32 +13,33 @@ import pytest
 from django.utils import timezone
 from django_otp.oath import TOTP
 
+from assessments.answers import save_answers
 from assessments.campaigns import open_campaign
 from assessments.models import Assessment, Evidence
-from assessments.services import kinds_of, save_answers
-from assessments.specs import compiled_referential
+from assessments.scoring.compiled import compiled_referential
+from assessments.scoring.service import kinds_of
 from assessments.workflow import submit, validate
-from care_portal import demo
-from care_portal.demo_answers import demo_value
+from demo import seed
+from demo.answers import demo_value
 from establishments.models import User
 from referential.loader import load_referential_file
 from referential.models import Axis
 from tests.test_report import pdf_text
 
-PASSWORD = demo.DEMO_PASSWORD
+PASSWORD = seed.DEMO_PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def demo_world(live_server):
     """The demo registry, referential and accounts, and this year's campaign in the demo region."""
-    demo.seed_registry()
-    referential = load_referential_file(demo.REFERENTIAL_FILE).referential
+    seed.seed_registry()
+    referential = load_referential_file(seed.REFERENTIAL_FILE).referential
     # The first account of each role: the RSSI and director of the demo hospital.
     accounts = {}
-    for account in demo.seed_people():
+    for account in seed.seed_people():
         accounts.setdefault(account.role, account)
-    open_campaign(year=timezone.localdate().year, referential=referential, region=demo.DEMO_REGION)
+    open_campaign(year=timezone.localdate().year, referential=referential, region=seed.DEMO_REGION)
     hospital_assessment = Assessment.objects.get(establishment__finess=accounts["rssi"].scope)
     # The GHT lead has already answered the GHT-level items on the support hospital's assessment.
     compiled = compiled_referential(referential.pk)
@@ -269,7 +270,7 @@ def test_ars_two_factor_dashboard_export_and_reopen(demo_world, visitor):
     # Second step: the code of the authenticator application.
     assert "two-factor" in page.url
     visitor.check("double-authentification")
-    code = TOTP(bytes.fromhex(demo.DEMO_TOTP_KEY), digits=6).token()
+    code = TOTP(bytes.fromhex(seed.DEMO_TOTP_KEY), digits=6).token()
     page.locator("input[name=code]").first.fill(f"{code:06d}")
     page.locator("main button[type=submit]").first.click()
     page.wait_for_load_state("load")

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import Assessment, Campaign
-from assessments.services import recompute_snapshots
+from assessments.scoring.service import recompute_snapshots
 
 
 class Command(BaseCommand):

@@ -15,7 +15,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from assessments.scoring import AssessmentResult, Progress
+from assessments.scoring.model import AssessmentResult, Progress
 from referential.rules import STATUSES, UNANSWERED
 
 if TYPE_CHECKING:

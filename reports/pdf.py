@@ -1,8 +1,8 @@
 """The PDF gap report of an assessment: what a director downloads, signs and hands to the board.
 
-One code path: :func:`render_report_pdf` gathers the report's content (``report_content``, from
+One code path: :func:`render_report_pdf` gathers the report's content (``reports.content``, from
 the scoring services: the same statuses, scores and gaps as the API), renders
-``assessments/report.html`` with its own print stylesheet and the charts of
+``reports/report.html`` with its own print stylesheet and the charts of
 ``care_portal.charts``, and lets WeasyPrint turn it into a tagged PDF. The download view, the
 ``render_report`` command and the bulk reports all call it.
 """
@@ -27,8 +27,8 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessments.models import Assessment
-from assessments.report_content import build_report
 from care_portal.formats import format_datetime
+from reports.content import build_report
 
 # What the report reads of an assessment, fetched with it.
 REPORT_RELATED = (
@@ -121,7 +121,7 @@ def render_report_html(assessment: Assessment) -> str:
             ),
             "watermark_image": _watermark_image(report.watermark) if report.watermark else None,
         }
-        return render_to_string("assessments/report.html", context)
+        return render_to_string("reports/report.html", context)
 
 
 class LocalFontsOnly(URLFetcher):

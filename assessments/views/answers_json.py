@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from assessments.exchange import (
+from assessments.answers_json import (
     ImportRejected,
     export_filename,
     export_json,
@@ -79,7 +79,7 @@ def import_view(request: HttpRequest, pk: int) -> HttpResponse:
         form = ImportForm(initial={"version": assessment.version})
     return render(
         request,
-        "assessments/exchange.html",
+        "assessments/answers_json.html",
         {
             "page_title": _("Export et import des réponses — %(name)s")
             % {"name": assessment.establishment.name},

@@ -12,14 +12,15 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from assessments.answers import save_answers
 from assessments.campaigns import open_campaign
 from assessments.evidence import add_link, add_note
 from assessments.exercises import record_exercise
 from assessments.models import Assessment, Campaign, CrisisExercise
-from assessments.services import kinds_of, recompute_snapshots, save_answers
-from assessments.specs import compiled_referential
+from assessments.scoring.compiled import compiled_referential
+from assessments.scoring.service import kinds_of, recompute_snapshots
 from assessments.workflow import reopen, submit, validate
-from care_portal.demo_answers import demo_answers
+from demo.answers import demo_answers
 from establishments.models import Establishment, Role, User
 from establishments.roles import grant_role
 from referential.models import ReferentialVersion, Requirement

@@ -5,8 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import Assessment
-from assessments.report import REPORT_RELATED, render_report_pdf
 from establishments.models import Establishment
+from reports.pdf import REPORT_RELATED, render_report_pdf
 
 
 class Command(BaseCommand):

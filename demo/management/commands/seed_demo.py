@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from care_portal.demo import seed_all
+from demo.seed import seed_all
 
 
 class Command(BaseCommand):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.cache import cache
 from django.db import transaction
 
-from assessments.scoring import RequirementSpec, ScoringModel
+from assessments.scoring.model import RequirementSpec, ScoringModel
 
 if TYPE_CHECKING:
     from referential.models import Requirement

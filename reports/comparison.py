@@ -1,5 +1,5 @@
 """How an assessment compares with the same establishment's previous campaign, for the PDF
-report (its position among comparable establishments is decided in assessments.peers)."""
+report (its position among comparable establishments is decided in assessments.scoring.peers)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
-from assessments.scoring import AssessmentResult
-from assessments.services import compute_result
+from assessments.scoring.model import AssessmentResult
+from assessments.scoring.service import compute_result
 
 Group = tuple[str, str, float | None]
 

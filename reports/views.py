@@ -6,9 +6,9 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from assessments.models import Assessment
-from assessments.report import REPORT_RELATED, render_report_pdf, report_filename
 from audit.models import Action
 from audit.services import record_event
+from reports.pdf import REPORT_RELATED, render_report_pdf, report_filename
 
 
 @login_required

@@ -30,14 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.answer_fields import format_number
+from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
 from assessments.models import Answer, Assessment
-from assessments.services import (
-    AnswersRejected,
-    AssessmentLocked,
-    StaleVersion,
-    save_answers,
-)
-from assessments.specs import compiled_referential
+from assessments.scoring.compiled import compiled_referential
 from audit.models import Action as AuditAction
 from audit.services import record_event
 from establishments.models import User

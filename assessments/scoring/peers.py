@@ -6,16 +6,52 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import Assessment
-from assessments.services import peer_percentile
+from assessments.models import Assessment, ScoreSnapshot
 
 # Below this many scored peers the position is not shown: with two or three, a percentile
 # would tell a director how a named neighbour scored. The number of scored peers is withheld
 # too, so that saving different answers cannot narrow anyone's score.
 PEER_MINIMUM = 5
+
+
+@dataclass(frozen=True)
+class PeerBenchmark:
+    """Where an assessment's global score stands among its peers."""
+
+    percentile: float | None
+    peers: int
+
+
+def peer_percentile(assessment: Assessment) -> PeerBenchmark:
+    """Percentile of the global score among assessments of the same campaign, kind and region.
+
+    The share of the other peers scoring lower, ties counting half: 100 means above every peer,
+    0 below every peer. None without a score or without a scored peer. Reads snapshots.
+    """
+    own = ScoreSnapshot.objects.filter(assessment=assessment).values_list("score_global", flat=True)
+    score = next(iter(own), None)
+    establishment = assessment.establishment
+    peers = ScoreSnapshot.objects.filter(
+        assessment__campaign_id=assessment.campaign_id,
+        assessment__establishment__kind=establishment.kind,
+        assessment__establishment__region_id=establishment.region_id,
+        score_global__isnull=False,
+    ).exclude(assessment_id=assessment.pk)
+    if score is None:
+        return PeerBenchmark(percentile=None, peers=peers.count())
+    counts = peers.aggregate(
+        total=Count("pk"),
+        below=Count("pk", filter=Q(score_global__lt=score)),
+        equal=Count("pk", filter=Q(score_global=score)),
+    )
+    if not counts["total"]:
+        return PeerBenchmark(percentile=None, peers=0)
+    share = (counts["below"] + 0.5 * counts["equal"]) / counts["total"]
+    return PeerBenchmark(percentile=100 * share, peers=counts["total"])
 
 
 class Withheld(models.TextChoices):

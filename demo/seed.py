@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.two_factor import manual_key, otp_demo_device, requires_two_factor
-from care_portal.demo_campaigns import seed_campaigns
+from demo.campaigns import seed_campaigns
 from establishments.models import GHT, Establishment, Kind, User
 from establishments.roles import grant_role
 from establishments.services import import_finess, import_ght

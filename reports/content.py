@@ -1,9 +1,9 @@
 """What the PDF gap report shows, gathered from the scoring services.
 
-The statuses, scores, gaps and headline targets come from ``assessments.services`` (the same
-computation as the API); this module only arranges them for the report: the summary, the action
-plan, the details per axis, the trend against the previous campaign, the position among peers
-and the annex of answers and evidence.
+The statuses, scores and gaps come from ``assessments.scoring.service`` (the same computation as
+the API), the headline targets from ``referential.targets``; this module only arranges them for
+the report: the summary, the action plan, the details per axis, the trend against the previous
+campaign, the position among peers and the annex of answers and evidence.
 """
 
 from __future__ import annotations
@@ -19,24 +19,24 @@ from django.utils.translation import gettext as _
 
 from assessments.answer_fields import answer_input
 from assessments.models import Answer, Assessment, Evidence
-from assessments.peers import PeerPosition, peer_position
-from assessments.report_comparison import Trend, previous_campaign_trend
-from assessments.scoring import (
+from assessments.scoring.model import (
     AssessmentResult,
     Gap,
     GapSeverity,
     RequirementStatus,
 )
-from assessments.services import answers_for_scoring, compute_result
+from assessments.scoring.peers import PeerPosition, peer_position
+from assessments.scoring.service import answers_for_scoring, compute_result
 from care_portal.charts import Bar, bar_chart
 from care_portal.formats import format_date
-from dashboards.targets import headline_targets
 from referential.models import Domain, Requirement
 from referential.rules import (
     MET,
     NOT_APPLICABLE,
     NOT_ASKED,
 )
+from referential.targets import headline_targets
+from reports.comparison import Trend, previous_campaign_trend
 
 # A note or a link longer than this is cut in the evidence list.
 EVIDENCE_NAME_LENGTH = 160
