@@ -14,19 +14,22 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # The modules of `care_portal` any app may use: the display formats, charts, API helpers,
-# identifiers, spreadsheet guard, environment and HTTP headers. They import no app.
+# identifiers, spreadsheet guard, stored-file checksums, the replica router, environment and HTTP
+# headers. They import no app.
 TOOLKIT = frozenset(
     {
         "care_portal.api_errors",
         "care_portal.api_filters",
         "care_portal.api_schema",
         "care_portal.charts",
+        "care_portal.db_router",
         "care_portal.env",
         "care_portal.formats",
         "care_portal.headers",
         "care_portal.ids",
         "care_portal.middleware",
         "care_portal.spreadsheets",
+        "care_portal.stored_files",
         "care_portal.template_formats",
     }
 )
