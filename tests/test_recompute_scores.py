@@ -42,8 +42,8 @@ def test_recompute_agrees_with_fresh_computation(world, campaign, capsys):
 
     call_command("recompute_scores", "--campaign", "2025")
     output = capsys.readouterr().out
-    assert "4 snapshots recomputed" in output
-    assert "assessments/s" in output
+    assert "4 instantanés de score recalculés" in output
+    assert "auto-évaluations/s" in output
     assert assert_snapshots_match_fresh_computation() == 4
     clinic = ScoreSnapshot.objects.get(assessment=campaign.clinic)
     assert clinic.score_d1 == 100

@@ -314,9 +314,9 @@ def test_render_report_command_writes_the_pdf(world, answered, tmp_path):
 
 
 def test_render_report_command_refuses_unknown_establishment_or_year(world, campaign, tmp_path):
-    with pytest.raises(CommandError, match="No establishment"):
+    with pytest.raises(CommandError, match="Aucun établissement"):
         call_command("render_report", "999999999", year=2025, output=str(tmp_path / "r.pdf"))
-    with pytest.raises(CommandError, match="no assessment for the 2019 campaign"):
+    with pytest.raises(CommandError, match="pas d'auto-évaluation pour la campagne 2019"):
         call_command(
             "render_report", world.hospital.finess, year=2019, output=str(tmp_path / "r.pdf")
         )

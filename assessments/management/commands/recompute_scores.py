@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import Assessment, Campaign
 from assessments.scoring.service import recompute_snapshots
+from care_portal.formats import format_number
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         rate = count / elapsed if elapsed else 0
         self.stdout.write(
-            f"Campaign {campaign}: {count} snapshots recomputed in {elapsed:.2f} s "
-            f"({rate:,.0f} assessments/s)."
+            f"Campagne {campaign} : {format_number(count)} instantanés de score recalculés en "
+            f"{format_number(elapsed, decimals=2, fixed=True)} s "
+            f"({format_number(rate, decimals=0)} auto-évaluations/s)."
         )

@@ -19,14 +19,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, finess, year, output, **options):
         if not Establishment.objects.filter(finess=finess).exists():
-            raise CommandError(f"No establishment with FINESS number {finess!r}.")
+            raise CommandError(f"Aucun établissement n'a le numéro FINESS « {finess} ».")
         assessment = (
             Assessment.objects.select_related(*REPORT_RELATED)
             .filter(establishment__finess=finess, campaign__year=year)
             .first()
         )
         if assessment is None:
-            raise CommandError(f"Establishment {finess} has no assessment for the {year} campaign.")
+            raise CommandError(
+                f"L'établissement {finess} n'a pas d'auto-évaluation pour la campagne {year}."
+            )
         target = Path(output)
         if not target.parent.is_dir():
             raise CommandError(f"Le dossier « {target.parent} » n'existe pas.")
