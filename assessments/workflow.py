@@ -16,6 +16,7 @@ row (the timeline) and one audit event, written in the same transaction as the c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -41,6 +42,43 @@ AUDIT_ACTIONS = {
     Transition.Action.SEND_BACK: AuditAction.SEND_BACK,
     Transition.Action.REOPEN: AuditAction.REOPENING,
 }
+
+
+# Called with (assessment, transition) after each change, in its transaction: the apps above
+# (notifications) register here in their AppConfig.ready; this module imports none of them.
+_transition_listeners: list[Callable[[Assessment, Transition], None]] = []
+
+
+def on_transition(listener: Callable[[Assessment, Transition], None]) -> None:
+    """Have `listener` told of every status change (registered once per listener)."""
+    if listener not in _transition_listeners:
+        _transition_listeners.append(listener)
+
+
+RETURNS = (Transition.Action.SEND_BACK, Transition.Action.REOPEN)
+
+
+def pending_comments(assessments) -> dict[int, Transition]:
+    """Why each editable assessment came back to the RSSI (send-back or reopening), by id.
+
+    Only assessments whose last change was such a return are listed: the comment stands until
+    the RSSI submits again. One query whatever the number of assessments.
+    """
+    editable = [a.pk for a in assessments if a.is_editable]
+    latest: dict[int, Transition] = {}
+    if not editable:
+        return latest
+    rows = Transition.objects.filter(assessment_id__in=editable).order_by(
+        "assessment_id", "-created_at", "-pk"
+    )
+    for transition in rows:
+        latest.setdefault(transition.assessment_id, transition)
+    return {pk: t for pk, t in latest.items() if t.action in RETURNS}
+
+
+def pending_comment(assessment: Assessment) -> Transition | None:
+    """The send-back or reopening this editable assessment is under, if any."""
+    return pending_comments([assessment]).get(assessment.pk)
 
 
 class WorkflowError(Exception):
@@ -171,7 +209,7 @@ def _move(
         setattr(locked, name, value)
     locked._change_reason = Transition.Action(action).label
     locked.save(update_fields=["status", "updated_at", *fields])
-    Transition.objects.create(
+    transition = Transition.objects.create(
         assessment=locked,
         action=action,
         from_status=from_status,
@@ -195,6 +233,8 @@ def _move(
             **({"comment": comment} if comment else {}),
         },
     )
+    for listener in _transition_listeners:
+        listener(locked, transition)
     return locked
 
 

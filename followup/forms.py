@@ -11,6 +11,7 @@ from assessments.models import Campaign
 from care_portal.formats import format_date
 from care_portal.ids import IdListField
 from establishments.models import Region
+from followup.models import NotificationKind
 
 
 class SelectionIdsForm(forms.Form):
@@ -81,3 +82,15 @@ def default_relaunch(*, region: Region, campaign: Campaign | None) -> dict[str, 
         )
         % {"year": year, "closing": closing, "region": region.name},
     }
+
+
+class EmailPreferencesForm(forms.Form):
+    """Which kinds of notification also come by e-mail (all of them stay in the portal)."""
+
+    kinds = forms.MultipleChoiceField(
+        label=gettext_lazy("Recevoir aussi par courriel"),
+        help_text=gettext_lazy("Décochez ce que vous ne voulez plus recevoir par courriel."),
+        choices=NotificationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
