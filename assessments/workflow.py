@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,9 +76,33 @@ def pending_comments(assessments) -> dict[int, Transition]:
     return {pk: t for pk, t in latest.items() if t.action in RETURNS}
 
 
+def with_last_transition(queryset):
+    """Assessments annotated with their last transition, for `pending_comment` (no extra query)."""
+    last = Transition.objects.filter(assessment=OuterRef("pk")).order_by("-created_at", "-pk")
+    return queryset.annotate(
+        **{
+            f"last_transition_{name}": Subquery(last.values(name)[:1])
+            for name in ("action", "comment", "created_at", "actor_label")
+        }
+    )
+
+
 def pending_comment(assessment: Assessment) -> Transition | None:
-    """The send-back or reopening this editable assessment is under, if any."""
-    return pending_comments([assessment]).get(assessment.pk)
+    """The send-back or reopening this editable assessment is under, if any.
+
+    Read from the annotations of `with_last_transition` when the assessment has them.
+    """
+    if not hasattr(assessment, "last_transition_action"):
+        return pending_comments([assessment]).get(assessment.pk)
+    if not assessment.is_editable or assessment.last_transition_action not in RETURNS:
+        return None
+    return Transition(
+        assessment=assessment,
+        action=assessment.last_transition_action,
+        comment=assessment.last_transition_comment,
+        created_at=assessment.last_transition_created_at,
+        actor_label=assessment.last_transition_actor_label,
+    )
 
 
 class WorkflowError(Exception):

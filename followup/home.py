@@ -74,8 +74,8 @@ def _facts(assessment: Assessment) -> list[tuple[str, str]]:
         (_("Statut"), assessment.get_status_display()),
         (_("Score global"), format_score(stored.score_global)),
         (
-            _("Avancement"),
-            _("%(answered)d réponse(s) sur %(total)d (%(percent)d %%)")
+            _("Réponses données"),
+            _("%(answered)d sur %(total)d (%(percent)d %%)")
             % {"answered": progress.answered, "total": progress.total, "percent": progress.percent},
         ),
         (_("Clôture de la campagne"), format_date(assessment.campaign.closes_on, long=True)),

@@ -26,6 +26,7 @@ from assessments.forms import SAVE_AND_CONTINUE, StepForm
 from assessments.models import Assessment
 from assessments.services import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
 from assessments.views.scoped import assessment_for
+from assessments.workflow import pending_comment, with_last_transition
 
 
 def _step_url(assessment: Assessment, step: Step | None) -> str:
@@ -35,7 +36,7 @@ def _step_url(assessment: Assessment, step: Step | None) -> str:
 
 @require_http_methods(["GET", "POST"])
 def assessment_form(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = assessment_for(request, pk)
+    assessment = assessment_for(request, pk, annotate=with_last_transition)
     page = FormPage(assessment, request.user)
     step = page.step(request.GET.get("step"))
     if request.method == "GET" or step is None:
@@ -162,6 +163,7 @@ def _render(
         "stale": stale,
         "nothing_saved": nothing_saved or stale,
         "unsaved": unsaved,
+        "returned": pending_comment(page.assessment),
         "page_title": _("Auto-évaluation %(year)s — %(name)s")
         % {"year": page.assessment.campaign.year, "name": page.assessment.establishment.name},
     }
