@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments.models import Assessment, Transition
 from assessments.services import answers_for_scoring, compute_result, kinds_of, refresh_snapshot
@@ -132,7 +133,11 @@ class SubmissionIncomplete(WorkflowError):
 
     def __init__(self, missing: list[MissingAnswer]):
         super().__init__(
-            _("Il manque %(count)d réponse(s) obligatoire(s) pour transmettre l'auto-évaluation.")
+            ngettext(
+                "Il manque %(count)d réponse obligatoire pour transmettre l'auto-évaluation.",
+                "Il manque %(count)d réponses obligatoires pour transmettre l'auto-évaluation.",
+                len(missing),
+            )
             % {"count": len(missing)}
         )
         self.missing = missing

@@ -160,3 +160,21 @@ def test_nobody_marks_another_persons_notification(client, world, campaign):
     client.post(reverse("followup:notifications_read"))
     notification.refresh_from_db()
     assert notification.read_at is None
+
+
+def test_the_status_page_offers_to_ask_the_ght_lead_and_comes_back(client, world, campaign):
+    client.force_login(world.rssi)
+    status = reverse("assessments:status", args=[campaign.hospital.pk])
+    page = client.get(status).text
+    assert "à renseigner par le responsable du GHT" in page
+    assert reverse("followup:ask_ght_lead", args=[campaign.hospital.pk]) in page
+    response = client.post(
+        reverse("followup:ask_ght_lead", args=[campaign.hospital.pk]), {"next": status}
+    )
+    assert response.status_code == 302 and response["Location"] == status
+    assert told(Kind.GHT_ITEMS) == {"ght@example.fr"}
+    # A member's RSSI is not held back by the GHT-level items: no such offer.
+    clinic_rssi = user_with_role(Role.RSSI, world.clinic)
+    client.force_login(clinic_rssi)
+    page = client.get(reverse("assessments:status", args=[campaign.clinic.pk])).text
+    assert reverse("followup:ask_ght_lead", args=[campaign.clinic.pk]) not in page
