@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Assessment
 from assessments.report import render_report_pdf
 from care_portal.formats import format_datetime
-from followup.emails import build_email, bulk_reports_url
+from followup.emails import build_email, bulk_reports_url, greeting_name
 from followup.models import BulkReport
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def _notify(bulk: BulkReport) -> None:
         subject=subject,
         template="bulk_report",
         context={
-            "person_name": bulk.requester.get_full_name() or bulk.requester.email,
+            "person_name": greeting_name(bulk.requester),
             "bulk": bulk,
             "ready": ready,
             "expires_on": format_datetime(bulk.expires_at, long=True),

@@ -22,7 +22,7 @@ from assessments.models import Assessment, Transition
 from assessments.workflow import missing_required_answers
 from care_portal.formats import format_date
 from establishments.models import Role, RoleAssignment, User
-from followup.emails import assessment_url, build_email
+from followup.emails import assessment_url, build_email, greeting_name
 from followup.models import EmailOptOut, Notification, NotificationKind
 
 Kind = NotificationKind
@@ -229,7 +229,7 @@ def send_notification_emails(notification_ids: list[int]) -> int:
                 subject=_("CaRE — %(kind)s") % {"kind": notification.get_kind_display()},
                 template="notification",
                 context={
-                    "person_name": person.get_full_name() or person.email,
+                    "person_name": greeting_name(person),
                     "notification": notification,
                     "link": link,
                     "preferences": reverse("followup:notification_preferences"),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from assessments.models import Assessment
 from care_portal.formats import format_date
 from establishments.models import Establishment, Role, RoleAssignment
-from followup.emails import absolute_url, assessment_url, build_email
+from followup.emails import absolute_url, assessment_url, build_email, greeting_name
 from followup.models import Relaunch, RelaunchRecipient
 from followup.notifications import relaunch_emails_off
 
@@ -81,7 +81,7 @@ def deliver_relaunch(*, relaunch_id: int) -> int:
                 subject=relaunch.subject,
                 template="relaunch",
                 context={
-                    "person_name": recipient.person.get_full_name() or recipient.email,
+                    "person_name": greeting_name(recipient.person),
                     "establishment": establishment,
                     "relaunch": relaunch,
                     "sent_on": format_date(relaunch.created_at, long=True),

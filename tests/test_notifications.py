@@ -7,6 +7,7 @@ from django.urls import reverse
 from assessments import workflow
 from assessments.models import Assessment
 from establishments.models import Role
+from followup.forms import default_relaunch
 from followup.models import EmailOptOut, Notification, NotificationKind
 from followup.services import create_relaunch
 from tests.factories import user_with_role
@@ -178,3 +179,46 @@ def test_the_status_page_offers_to_ask_the_ght_lead_and_comes_back(client, world
     client.force_login(clinic_rssi)
     page = client.get(reverse("assessments:status", args=[campaign.clinic.pk])).text
     assert reverse("followup:ask_ght_lead", args=[campaign.clinic.pk]) not in page
+
+
+def test_relaunch_e_mails_greet_by_name_once_and_sign_with_the_sender(client, world, campaign):
+    world.ars.first_name, world.ars.last_name = "Louise", "Perrin"
+    world.ars.save()
+    named = user_with_role(
+        Role.RSSI, world.clinic, email="rssi.690000138@example.fr", first_name="Claire"
+    )
+    named.last_name = "Martin"
+    named.save()
+    client.force_login(world.ars)
+    page = client.get(
+        reverse("followup:relaunch_new", args=["84"]),
+        {"selection": "ticked", "establishment": [world.hospital.pk, world.clinic.pk]},
+    ).text
+    # The prefilled message is signed by the sender and does not greet: the e-mail does.
+    assert "Louise Perrin\nARS Auvergne-Rhône-Alpes" in page
+    assert "Bonjour," not in page
+    initial = default_relaunch(region=world.region, campaign=campaign.campaign, sender=world.ars)
+    create_relaunch(
+        sender=world.ars,
+        region=world.region,
+        establishments=[world.hospital, world.clinic],
+        subject=initial["subject"],
+        message=initial["message"],
+    )
+    bodies = {message.to[0]: message.body for message in mail.outbox}
+    assert bodies[named.email].startswith("Bonjour Claire Martin,")
+    # Without a name on the account: a plain greeting, never the address.
+    world.rssi.refresh_from_db()
+    assert not world.rssi.get_full_name() or bodies[world.rssi.email].startswith("Bonjour ")
+    for body in bodies.values():
+        assert body.count("Bonjour") == 1
+        assert "Bonjour rssi" not in body
+
+
+def test_an_e_mail_to_a_person_without_a_name_greets_plainly(world, campaign):
+    world.director.first_name = world.director.last_name = ""
+    world.director.save()
+    bring_to(campaign.hospital, Status.SUBMITTED, world)
+    (message,) = [m for m in mail.outbox if m.to == [world.director.email]]
+    assert message.body.startswith("Bonjour,\n")
+    assert world.director.email not in message.body.split("\n")[0]
