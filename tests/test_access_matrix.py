@@ -236,6 +236,7 @@ ROUTES: dict[str, Route] = {
     "assessments:form": Route(assessment_pk, IN_SCOPE),
     "assessments:status": Route(assessment_pk, IN_SCOPE),
     "assessments:history": Route(assessment_pk, IN_SCOPE),
+    "assessments:review": Route(assessment_pk, IN_SCOPE),
     "assessments:transition": Route(
         assessment_and_action("submit"), only({"rssi": Expect(200)}), method="post"
     ),

@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from assessments.form_page import FormPage, Step
-from assessments.forms import SAVE_AND_CONTINUE, StepForm
+from assessments.forms import SAVE_AND_CONTINUE, SAVE_AND_REVIEW, StepForm
 from assessments.models import Assessment
 from assessments.services import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
 from assessments.views.scoped import assessment_for
@@ -87,6 +87,8 @@ def _save_step(request: HttpRequest, page: FormPage, step: Step) -> HttpResponse
         messages.success(request, _saved_message(saved))
     elif "save" in request.POST:
         messages.info(request, _("Aucune modification à enregistrer."))
+    if SAVE_AND_REVIEW in request.POST:
+        return redirect("assessments:review", pk=assessment.pk)
     next_step = page.next_step(step) if SAVE_AND_CONTINUE in request.POST else None
     return redirect(_step_url(assessment, next_step or step) + f"#step-{(next_step or step).code}")
 

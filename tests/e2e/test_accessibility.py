@@ -322,6 +322,7 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     rssi.submit("Enregistrer")
     rssi.check("formulaire-erreurs")
     rssi.visit(f"/assessments/{hospital.pk}/status/", "statut-brouillon")
+    rssi.visit(f"/assessments/{hospital.pk}/review/", "verifier-et-transmettre")
     rssi.visit(f"/assessments/{hospital.pk}/evidence/", "preuves")
     rssi.visit(f"/assessments/{hospital.pk}/evidence/GOV-RSSI/", "preuves-exigence")
     rssi.visit(f"/assessments/{hospital.pk}/exercises/", "exercices")
