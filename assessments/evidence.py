@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Assessment, Evidence
 from audit.models import Action as AuditAction
 from audit.services import record_event
+from care_portal.formats import format_file_size
 from establishments.models import User
 from referential.models import Requirement
 
@@ -83,7 +84,7 @@ def max_bytes() -> int:
 
 def accepted_formats_text() -> str:
     return _("PDF, PNG, JPEG, DOCX, XLSX, ODT ou ODS, %(size)s au plus") % {
-        "size": filesizeformat(max_bytes())
+        "size": format_file_size(max_bytes())
     }
 
 
