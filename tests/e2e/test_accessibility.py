@@ -25,6 +25,7 @@ from assessments.evidence import add_link, add_note
 from assessments.exercises import record_exercise
 from assessments.models import Assessment, CrisisExercise
 from assessments.services import save_answers
+from assessments.specs import compiled_referential
 from assessments.workflow import reopen, submit, validate
 from care_portal import demo
 from establishments.models import GHT, Establishment, Role, User
@@ -163,7 +164,13 @@ def portal(live_server):
     )
     save_answers(
         assessment=hospital,
-        answers={code: value for code, value in answers.items() if code in codes_of_first_axis},
+        # The GHT-level items are the GHT lead's to give, not the RSSI's.
+        answers={
+            code: value
+            for code, value in answers.items()
+            if code in codes_of_first_axis
+            and code not in compiled_referential(referential.pk).ght_level_codes
+        },
         expected_version=hospital.version,
         user=users["rssi"],
     )
