@@ -96,6 +96,18 @@ def create_relaunch(
         RelaunchRecipient(relaunch=relaunch, establishment_id=establishment_id, **person)
         for establishment_id, person in rssi_recipients(chosen)
     )
+    record_event(
+        actor=sender,
+        action=AuditAction.RELAUNCH,
+        region=region,
+        target=relaunch.subject,
+        detail={
+            "relaunch": relaunch.pk,
+            "count": chosen.count(),
+            "selection": (criteria or {}).get("mode", ""),
+            **({"filters": criteria["filters"]} if (criteria or {}).get("filters") else {}),
+        },
+    )
     notify_relaunch(
         relaunch=relaunch,
         assessment_ids=latest_assessment_ids(set(chosen.values_list("pk", flat=True))),
