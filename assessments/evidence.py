@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Assessment, Evidence
 from audit.models import Action as AuditAction
 from audit.services import record_event
+from care_portal.formats import format_file_size
 from care_portal.stored_files import sha256_of
 from establishments.models import User
 from referential.models import Requirement
@@ -85,7 +86,7 @@ def max_bytes() -> int:
 
 def accepted_formats_text() -> str:
     return _("PDF, PNG, JPEG, DOCX, XLSX, ODT ou ODS, %(size)s au plus") % {
-        "size": filesizeformat(max_bytes())
+        "size": format_file_size(max_bytes())
     }
 
 

@@ -34,6 +34,7 @@ from referential.rules import NOT_APPLICABLE, NOT_ASKED, AnswerError
 
 SAVE = "save"
 SAVE_AND_CONTINUE = "save_continue"
+SAVE_AND_REVIEW = "save_review"
 
 
 class DsfrSubmit(Submit):
@@ -160,6 +161,9 @@ class StepForm(forms.Form):
             buttons = [DsfrSubmit(SAVE, _("Enregistrer"), css_class="fr-btn--secondary")]
             if next_label:
                 buttons.append(DsfrSubmit(SAVE_AND_CONTINUE, next_label))
+            elif self.page.may_edit:
+                # The last step leads to the review, then the confirmed submission.
+                buttons.append(DsfrSubmit(SAVE_AND_REVIEW, _("Vérifier et transmettre")))
             layout.append(ButtonHolder(*buttons, css_class="care-form-actions"))
         helper.layout = layout
         return helper

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from assessments.views import answers_json, evidence, exercises, form, history, mine, workflow
+from assessments.views import (
+    answers_json,
+    evidence,
+    exercises,
+    form,
+    history,
+    mine,
+    review,
+    workflow,
+)
 
 app_name = "assessments"
 
@@ -8,6 +17,7 @@ urlpatterns: list = [
     path("<id:pk>/", form.assessment_form, name="form"),
     path("mine/", mine.mine, name="mine"),
     path("<id:pk>/status/", workflow.assessment_status, name="status"),
+    path("<id:pk>/review/", review.assessment_review, name="review"),
     path("<id:pk>/transition/<str:action>/", workflow.assessment_transition, name="transition"),
     path("<id:pk>/carry-over/", workflow.carry_over, name="carry_over"),
     path("<id:pk>/evidence/", evidence.evidence_list, name="evidence"),

@@ -16,13 +16,15 @@ row (the timeline) and one audit event, written in the same transaction as the c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments.models import Assessment, Transition
 from assessments.scoring.compiled import compiled_referential
@@ -46,6 +48,67 @@ AUDIT_ACTIONS = {
     Transition.Action.SEND_BACK: AuditAction.SEND_BACK,
     Transition.Action.REOPEN: AuditAction.REOPENING,
 }
+
+
+# Called with (assessment, transition) after each change, in its transaction: the apps above
+# (notifications) register here in their AppConfig.ready; this module imports none of them.
+_transition_listeners: list[Callable[[Assessment, Transition], None]] = []
+
+
+def on_transition(listener: Callable[[Assessment, Transition], None]) -> None:
+    """Have `listener` told of every status change (registered once per listener)."""
+    if listener not in _transition_listeners:
+        _transition_listeners.append(listener)
+
+
+RETURNS = (Transition.Action.SEND_BACK, Transition.Action.REOPEN)
+
+
+def pending_comments(assessments) -> dict[int, Transition]:
+    """Why each editable assessment came back to the RSSI (send-back or reopening), by id.
+
+    Only assessments whose last change was such a return are listed: the comment stands until
+    the RSSI submits again. One query whatever the number of assessments.
+    """
+    editable = [a.pk for a in assessments if a.is_editable]
+    latest: dict[int, Transition] = {}
+    if not editable:
+        return latest
+    rows = Transition.objects.filter(assessment_id__in=editable).order_by(
+        "assessment_id", "-created_at", "-pk"
+    )
+    for transition in rows:
+        latest.setdefault(transition.assessment_id, transition)
+    return {pk: t for pk, t in latest.items() if t.action in RETURNS}
+
+
+def with_last_transition(queryset):
+    """Assessments annotated with their last transition, for `pending_comment` (no extra query)."""
+    last = Transition.objects.filter(assessment=OuterRef("pk")).order_by("-created_at", "-pk")
+    return queryset.annotate(
+        **{
+            f"last_transition_{name}": Subquery(last.values(name)[:1])
+            for name in ("action", "comment", "created_at", "actor_label")
+        }
+    )
+
+
+def pending_comment(assessment: Assessment) -> Transition | None:
+    """The send-back or reopening this editable assessment is under, if any.
+
+    Read from the annotations of `with_last_transition` when the assessment has them.
+    """
+    if not hasattr(assessment, "last_transition_action"):
+        return pending_comments([assessment]).get(assessment.pk)
+    if not assessment.is_editable or assessment.last_transition_action not in RETURNS:
+        return None
+    return Transition(
+        assessment=assessment,
+        action=assessment.last_transition_action,
+        comment=assessment.last_transition_comment,
+        created_at=assessment.last_transition_created_at,
+        actor_label=assessment.last_transition_actor_label,
+    )
 
 
 class WorkflowError(Exception):
@@ -75,7 +138,11 @@ class SubmissionIncomplete(WorkflowError):
 
     def __init__(self, missing: list[MissingAnswer]):
         super().__init__(
-            _("Il manque %(count)d réponse(s) obligatoire(s) pour transmettre l'auto-évaluation.")
+            ngettext(
+                "Il manque %(count)d réponse obligatoire pour transmettre l'auto-évaluation.",
+                "Il manque %(count)d réponses obligatoires pour transmettre l'auto-évaluation.",
+                len(missing),
+            )
             % {"count": len(missing)}
         )
         self.missing = missing
@@ -176,7 +243,7 @@ def _move(
         setattr(locked, name, value)
     locked._change_reason = Transition.Action(action).label
     locked.save(update_fields=["status", "updated_at", *fields])
-    Transition.objects.create(
+    transition = Transition.objects.create(
         assessment=locked,
         action=action,
         from_status=from_status,
@@ -200,6 +267,8 @@ def _move(
             **({"comment": comment} if comment else {}),
         },
     )
+    for listener in _transition_listeners:
+        listener(locked, transition)
     return locked
 
 

@@ -33,11 +33,13 @@ KEY_LABELS = {
     "reason": _("motif"),
     "referential": _("référentiel"),
     "region": _("région"),
+    "relaunch": _("relance n°"),
     "replaces": _("jetons remplacés"),
     "report": _("rapport"),
     "requirement": _("exigence"),
     "role": _("rôle"),
     "scope": _("périmètre"),
+    "selection": _("sélection"),
     "skipped_category": _("ignorés (catégorie)"),
     "skipped_no_ars": _("ignorés (sans ARS)"),
     "source": _("origine"),
@@ -71,6 +73,7 @@ _LISTS = {
     "kinds": _("types d’établissement"),
     "legal_statuses": _("statuts juridiques"),
 }
+_SELECTIONS = {"filters": _("filtres du tableau de bord"), "ticked": _("établissements cochés")}
 _OUTCOMES = {"created": _("créé"), "updated": _("mis à jour"), "unchanged": _("inchangé")}
 _FILES = {"finess": _("extraction FINESS"), "ght": _("fichier des GHT")}
 
@@ -98,6 +101,7 @@ def _value_labels() -> dict[str, dict]:
         "reason": dict(ServiceToken.RevokedBecause.choices),
         "report": _REPORTS,
         "role": dict(Role.choices),
+        "selection": _SELECTIONS,
         "source": _SOURCES,
         "status": statuses,
         "to": dict(Assessment.Status.choices),

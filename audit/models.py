@@ -28,6 +28,7 @@ class Action(models.TextChoices):
     EVIDENCE_UPLOAD = "evidence_upload", _("Dépôt d'une preuve")
     EVIDENCE_DELETE = "evidence_delete", _("Suppression d'une preuve")
     EXPORT = "export", _("Export")
+    RELAUNCH = "relaunch", _("Relance d'établissements")
     ROLE_CHANGE = "role_change", _("Changement de rôle")
     REGISTRY_IMPORT = "registry_import", _("Import du registre (FINESS, GHT)")
     REFERENTIAL_LOAD = "referential_load", _("Chargement du référentiel")

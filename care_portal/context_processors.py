@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from establishments.models import Role
+from followup.models import Notification
 
 
 def _url(name: str, *args) -> str | None:
@@ -37,7 +38,16 @@ def navigation(request) -> dict:
     if user.is_staff:
         items.append((_("Administration"), _url("admin:index")))
     current = request.path
+    counted: list[int] = []
+
+    def unread_notifications() -> int:
+        """Counted once, when the header first shows it (it is shown twice: desktop, phone)."""
+        if not counted:
+            counted.append(Notification.objects.filter(recipient=user).unread().count())
+        return counted[0]
+
     return {
+        "unread_notifications": unread_notifications,
         "nav_items": [
             {
                 "label": label,
@@ -46,5 +56,5 @@ def navigation(request) -> dict:
             }
             for label, url in items
             if url
-        ]
+        ],
     }

@@ -68,6 +68,19 @@ def format_number(
     return f"{text}{NBSP}{unit}" if unit else text
 
 
+MEGABYTE = 1024 * 1024
+
+
+def format_file_size(size: int | None) -> str:
+    """A file size, always in Mo (one decimal at most): "2,4 Mo", "10 Mo"; "moins de 0,1 Mo" for a
+    small file; "—" when unknown."""
+    if size is None:
+        return EMPTY
+    if 0 < size < MEGABYTE / 10:
+        return f"moins de {format_number(0.1, 'Mo')}"
+    return format_number(size / MEGABYTE, "Mo")
+
+
 def format_score(value: float | None) -> str:
     """A score out of 100, always with one decimal: "34,0 %"; "—" when there is none."""
     return format_number(value, "%", decimals=SCORE_DECIMALS, fixed=True)

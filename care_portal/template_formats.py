@@ -4,7 +4,7 @@
 
     {{ 12.345|number }} → 12,3        {{ delta|number:"pts" }} → −4,5 pts
     {{ 34|score }} → 34,0 %           {{ 62.5|percent }} → 62,5 %     {{ 70|percent }} → 70 %
-    {{ 1250000|amount }} → 1 250 000 €
+    {{ 1250000|amount }} → 1 250 000 €   {{ 2516582|file_size }} → 2,4 Mo
     {{ day|short_date }} → 30/06/2025  {{ day|long_date }} → 30 juin 2025
     {{ moment|short_datetime }} → 30/06/2025 à 14:05  {{ moment|long_datetime }}
 """
@@ -28,6 +28,11 @@ def _figure(value):
 @register.filter
 def number(value, unit: str = "") -> str:
     return formats.format_number(_figure(value), unit)
+
+
+@register.filter
+def file_size(value) -> str:
+    return formats.format_file_size(value if isinstance(value, int) else None)
 
 
 @register.filter

@@ -8,4 +8,9 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Suivi de campagne")
 
     def ready(self) -> None:
+        from assessments.workflow import on_transition
         from followup import permissions  # noqa: F401  (registers the `rules` permissions)
+        from followup.notifications import on_assessment_transition
+
+        # The workflow tells the follow-up of each status change: the notifications.
+        on_transition(on_assessment_transition)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Assessment
 from care_portal.formats import format_datetime
 from care_portal.stored_files import sha256_of
-from followup.emails import build_email, bulk_reports_url
+from followup.emails import build_email, bulk_reports_url, greeting_name
 from followup.models import BulkReport
 from reports.pdf import render_report_pdf
 
@@ -118,7 +118,7 @@ def _notify(bulk: BulkReport) -> None:
         subject=subject,
         template="bulk_report",
         context={
-            "person_name": bulk.requester.get_full_name() or bulk.requester.email,
+            "person_name": greeting_name(bulk.requester),
             "bulk": bulk,
             "ready": ready,
             "expires_on": format_datetime(bulk.expires_at, long=True),

@@ -8,6 +8,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 
+def greeting_name(person) -> str:
+    """How an e-mail greets the person: their name, or nobody in particular (never the address)."""
+    return person.get_full_name() if person is not None else ""
+
+
 def absolute_url(path: str) -> str:
     """The address of a portal page as the recipient reaches it (setting CARE_BASE_URL)."""
     return settings.CARE_BASE_URL.rstrip("/") + path

@@ -11,6 +11,7 @@ from assessments.models import Campaign
 from care_portal.formats import format_date
 from care_portal.ids import IdListField
 from establishments.models import Region
+from followup.models import NotificationKind
 
 
 class SelectionIdsForm(forms.Form):
@@ -57,8 +58,11 @@ class RelaunchForm(forms.Form):
         return message
 
 
-def default_relaunch(*, region: Region, campaign: Campaign | None) -> dict[str, str]:
-    """The subject and message the form starts with."""
+def default_relaunch(*, region: Region, campaign: Campaign | None, sender=None) -> dict[str, str]:
+    """The subject and message the form starts with, signed by the sender.
+
+    The e-mail itself greets each RSSI by name: the message does not greet again.
+    """
     year = campaign.year if campaign else ""
     closing = ""
     if campaign and campaign.closes_on:
@@ -69,7 +73,6 @@ def default_relaunch(*, region: Region, campaign: Campaign | None) -> dict[str, 
         "subject": _("Campagne CaRE %(year)s : votre auto-évaluation est attendue")
         % {"year": year},
         "message": _(
-            "Bonjour,\n\n"
             "Sauf erreur de notre part, l’auto-évaluation CaRE %(year)s de votre établissement "
             "n’a pas encore été transmise.%(closing)s\n\n"
             "Nous vous remercions de la compléter et de la transmettre à votre direction pour "
@@ -77,7 +80,24 @@ def default_relaunch(*, region: Region, campaign: Campaign | None) -> dict[str, 
             "l’avancement du programme CaRE dans la région et d’orienter les financements.\n\n"
             "L’équipe de l’ARS %(region)s reste à votre disposition pour toute question.\n\n"
             "Cordialement,\n"
-            "ARS %(region)s"
+            "%(signature)sARS %(region)s"
         )
-        % {"year": year, "closing": closing, "region": region.name},
+        % {
+            "year": year,
+            "closing": closing,
+            "region": region.name,
+            "signature": f"{sender.get_full_name()}\n" if sender and sender.get_full_name() else "",
+        },
     }
+
+
+class EmailPreferencesForm(forms.Form):
+    """Which kinds of notification also come by e-mail (all of them stay in the portal)."""
+
+    kinds = forms.MultipleChoiceField(
+        label=gettext_lazy("Recevoir aussi par courriel"),
+        help_text=gettext_lazy("Décochez ce que vous ne voulez plus recevoir par courriel."),
+        choices=NotificationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )

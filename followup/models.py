@@ -226,3 +226,100 @@ class BulkReport(models.Model):
     @property
     def is_downloadable(self) -> bool:
         return self.status == self.Status.READY and self.expires_at > timezone.now()
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+class NotificationKind(models.TextChoices):
+    SUBMITTED = "submitted", _("Auto-évaluation transmise à valider")
+    SENT_BACK = "sent_back", _("Auto-évaluation renvoyée au RSSI")
+    VALIDATED = "validated", _("Auto-évaluation validée")
+    REOPENED = "reopened", _("Auto-évaluation rouverte")
+    GHT_ITEMS = "ght_items", _("Exigences de niveau GHT attendues")
+    RELAUNCH = "relaunch", _("Relance de l’ARS")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+    def mark_read(self, *, now=None) -> int:
+        return self.unread().update(read_at=now or timezone.now())
+
+
+class Notification(models.Model):
+    """Something that waits for one person, shown in the portal and, unless turned off, e-mailed."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("destinataire"),
+    )
+    kind = models.CharField(_("type"), max_length=16, choices=NotificationKind.choices)
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auto-évaluation"),
+    )
+    text = models.TextField(_("texte"))
+    created = models.DateTimeField(_("reçue le"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("envoyée par courriel le"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.recipient_id}"
+
+
+class EmailOptOut(models.Model):
+    """A kind of notification this person no longer receives by e-mail (still in the portal)."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("personne"),
+    )
+    kind = models.CharField(_("type"), max_length=16, choices=NotificationKind.choices)
+
+    class Meta:
+        verbose_name = _("courriel désactivé")
+        verbose_name_plural = _("courriels désactivés")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "kind"], name="one_opt_out_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} — {self.kind}"
+
+
+class HomeVisit(models.Model):
+    """When this person last opened their home page: "submitted since your last visit"."""
+
+    person = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("personne"),
+    )
+    seen_at = models.DateTimeField(_("dernière visite"))
+
+    class Meta:
+        verbose_name = _("dernière visite de l’accueil")
+        verbose_name_plural = _("dernières visites de l’accueil")
+
+    def __str__(self) -> str:
+        return f"{self.person_id} — {self.seen_at:%d/%m/%Y %H:%M}"

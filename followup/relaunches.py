@@ -12,8 +12,9 @@ from django.utils import timezone
 from assessments.models import Assessment
 from care_portal.formats import format_date
 from establishments.models import Establishment, Role, RoleAssignment
-from followup.emails import absolute_url, assessment_url, build_email
+from followup.emails import absolute_url, assessment_url, build_email, greeting_name
 from followup.models import Relaunch, RelaunchRecipient
+from followup.notifications import relaunch_emails_off
 
 
 def rssi_recipients(establishments: QuerySet[Establishment]) -> Iterator[tuple[int, dict]]:
@@ -40,7 +41,7 @@ def rssi_recipients(establishments: QuerySet[Establishment]) -> Iterator[tuple[i
         )
 
 
-def _latest_assessment_ids(establishment_ids: set[int]) -> dict[int, int]:
+def latest_assessment_ids(establishment_ids: set[int]) -> dict[int, int]:
     """Establishment id -> the id of its assessment in the latest campaign it takes part in."""
     latest: dict[int, int] = {}
     rows = Assessment.objects.filter(establishment_id__in=establishment_ids).order_by(
@@ -59,9 +60,12 @@ def deliver_relaunch(*, relaunch_id: int) -> int:
             relaunch=relaunch, sent_at__isnull=True, person__isnull=False
         ).select_related("establishment", "person")
     )
+    # Those who turned relaunch e-mails off still see the relaunch in the portal.
+    off = relaunch_emails_off({recipient.person_id for recipient in pending})
+    pending = [recipient for recipient in pending if recipient.person_id not in off]
     if not pending:
         return 0
-    assessments = _latest_assessment_ids({r.establishment_id for r in pending})
+    assessments = latest_assessment_ids({r.establishment_id for r in pending})
     sent = 0
     with get_connection() as connection:
         for recipient in pending:
@@ -77,7 +81,7 @@ def deliver_relaunch(*, relaunch_id: int) -> int:
                 subject=relaunch.subject,
                 template="relaunch",
                 context={
-                    "person_name": recipient.person.get_full_name() or recipient.email,
+                    "person_name": greeting_name(recipient.person),
                     "establishment": establishment,
                     "relaunch": relaunch,
                     "sent_on": format_date(relaunch.created_at, long=True),

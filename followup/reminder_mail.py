@@ -17,14 +17,14 @@ from assessments.models import Assessment
 from assessments.scoring.compiled import compiled_referential
 from assessments.scoring.model import RequirementStatus
 from care_portal.formats import format_date
-from followup.emails import assessment_url, build_email
+from followup.emails import assessment_url, build_email, greeting_name
 from followup.models import ReminderKind, ReminderLog
 from followup.reminders import NOT_SUBMITTED, own_gaps, submission_period
 from referential.models import Requirement
 
 
 def _greeting_name(person) -> str:
-    return person.get_full_name() or person.email
+    return greeting_name(person)
 
 
 def _campaign_closing(log: ReminderLog, today: date) -> EmailMultiAlternatives | None:

@@ -23,7 +23,8 @@ from establishments.models import Establishment, Region, User
 from followup import reminders
 from followup.bulk_reports import delete_file
 from followup.models import BulkReport, Relaunch, RelaunchRecipient
-from followup.relaunches import rssi_recipients
+from followup.notifications import notify_relaunch
+from followup.relaunches import latest_assessment_ids, rssi_recipients
 from followup.tasks import build_bulk_report, send_relaunch, send_reminders
 
 REMINDER_BATCH = 200
@@ -94,6 +95,22 @@ def create_relaunch(
     RelaunchRecipient.objects.bulk_create(
         RelaunchRecipient(relaunch=relaunch, establishment_id=establishment_id, **person)
         for establishment_id, person in rssi_recipients(chosen)
+    )
+    record_event(
+        actor=sender,
+        action=AuditAction.RELAUNCH,
+        region=region,
+        target=relaunch.subject,
+        detail={
+            "relaunch": relaunch.pk,
+            "count": chosen.count(),
+            "selection": (criteria or {}).get("mode", ""),
+            **({"filters": criteria["filters"]} if (criteria or {}).get("filters") else {}),
+        },
+    )
+    notify_relaunch(
+        relaunch=relaunch,
+        assessment_ids=latest_assessment_ids(set(chosen.values_list("pk", flat=True))),
     )
     send_relaunch.enqueue(relaunch.pk)
     return relaunch

@@ -30,3 +30,11 @@ def send_relaunch(relaunch_id: int) -> int:
 def build_bulk_report(bulk_report_id: int) -> str:
     """Render the PDF reports of a bulk request into its ZIP; returns its final status."""
     return bulk_reports.build_bulk_report(bulk_report_id=bulk_report_id)
+
+
+@task()
+def send_notifications(notification_ids: list[int]) -> int:
+    """E-mail these notifications to those who keep that kind on; returns how many were sent."""
+    from followup.notifications import send_notification_emails
+
+    return send_notification_emails(notification_ids)

@@ -61,7 +61,7 @@ def relaunch_new(request: HttpRequest, code: str) -> HttpResponse:
     sending = request.method == "POST" and "subject" in request.POST
     form = RelaunchForm(
         request.POST if sending else None,
-        initial=default_relaunch(region=region, campaign=selection.campaign),
+        initial=default_relaunch(region=region, campaign=selection.campaign, sender=request.user),
     )
     if sending and form.is_valid() and not selection.error:
         if selection.count == 0:

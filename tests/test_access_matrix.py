@@ -27,7 +27,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from assessments.models import CrisisExercise, Evidence
-from followup.models import BulkReport, Relaunch, RelaunchRecipient
+from followup.models import (
+    BulkReport,
+    Notification,
+    NotificationKind,
+    Relaunch,
+    RelaunchRecipient,
+)
 from tests.campaigns import build_campaign
 from tests.html_checks import csp_problems
 
@@ -157,6 +163,13 @@ def bulk_report_pk(s: Scenario, role, side):
     return [s.extra["bulk_report"][s.establishment(role, side).region_id].pk]
 
 
+def notification_pk(s: Scenario, role, side):
+    """The person's own notification inside; someone else's outside."""
+    mine = s.world.rssi if role == "anonymous" else getattr(s.world, role)
+    other = s.world.other_rssi if side == "outside" else mine
+    return [s.extra["notification"][other.pk].pk]
+
+
 def assessment_and_evidence(s: Scenario, role, side):
     assessment = s.assessment(role, side)
     return [assessment.pk, s.extra["evidence"][assessment.pk].pk]
@@ -235,6 +248,7 @@ ROUTES: dict[str, Route] = {
     "assessments:form": Route(assessment_pk, IN_SCOPE),
     "assessments:status": Route(assessment_pk, IN_SCOPE),
     "assessments:history": Route(assessment_pk, IN_SCOPE),
+    "assessments:review": Route(assessment_pk, IN_SCOPE),
     "assessments:transition": Route(
         assessment_and_action("submit"), only({"rssi": Expect(200)}), method="post"
     ),
@@ -291,6 +305,19 @@ ROUTES: dict[str, Route] = {
     "followup:bulk_report_new": Route(region_code, only({"ars": OK, "national": OK})),
     "followup:bulk_reports": Route(None, everyone(), note="each person's own requests"),
     "followup:bulk_report_download": Route(bulk_report_pk, only({"ars": OK, "national": OK})),
+    # Notifications: each person's own (someone else's is a 404).
+    "followup:notifications": Route(None, everyone()),
+    "followup:notification_read": Route(
+        notification_pk, everyone(302), method="post", note="own only; another's: 404"
+    ),
+    "followup:notifications_read": Route(None, everyone(302), method="post"),
+    "followup:notification_preferences": Route(None, everyone()),
+    # Asking the GHT lead: in scope, a message and back home (only the support RSSI sends).
+    "followup:ask_ght_lead": Route(
+        assessment_pk,
+        {"anonymous": Expect(LOGIN, LOGIN)} | dict.fromkeys(USERS, Expect(302)),
+        method="post",
+    ),
     # Audit log.
     "audit:list": Route(None, only({"ars": OK, "national": OK})),
     # API.
@@ -366,6 +393,12 @@ def scenario(world, settings, tmp_path) -> Scenario:
     settings.MEDIA_ROOT = tmp_path
     campaign = build_campaign(world)
     extra = {"relaunch": {}, "bulk_report": {}, "evidence": {}, "exercise": {}}
+    extra["notification"] = {
+        person.pk: Notification.objects.create(
+            recipient=person, kind=NotificationKind.SUBMITTED, text="À valider"
+        )
+        for person in (getattr(world, name) for name in (*USERS, "other_rssi"))
+    }
     requirement = campaign.requirements["GOV-COMITE"]
     for name in ("hospital", "clinic", "nursing_home", "other_hospital"):
         assessment = getattr(campaign, name)

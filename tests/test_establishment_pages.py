@@ -34,7 +34,8 @@ def test_sign_in_with_email_and_land_on_home(client, world):
         follow=True,
     )
     assert response.status_code == 200
-    assert "Remplir l’auto-évaluation CaRE" in response.text
+    # No campaign is open: nothing to fill yet, and the home page says so.
+    assert "Pas encore d’auto-évaluation pour Centre hospitalier de Villefranche" in response.text
     assert "RSSI" in response.text  # the role in the header
 
 
@@ -108,8 +109,9 @@ def test_list_is_paginated_with_bounded_queries(client, world, django_assert_max
 @pytest.mark.django_db
 def test_home_tells_each_role_what_to_do(client, world):
     expectations = {
-        "rssi": "Remplir l’auto-évaluation CaRE",
-        "director": "Valider l’auto-évaluation transmise",
+        # No campaign yet: neither is told to fill or validate (see tests/test_home.py).
+        "rssi": "Pas encore d’auto-évaluation pour Centre hospitalier de Villefranche",
+        "director": "Pas encore d’auto-évaluation pour Centre hospitalier de Villefranche",
         "ght_lead": "Suivre le GHT GHT-RHONE",
         "ars": "Suivre la région Auvergne-Rhône-Alpes",
         "national": "Suivre le programme au niveau national",

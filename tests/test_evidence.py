@@ -764,3 +764,15 @@ def test_entity_expansion_in_a_part_is_refused(client, world, campaign):
     page = html.unescape(response.content.decode())
     assert "sa partie « [Content_Types].xml » n'est pas un XML accepté" in page
     assert not Evidence.objects.exists()
+
+
+def test_evidence_sizes_read_in_mo(client, world, campaign):
+    client.force_login(world.rssi)
+    post_file(client, campaign.hospital, "petit.pdf", samples.PDF)
+    post_file(client, campaign.hospital, "gros.pdf", samples.PDF + b"0" * (300 * 1024))
+    page = client.get(page_url(campaign.hospital, "GOV-COMITE")).content.decode()
+    page = page.replace("\xa0", " ")
+    assert "moins de 0,1 Mo" in page
+    assert "0,3 Mo" in page
+    assert "10 Mo au plus" in page
+    assert "octets" not in page and "Kio" not in page and "Ko" not in page

@@ -169,3 +169,31 @@ def test_filters_show_a_dash_for_a_missing_value_or_a_non_number():
     """A page without a snapshot yet: `snapshot.score_global` renders "—", never an error."""
     shown = Template("{{ snapshot.score_global|score }}|{{ 'abc'|percent }}|{{ True|number }}")
     assert shown.render(Context({})) == f"{EMPTY}|{EMPTY}|{EMPTY}"
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        (None, EMPTY),
+        (0, f"0{NBSP}Mo"),
+        (31, f"moins de 0,1{NBSP}Mo"),
+        (2_516_582, f"2,4{NBSP}Mo"),
+        (10 * 1024 * 1024, f"10{NBSP}Mo"),
+        (200 * 1024 * 1024, f"200{NBSP}Mo"),
+    ],
+)
+def test_file_sizes_are_always_in_mo(size, shown):
+    from care_portal.formats import format_file_size
+
+    assert format_file_size(size) == shown
+    rendered = Template("{{ size|file_size }}").render(Context({"size": size}))
+    assert rendered == shown
+
+
+@given(st.integers(min_value=1, max_value=10**12))
+def test_every_file_size_reads_in_mo(size):
+    from care_portal.formats import format_file_size
+
+    text = format_file_size(size)
+    assert text.endswith(f"{NBSP}Mo")
+    assert "Ko" not in text and "octet" not in text

@@ -67,6 +67,14 @@ def test_director_sees_the_submitted_assessment(client, world, campaign):
     assert "Direction d&#x27;établissement" in row
 
 
+def test_director_is_offered_to_read_a_draft_not_to_fill_it(client, world, campaign):
+    client.force_login(world.director)
+    (row,) = rows(client.get("/assessments/mine/").content.decode())
+    assert "Brouillon" in row
+    assert "Consulter" in row
+    assert "Remplir" not in row
+
+
 def test_only_ones_own_establishments(client, world, campaign):
     client.force_login(world.other_rssi)
     page = client.get("/assessments/mine/").content.decode()

@@ -4,7 +4,10 @@ import pytest
 from django.urls import reverse
 
 from assessments.answers import save_answers
+from audit.display import detail_lines
+from audit.models import Action, AuditEvent
 from followup.models import Relaunch, RelaunchRecipient
+from followup.services import create_relaunch
 
 NEW = reverse("followup:relaunch_new", args=["84"])
 HISTORY = reverse("followup:relaunch_list", args=["84"])
@@ -238,3 +241,25 @@ def test_admin_lists_the_follow_up_records(admin_client, world, campaign):
         assert admin_client.get(reverse(f"admin:followup_{model}_changelist")).status_code == 200
     page = admin_client.get(reverse("admin:followup_relaunch_change", args=[relaunch.pk]))
     assert "Centre hospitalier de Villefranche" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_relaunch_is_in_the_audit_log_in_french(client, world, campaign):
+    create_relaunch(
+        sender=world.ars,
+        region=world.region,
+        establishments=[world.hospital, world.clinic],
+        subject="Campagne 2025 : transmettez",
+        message="Merci.",
+        criteria={"mode": "ticked"},
+    )
+    event = AuditEvent.objects.get(action=Action.RELAUNCH)
+    assert event.get_action_display() == "Relance d'établissements"
+    assert event.actor == world.ars and event.region_id == "84"
+    assert event.target == "Campagne 2025 : transmettez"
+    lines = dict(detail_lines(event.detail))
+    assert lines["nombre"] == "2"
+    assert lines["sélection"] == "établissements cochés"
+    # The ARS reads it in its audit log.
+    client.force_login(world.ars)
+    assert "Relance d&#x27;établissements" in client.get(reverse("audit:list")).text

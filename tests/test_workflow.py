@@ -290,3 +290,15 @@ def test_admin_reads_transitions_evidence_and_exercises(admin_client, world, cam
     page = admin_client.get(f"/admin/assessments/transition/{transition.pk}/change/")
     assert page.status_code == 200
     assert admin_client.post("/admin/assessments/transition/add/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [(1, "Il manque 1 réponse obligatoire pour"), (3, "Il manque 3 réponses obligatoires pour")],
+)
+def test_the_missing_answers_message_agrees_in_number(count, words):
+    missing = [
+        workflow.MissingAnswer(code=f"R{n}", label="x", step="1", ght_level=False)
+        for n in range(count)
+    ]
+    assert str(workflow.SubmissionIncomplete(missing)).startswith(words)

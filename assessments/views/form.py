@@ -23,9 +23,10 @@ from django.views.decorators.http import require_http_methods
 
 from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
 from assessments.form_page import FormPage, Step
-from assessments.forms import SAVE_AND_CONTINUE, StepForm
+from assessments.forms import SAVE_AND_CONTINUE, SAVE_AND_REVIEW, StepForm
 from assessments.models import Assessment
 from assessments.views.scoped import assessment_for
+from assessments.workflow import pending_comment, with_last_transition
 
 
 def _step_url(assessment: Assessment, step: Step | None) -> str:
@@ -35,7 +36,7 @@ def _step_url(assessment: Assessment, step: Step | None) -> str:
 
 @require_http_methods(["GET", "POST"])
 def assessment_form(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = assessment_for(request, pk)
+    assessment = assessment_for(request, pk, annotate=with_last_transition)
     page = FormPage(assessment, request.user)
     step = page.step(request.GET.get("step"))
     if request.method == "GET" or step is None:
@@ -86,6 +87,8 @@ def _save_step(request: HttpRequest, page: FormPage, step: Step) -> HttpResponse
         messages.success(request, _saved_message(saved))
     elif "save" in request.POST:
         messages.info(request, _("Aucune modification à enregistrer."))
+    if SAVE_AND_REVIEW in request.POST:
+        return redirect("assessments:review", pk=assessment.pk)
     next_step = page.next_step(step) if SAVE_AND_CONTINUE in request.POST else None
     return redirect(_step_url(assessment, next_step or step) + f"#step-{(next_step or step).code}")
 
@@ -162,6 +165,7 @@ def _render(
         "stale": stale,
         "nothing_saved": nothing_saved or stale,
         "unsaved": unsaved,
+        "returned": pending_comment(page.assessment),
         "page_title": _("Auto-évaluation %(year)s — %(name)s")
         % {"year": page.assessment.campaign.year, "name": page.assessment.establishment.name},
     }

@@ -9,11 +9,16 @@ from django.urls import NoReverseMatch, reverse
 from assessments.models import Assessment
 
 
-def assessment_for(request: HttpRequest, pk: int) -> Assessment:
-    """The assessment if the person may see it; 404 otherwise (out of scope looks like absent)."""
+def assessment_for(request: HttpRequest, pk: int, *, annotate=None) -> Assessment:
+    """The assessment if the person may see it; 404 otherwise (out of scope looks like absent).
+
+    `annotate`, when given, adds to the query what the page reads (no further query).
+    """
     queryset = Assessment.objects.for_user(request.user).select_related(
         "establishment__ght", "establishment__region", "campaign__referential", "snapshot"
     )
+    if annotate is not None:
+        queryset = annotate(queryset)
     return get_object_or_404(queryset, pk=pk)
 
 

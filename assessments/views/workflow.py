@@ -107,6 +107,7 @@ def _render_status(
             {"item": item, "url": form_url(assessment, item.step, item.code)}
             for item in (missing or [])
         ],
+        "missing_ght": any(item.ght_level for item in (missing or [])),
         "submission_refused": submission_refused,
         "timeline": _timeline(assessment),
         "previous": previous,

@@ -54,6 +54,9 @@ NOT_PAGES = {
     "assessments:carry_over",
     "assessments:evidence_delete",
     "assessments:exercise_delete",
+    "followup:notification_read",
+    "followup:notifications_read",
+    "followup:ask_ght_lead",
     # File downloads (PDF, JSON, CSV/XLSX, ZIP, evidence files): read back by their own tests.
     "assessments:evidence_download",
     "assessments:export",
@@ -337,6 +340,7 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     rssi.submit("Enregistrer")
     rssi.check("formulaire-erreurs")
     rssi.visit(f"/assessments/{hospital.pk}/status/", "statut-brouillon")
+    rssi.visit(f"/assessments/{hospital.pk}/review/", "verifier-et-transmettre")
     rssi.visit(f"/assessments/{hospital.pk}/evidence/", "preuves")
     rssi.visit(f"/assessments/{hospital.pk}/evidence/GOV-RSSI/", "preuves-exigence")
     rssi.visit(f"/assessments/{hospital.pk}/exercises/", "exercices")
@@ -363,6 +367,8 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     director.visit("/assessments/mine/", "mes-auto-evaluations")
     director.visit(f"/assessments/{hospital.pk}/status/", "statut")
     director.visit(f"/assessments/{hospital.pk}/?step={axes[0]}", "formulaire-lecture")
+    director.visit("/followup/notifications/", "notifications")
+    director.visit("/followup/notifications/preferences/", "preferences-notifications")
     director.close()
 
     # --- The GHT lead: the GHT dashboard and the GHT-level items.

@@ -318,3 +318,34 @@ def test_ars_two_factor_dashboard_export_and_reopen(demo_world, visitor):
     refreshed = Assessment.objects.get(pk=assessment.pk)
     assert refreshed.status == "reopened"
     assert "budget total" in page.content()
+
+
+def test_rssi_reviews_then_confirms_the_submission(demo_world, visitor):
+    """The last step ends with « Vérifier et transmettre »; nothing leaves without the box ticked."""
+    accounts, assessment = demo_world
+    page = visitor.page
+    visitor.sign_in(accounts["rssi"].email, PASSWORD)
+    step_codes = list(
+        Axis.objects.filter(referential=assessment.campaign.referential)
+        .order_by("number")
+        .values_list("code", flat=True)
+    )
+    for step in step_codes:
+        visitor.goto(f"/assessments/{assessment.pk}/?step={step}")
+        fill_visible_unanswered(page)
+        name = "Vérifier et transmettre" if step == step_codes[-1] else "Enregistrer et continuer"
+        page.get_by_role("button", name=name).first.click()
+        page.wait_for_load_state("load")
+    assert page.url.endswith(f"/assessments/{assessment.pk}/review/")
+    visitor.check("verifier-et-transmettre")
+    assert "Toutes les réponses obligatoires sont données." in page.content()
+    # The browser keeps the form until the confirmation is ticked.
+    page.get_by_role("button", name="Transmettre l’auto-évaluation").click()
+    assert Assessment.objects.get(pk=assessment.pk).status == "draft"
+    # DSFR draws the box over the native one: tick it through its label, as a person does.
+    page.locator("label[for=confirm]").click()
+    assert page.locator("#confirm").is_checked()
+    page.get_by_role("button", name="Transmettre l’auto-évaluation").click()
+    page.wait_for_load_state("load")
+    assert Assessment.objects.get(pk=assessment.pk).status == "submitted"
+    assert "transmise à la direction" in page.content()
