@@ -65,6 +65,9 @@ NOT_PAGES = {
     "dashboards:region_export",
     "dashboards:ght_export",
     "followup:bulk_report_download",
+    # Health checks for load balancers: JSON, read by tests/test_several_machines.py.
+    "healthz",
+    "readyz",
 }
 # URL prefixes outside the scope of this test: the JSON API and the Django admin.
 NOT_PAGE_PREFIXES = ("api/", "admin/")
