@@ -36,9 +36,7 @@ from accounts.oidc import (
     configured_providers,
     get_provider,
 )
-from audit.models import Action
-from audit.services import home_establishment, home_region_code, record_event
-from establishments.models import User
+from audit.services import record_sign_in_failure
 
 NEXT_SESSION_KEY = "care_oidc_next"
 # The session opened after a provider sign-in is kept by Django's own backend (it loads the
@@ -142,14 +140,9 @@ def oidc_login(request: HttpRequest, provider: str) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, provider: Provider, refusal: SignInRefused) -> HttpResponse:
-    user = User.objects.filter(email=refusal.email).first() if refusal.email else None
-    record_event(
-        actor=None,
-        action=Action.SIGN_IN_FAILED,
-        establishment=home_establishment(user) if user else None,
-        region=home_region_code(user) if user else None,
+    record_sign_in_failure(
+        address=refusal.email or "",
         request=request,
-        target=refusal.email,
         detail={"provider": provider.slug, "reason": refusal.reason}
         | ({"unknown_account": True} if refusal.reason == "unknown_account" else {}),
     )

@@ -82,6 +82,27 @@ def record_sign_in_event(*, user: User, action: str, request=None, detail=None) 
     )
 
 
+def record_sign_in_failure(*, address: str, request=None, detail=None) -> AuditEvent:
+    """A failed sign-in aimed at `address` (already in the accounts' one spelling).
+
+    Nobody is known to be behind a failed attempt: the account aimed at is the target, and the
+    event is filed under its establishment; an address no account has is marked so.
+    """
+    user = User.objects.filter(email=address).first() if address else None
+    detail = dict(detail or {})
+    if address and user is None:
+        detail["unknown_account"] = True
+    return record_event(
+        actor=None,
+        action=Action.SIGN_IN_FAILED,
+        establishment=home_establishment(user) if user else None,
+        region=home_region_code(user) if user else None,
+        request=request,
+        target=address,
+        detail=detail,
+    )
+
+
 def record_role_change(
     *, actor, assignment: RoleAssignment, change: str, request=None, source: str = ""
 ) -> AuditEvent:

@@ -5,12 +5,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from audit.models import Action
-from audit.services import (
-    home_establishment,
-    home_region_code,
-    record_event,
-    record_sign_in_event,
-)
+from audit.services import record_sign_in_event, record_sign_in_failure
 
 
 @receiver(user_logged_in, dispatch_uid="audit_sign_in")
@@ -31,15 +26,4 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
     User = get_user_model()
     # Under the account's own spelling of the address, whatever look-alike was typed.
     typed = str(credentials.get("username") or credentials.get("email") or "")
-    attempted = User.normalize_username(typed)[:254]
-    user = User.objects.filter(email=attempted).first()
-    # Nobody is known to be behind a failed attempt: the account aimed at is the target.
-    record_event(
-        actor=None,
-        action=Action.SIGN_IN_FAILED,
-        establishment=home_establishment(user) if user else None,
-        region=home_region_code(user) if user else None,
-        request=request,
-        target=attempted,
-        detail={} if user else {"unknown_account": True},
-    )
+    record_sign_in_failure(address=User.normalize_username(typed)[:254], request=request)
