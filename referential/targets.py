@@ -48,22 +48,25 @@ class HeadlineTarget:
         return kind in self.kinds
 
 
+# What a target reads of the requirements that feed it (share, population, deadline, kinds).
+TARGET_FIELDS = (
+    "code",
+    "applies_to",
+    "care_action",
+    "deadline",
+    "deadline_label",
+    "national_target_share",
+    "national_target_population",
+    "order",
+)
+
+
 def headline_targets(referential: ReferentialVersion) -> list[HeadlineTarget]:
     """The headline targets of a referential version, in the plan's order (one query)."""
     requirements = list(
         Requirement.objects.filter(referential=referential)
         .filter(Q(headline__gt="") | Q(care_action__in=FALLBACK_ACTIONS))
-        .only(
-            "code",
-            "headline",
-            "applies_to",
-            "care_action",
-            "deadline",
-            "deadline_label",
-            "national_target_share",
-            "national_target_population",
-            "order",
-        )
+        .only(*TARGET_FIELDS, "headline")
         .order_by("order", "code")
     )
     targets = []
@@ -104,15 +107,5 @@ def headline_targets(referential: ReferentialVersion) -> list[HeadlineTarget]:
 
 def ght_level_requirements(referential: ReferentialVersion) -> list[Requirement]:
     """The requirements answered once per GHT on its support establishment's assessment."""
-    requirements = Requirement.objects.filter(referential=referential).only(
-        "code",
-        "label",
-        "applies_to",
-        "care_action",
-        "deadline",
-        "deadline_label",
-        "national_target_share",
-        "national_target_population",
-        "order",
-    )
+    requirements = Requirement.objects.filter(referential=referential).only(*TARGET_FIELDS, "label")
     return [r for r in requirements.order_by("order", "code") if r.is_ght_level]
