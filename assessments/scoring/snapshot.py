@@ -90,6 +90,8 @@ class SnapshotView:
     progress: Progress = Progress()
     reference_date: date | None = None
     recorded_by_ars: Mapping[str, str] = field(default_factory=_empty)
+    # Version 2 on: the CaRE-targets score leads, the maturity score beside it.
+    two_scores: bool = False
 
     @classmethod
     def of(cls, snapshot: ScoreSnapshot | None) -> SnapshotView:
@@ -139,6 +141,7 @@ class SnapshotView:
             progress=Progress(answered=total - counts[UNANSWERED], total=total),
             reference_date=date.fromisoformat(reference) if reference else None,
             recorded_by_ars=detail.get("recorded_by_ars") or {},
+            two_scores="care" in scores,
         )
 
     def status_of(self, code: str) -> str | None:
