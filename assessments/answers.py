@@ -118,6 +118,12 @@ def _clean_answers(
                     "elle s'affiche ici en lecture seule."
                 )
                 continue
+        elif spec.recorded_by_ars:
+            errors[code] = _(
+                "Exigence renseignée par l'ARS pour l'établissement : l'établissement n'y répond "
+                "pas, elle s'affiche en lecture seule."
+            )
+            continue
         elif code not in asked:
             errors[code] = _("Cette exigence ne s'applique pas à ce type d'établissement.")
             continue

@@ -131,6 +131,14 @@ class GapSerializer(serializers.Serializer):
     deadline = serializers.DateField(allow_null=True)
     weight = serializers.FloatField()
     care_action = serializers.CharField(allow_blank=True, allow_null=True)
+    source = serializers.ChoiceField(
+        choices=["plan", "funding_call", "portal"],
+        required=False,
+        help_text="Version 2 on: a plan target, a funding-call objective or a portal advice.",
+    )
+    source_ref = serializers.CharField(
+        required=False, allow_null=True, help_text='The plan action ("3-3") or call ("D2:O1.C").'
+    )
 
 
 class AssessmentDetailSerializer(serializers.Serializer):
@@ -153,7 +161,12 @@ class AssessmentDetailSerializer(serializers.Serializer):
         {
             "type": "object",
             "properties": {
-                "global": _SCORE,
+                "global": {**_SCORE, "description": "Maturity score: every item."},
+                "care": {
+                    **_SCORE,
+                    "description": "Version 2 on: the CaRE-targets score (plan and funding-call "
+                    "items only); absent in version 1.",
+                },
                 "axes": _SCORES_BY_CODE,
                 "objectives": _SCORES_BY_CODE,
                 "domains": _SCORES_BY_CODE,

@@ -54,6 +54,11 @@ class Item:
         return self.scored_status != NOT_ASKED
 
     @property
+    def recorded_by_ars(self) -> bool:
+        """The ARS records it for the establishment (2-2): shown read-only, never counted."""
+        return not self.requirement.asked_of_establishment
+
+    @property
     def code(self) -> str:
         return self.requirement.code
 
@@ -94,7 +99,7 @@ class Step:
 
     @property
     def progress(self) -> Progress:
-        return Progress.of(item.scored_status for item in self.items)
+        return Progress.of(item.scored_status for item in self.items if not item.recorded_by_ars)
 
 
 class FormPage:
@@ -133,7 +138,8 @@ class FormPage:
                 requirement=requirement,
                 input=answer_input(requirement),
                 answer=answers.get(requirement.pk),
-                editable=self.may_edit_ght if ght_level else self.may_edit,
+                editable=(self.may_edit_ght if ght_level else self.may_edit)
+                and requirement.asked_of_establishment,
                 ght_level=ght_level,
             )
             groups[objective.pk].items.append(item)
@@ -146,7 +152,9 @@ class FormPage:
             submitted=assessment.is_submitted,
         )
         for code, item in self.items.items():
-            item.scored_status = self.result.statuses.get(code, UNANSWERED)
+            item.scored_status = self.result.statuses.get(
+                code, self.result.recorded_by_ars.get(code, UNANSWERED)
+            )
 
     # --- loading --------------------------------------------------------------------------------
 

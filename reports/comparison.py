@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
 from assessments.scoring.model import AssessmentResult
+from assessments.scoring.peers import COMPARED_STATUSES, compares_transmitted_only
 from assessments.scoring.service import compute_result
 
 Group = tuple[str, str, float | None]
@@ -32,19 +33,26 @@ class Trend:
     year: int
     status_label: str
     lines: list[TrendLine]
+    # Version 2 on: the baseline is a submitted or validated assessment, never a draft.
+    transmitted_only: bool = False
+
+    @property
+    def basis(self) -> str:
+        if self.transmitted_only:
+            return _("Comparé aux auto-évaluations transmises ou validées.")
+        return ""
 
 
-def _previous(assessment: Assessment) -> Assessment | None:
-    """The same establishment's assessment of the latest earlier campaign."""
-    return (
-        Assessment.objects.filter(
-            establishment_id=assessment.establishment_id,
-            campaign__year__lt=assessment.campaign.year,
-        )
-        .select_related("campaign", "establishment")
-        .order_by("-campaign__year")
-        .first()
+def _previous(assessment: Assessment, *, transmitted_only: bool) -> Assessment | None:
+    """The same establishment's assessment of the latest earlier campaign (``transmitted_only``:
+    the latest one submitted or validated, a draft never being a baseline)."""
+    earlier = Assessment.objects.filter(
+        establishment_id=assessment.establishment_id,
+        campaign__year__lt=assessment.campaign.year,
     )
+    if transmitted_only:
+        earlier = earlier.filter(status__in=COMPARED_STATUSES)
+    return earlier.select_related("campaign", "establishment").order_by("-campaign__year").first()
 
 
 def previous_campaign_trend(
@@ -59,13 +67,22 @@ def previous_campaign_trend(
     The previous assessment is scored afresh, against its own referential version; groups are
     matched by code. ``axes`` and ``domains`` are (code, label, current score).
     """
-    previous = _previous(assessment)
+    strict = compares_transmitted_only(assessment)
+    previous = _previous(assessment, transmitted_only=strict)
     if previous is None:
         return None
     before = compute_result(previous)
-    lines = [TrendLine(_("Score global"), before.score_global, result.score_global)]
+    lines = []
+    if result.sourced:
+        lines.append(TrendLine(_("Score cibles CaRE"), before.score_care, result.score_care))
+        lines.append(TrendLine(_("Score de maturité"), before.score_global, result.score_global))
+    else:
+        lines.append(TrendLine(_("Score global"), before.score_global, result.score_global))
     lines += [TrendLine(label, before.axes.get(code), score) for code, label, score in axes]
     lines += [TrendLine(label, before.domains.get(code), score) for code, label, score in domains]
     return Trend(
-        year=previous.campaign.year, status_label=previous.get_status_display(), lines=lines
+        year=previous.campaign.year,
+        status_label=previous.get_status_display(),
+        lines=lines,
+        transmitted_only=strict,
     )

@@ -20,16 +20,18 @@ from django.utils.translation import gettext as _
 from assessments.answer_fields import answer_input
 from assessments.models import Answer, Assessment, Evidence
 from assessments.scoring.model import (
+    PORTAL_SOURCE,
     AssessmentResult,
     Gap,
     GapSeverity,
     RequirementStatus,
+    feeders_flag,
 )
 from assessments.scoring.peers import PeerPosition, peer_position
-from assessments.scoring.service import answers_for_scoring, compute_result
+from assessments.scoring.service import answers_for_scoring, compute_result, kinds_of
 from care_portal.charts import Bar, bar_chart
 from care_portal.formats import format_date
-from referential.models import Domain, Requirement
+from referential.models import Domain, Requirement, Source, source_badge
 from referential.rules import (
     MET,
     NOT_APPLICABLE,
@@ -47,6 +49,11 @@ CHART_WIDTH = 960
 
 
 # --- what the report shows --------------------------------------------------------------------
+
+
+def threshold_note(requirement: Requirement) -> str:
+    """ "seuil du portail" for a threshold the plan does not set (version 2 on), else ""."""
+    return _("seuil du portail") if requirement.threshold_source == Source.PORTAL else ""
 
 
 def deadline_text(deadline: date | None, label: str = "") -> str:
@@ -82,6 +89,11 @@ class RequirementLine:
     comment: str
     ght_level: bool
     evidence: list[EvidenceLine] = field(default_factory=list)
+    # Version 2 on: "Cible CaRE 3-3", "Appel D2 — O1.C", "Recommandation du portail".
+    source_badge: str = ""
+    threshold_note: str = ""
+    # Recorded by the ARS for the establishment (2-2): not its answer, not its gap.
+    recorded_by_ars: bool = False
 
     @property
     def status_label(self) -> str:
@@ -138,6 +150,10 @@ class GapLine:
     deadline_label: str
     care_action: str
     recommendation: str
+    source: str = ""
+    source_ref: str = ""
+    # The deadline is the establishment's own date (HAS: its next certification visit).
+    own_deadline: bool = False
 
     @property
     def status_label(self) -> str:
@@ -148,7 +164,23 @@ class GapLine:
         return GapSeverity(self.severity).label
 
     @property
+    def source_badge(self) -> str:
+        return source_badge(self.source, self.source_ref)
+
+    @property
+    def is_care_target(self) -> bool:
+        return self.source in (Source.PLAN, Source.FUNDING_CALL)
+
+    @property
     def deadline_text(self) -> str:
+        if self.own_deadline:
+            if self.deadline is None:
+                return _("sans échéance (date de la prochaine visite de certification non donnée)")
+            return _("votre prochaine visite de certification le %(date)s") % {
+                "date": format_date(self.deadline)
+            }
+        if self.source == PORTAL_SOURCE and self.deadline is None:
+            return _("sans échéance")
         return deadline_text(self.deadline, self.deadline_label)
 
 
@@ -184,6 +216,19 @@ class Report:
     trend: Trend | None
     peers: PeerPosition
     evidence: list[EvidenceLine]
+
+    @property
+    def two_scores(self) -> bool:
+        """Version 2 on: the CaRE-targets score leads, the maturity score beside it."""
+        return self.result.sourced
+
+    @property
+    def care_gaps(self) -> list[GapLine]:
+        return [gap for gap in self.gaps if gap.is_care_target]
+
+    @property
+    def portal_gaps(self) -> list[GapLine]:
+        return [gap for gap in self.gaps if gap.source == PORTAL_SOURCE]
 
     @property
     def establishment(self):
@@ -308,6 +353,9 @@ def _axis_sections(
     objectives: dict[str, ObjectiveSection] = {}
     for requirement in requirements:
         status = result.statuses.get(requirement.code)
+        by_ars = requirement.code in result.recorded_by_ars
+        if by_ars:
+            status = result.recorded_by_ars[requirement.code]
         if status is None:
             continue  # does not apply to this kind of establishment
         objective = requirement.objective
@@ -334,11 +382,15 @@ def _axis_sections(
             axes[axis.code].objectives.append(section)
         section = objectives[objective.code]
         # Counted with the "not applicable" ones in the objective's summary, as its line reads.
-        section.counts[NOT_APPLICABLE if status == NOT_ASKED else status] += 1
-        if status not in (MET, NOT_APPLICABLE, NOT_ASKED):
+        if not by_ars:
+            # Counted with the "not applicable" ones in the objective's summary.
+            section.counts[NOT_APPLICABLE if status == NOT_ASKED else status] += 1
+        if status not in (MET, NOT_APPLICABLE, NOT_ASKED) and not by_ars:
             gaps_by_axis[axis.code] = gaps_by_axis.get(axis.code, 0) + 1
         section.lines.append(
             RequirementLine(
+                source_badge=requirement.source_badge,
+                threshold_note=threshold_note(requirement),
                 code=requirement.code,
                 label=requirement.label,
                 care_action=requirement.care_action,
@@ -349,6 +401,7 @@ def _axis_sections(
                 comment=comments.get(requirement.code, ""),
                 ght_level=requirement.is_ght_level,
                 evidence=evidence_by_code.get(requirement.code, []),
+                recorded_by_ars=by_ars,
             )
         )
     for code, section in axes.items():
@@ -368,12 +421,45 @@ def _gap_lines(gaps: list[Gap], requirements: dict[str, Requirement]) -> list[Ga
             deadline_label=requirements[gap.requirement].deadline_label,
             care_action=gap.care_action,
             recommendation=gap.recommendation,
+            source=gap.source,
+            source_ref=gap.source_ref,
+            own_deadline=gap.own_deadline,
         )
         for rank, gap in enumerate(gaps, start=1)
     ]
 
 
+def _version_targets(assessment: Assessment, result: AssessmentResult) -> list[HeadlineLine]:
+    """Version 2 on: the targets of the version's ``targets`` section that concern one of the
+    kinds the establishment answers for (an EHPAD's report shows no target of hospitals)."""
+    establishment = assessment.establishment
+    kinds = kinds_of(establishment.kind, establishment.ght_id)
+    lines = []
+    for target in assessment.campaign.referential.headline_targets:
+        if not kinds & set(target["kinds"]):
+            continue
+        if target.get("from_status") or target["code"] in result.headline:
+            met = result.headline.get(target["code"])
+        else:
+            met = feeders_flag(result.statuses.get(code) for code in target["requirements"])
+        share = target.get("national_share")
+        lines.append(
+            HeadlineLine(
+                label=target["label"],
+                met=met,
+                deadline=date.fromisoformat(target["deadline"]) if target.get("deadline") else None,
+                deadline_label=target.get("deadline_label", ""),
+                national_share=None if share is None else 100 * share,
+                population=target.get("population", ""),
+                care_action=target.get("action", ""),
+            )
+        )
+    return lines
+
+
 def _headlines(assessment: Assessment, result: AssessmentResult) -> list[HeadlineLine]:
+    if assessment.campaign.referential.headline_targets:
+        return _version_targets(assessment, result)
     kind = assessment.establishment.kind
     return [
         HeadlineLine(

@@ -10,6 +10,7 @@ from assessments.scoring.model import RequirementSpec, score_assessment
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "scoring.md"
 NONE = "—"
+V2_FILE = "fixtures/referential/care-2026.yaml"
 YES_NO = {"oui": True, "non": False, "inconnu": None}
 
 
@@ -115,3 +116,26 @@ def test_headline_targets_and_counts(example):
     doc, result = example
     assert {name: YES_NO[value] for name, value in doc["headline"]} == result.headline
     assert {status: int(count) for status, count in doc["counts"]} == result.counts
+
+
+def test_the_version_two_example_uses_the_real_rules_and_scores_as_stated():
+    from assessments.scoring.compiled import specs_from_data
+    from referential.yaml_file import read_referential_yaml
+
+    doc = tables()
+    path = Path(__file__).resolve().parent.parent / V2_FILE
+    data = read_referential_yaml(path.read_text(encoding="utf-8"))
+    real = {spec.code: spec for spec in specs_from_data(data)}
+    specs, answers = [], {}
+    for code, source, weight, answer, _score in doc["v2-answers"]:
+        spec = real[code]
+        assert (spec.source, spec.weight) == (source, float(weight)), code
+        assert "ESSMS" in spec.applies_to, code
+        specs.append(spec)
+        answers[code] = json.loads(answer)
+    result = score_assessment(specs, answers, kinds={"ESSMS"}, reference_date=date(2026, 3, 1))
+    for code, _source, _weight, _answer, score in doc["v2-answers"]:
+        assert result.requirement_scores[code] == pytest.approx(number(score)), code
+    ((care, maturity),) = doc["v2-scores"]
+    assert round(result.scores["care"], 2) == number(care)
+    assert round(result.scores["global"], 2) == number(maturity)

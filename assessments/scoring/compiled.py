@@ -65,6 +65,9 @@ def spec_of(requirement: Requirement) -> RequirementSpec:
         order=requirement.order,
         required=requirement.required,
         condition=requirement.condition or None,
+        source=requirement.source,
+        source_ref=requirement.source_ref,
+        answered_by=requirement.answered_by,
     )
 
 
@@ -98,6 +101,9 @@ def specs_from_data(data: Mapping[str, Any]) -> list[RequirementSpec]:
                         order=len(specs),
                         required=bool(item.get("required", True)),
                         condition=item.get("condition") or None,
+                        source=str(item.get("source") or ""),
+                        source_ref=str(item.get("source_ref") or ""),
+                        answered_by=str(item.get("answered_by") or "establishment"),
                     )
                 )
     return specs

@@ -13,6 +13,15 @@ Pure functions, no database access; described for people in ``docs/scoring.md``.
   (which is only ever an explicit answer), and left out of the counts and of progress.
   :meth:`ScoringModel.asked` is the one place that says which requirements are asked.
 - Progress is the number of requirements answered ("not applicable" included) among those asked.
+- From version 2 on, each requirement says where it comes from (``source``): a plan target or a
+  funding-call objective (the **CaRE targets** score, ``scores["care"]``) or a portal
+  recommendation (only in the **maturity** score, ``scores["global"]``, which counts every item).
+  A version without sources (version 1) has no CaRE-targets score (None). A portal item's due
+  date is the portal's advice or the establishment's own (``due_date_from``): it is never
+  "overdue".
+- A requirement the ARS records for the establishment (``answered_by == "ars"``: the CPOM, 2-2)
+  is not asked of it: its status is kept apart (``recorded_by_ars``), outside scores, counts,
+  progress and gaps.
 
 Scoring many assessments against one referential version: build a :class:`ScoringModel` once
 (``ScoringModel.from_specs(specs)``, cached) and call its ``score`` method.
@@ -55,6 +64,11 @@ GHT_LEVEL = frozenset({"GHT"})
 HEADLINES: tuple[str, ...] = tuple(Headline.values)
 # The headlines met by the assessment's status ("submitted"), not by answers.
 STATUS_HEADLINES: tuple[str, ...] = tuple(h.value for h in Headline if h.from_status)
+# The sources whose items are CaRE targets (the plan and its funding calls); "portal" is not.
+CARE_SOURCES = frozenset({"plan", "funding_call"})
+PORTAL_SOURCE = "portal"
+# Who answers an item the establishment does not: the ARS (recorded for it).
+ANSWERED_BY_ARS = "ars"
 # A parent in one of these states asks none of its follow-ups (None: it does not apply).
 _SILENT_PARENT = (None, NOT_APPLICABLE, NOT_ASKED)
 
@@ -79,6 +93,21 @@ class RequirementSpec:
     order: int = 0
     required: bool = True
     condition: Mapping[str, Any] | None = field(default=None, hash=False)
+    # Version 2: "plan", "funding_call" or "portal" ("" in version 1), and its reference.
+    source: str = ""
+    source_ref: str = ""
+    answered_by: str = "establishment"
+    # A requirement whose date answer is this item's due date (HAS: the next certification visit).
+    due_date_from: str | None = None
+
+    @property
+    def is_care_target(self) -> bool:
+        """A plan target or a funding-call objective: counted in the CaRE-targets score."""
+        return self.source in CARE_SOURCES
+
+    @property
+    def recorded_by_ars(self) -> bool:
+        return self.answered_by == ANSWERED_BY_ARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +122,14 @@ class Gap:
     care_action: str
     label: str
     recommendation: str
+    source: str = ""
+    source_ref: str = ""
+    # The deadline is the establishment's own date (e.g. its next certification visit).
+    own_deadline: bool = False
+
+    @property
+    def is_care_target(self) -> bool:
+        return self.source in CARE_SOURCES
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +139,12 @@ class Gap:
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "weight": self.weight,
             "care_action": self.care_action,
+            # Version 2 on: where the item comes from.
+            **(
+                {"source": self.source, "source_ref": self.source_ref or None}
+                if self.source
+                else {}
+            ),
         }
 
 
@@ -155,16 +198,22 @@ class AssessmentResult:
     gaps: list[Gap]
     headline: dict[str, bool | None]
     counts: dict[str, int]
+    # The CaRE-targets score (plan and funding-call items); None without sourced items (v1).
+    score_care: float | None = None
+    # Items the ARS records for the establishment: code -> status (never its gaps or progress).
+    recorded_by_ars: dict[str, str] = field(default_factory=dict)
+    # The referential says where its items come from (version 2 on): two scores, not one.
+    sourced: bool = False
 
     @property
     def scores(self) -> dict[str, Any]:
-        """Scores in the API's shape."""
-        return {
-            "global": self.score_global,
-            "axes": self.axes,
-            "objectives": self.objectives,
-            "domains": self.domains,
-        }
+        """Scores in the API's shape: ``global`` is the maturity score (every item), ``care``
+        (version 2 on) the CaRE-targets score."""
+        scores: dict[str, Any] = {"global": self.score_global}
+        if self.sourced:
+            scores["care"] = self.score_care
+        scores.update(axes=self.axes, objectives=self.objectives, domains=self.domains)
+        return scores
 
     @property
     def progress(self) -> Progress:
@@ -187,6 +236,7 @@ class AssessmentResult:
             "gaps": [gap.as_dict() for gap in self.gaps],
             "headline": self.headline,
             "counts": self.counts,
+            **({"recorded_by_ars": self.recorded_by_ars} if self.recorded_by_ars else {}),
         }
 
 
@@ -200,6 +250,13 @@ def _severity(deadline: date | None, reference_date: date, due_soon_until: date)
     if deadline < reference_date:
         return OVERDUE
     if deadline <= due_soon_until:
+        return DUE_SOON
+    return PLANNED
+
+
+def _portal_severity(deadline: date | None, reference_date: date, due_soon_until: date) -> str:
+    """A due date the plan does not set is never "overdue": passed or near, it is "due soon"."""
+    if deadline is not None and deadline <= due_soon_until:
         return DUE_SOON
     return PLANNED
 
@@ -237,6 +294,7 @@ class _Entry:
         "ght_level",
         "rule",
         "spec",
+        "by_ars",
     )
 
     def __init__(self, index: int, spec: RequirementSpec, slots: tuple[int, ...]):
@@ -251,6 +309,7 @@ class _Entry:
         self.na_allowed = spec.not_applicable_allowed
         self.applies_to = frozenset(spec.applies_to)
         self.ght_level = self.applies_to == GHT_LEVEL
+        self.by_ars = spec.recorded_by_ars
         self.spec = spec
         self.condition_code = None
         self.condition_index = -1
@@ -299,7 +358,11 @@ class ScoringModel:
                 if code and code not in groups:
                     groups[code] = slot_count
                     slot_count += 1
-        self.slot_count = slot_count
+        # The CaRE-targets score: plan targets and funding-call objectives.
+        self.care_slot = slot_count
+        self.slot_count = slot_count + 1
+        # Version 2 on: the items say where they come from.
+        self.has_sources = any(spec.source for spec in self.specs)
 
         self.entries: tuple[_Entry, ...] = tuple(
             _Entry(index, spec, self._slots_of(spec)) for index, spec in enumerate(self.specs)
@@ -340,11 +403,19 @@ class ScoringModel:
                 i for i, spec in enumerate(self.specs) if spec.headline == name
             )
         self._applicable: dict[frozenset[str], tuple[_Entry, ...]] = {}
+        self.has_portal_items = any(spec.source == PORTAL_SOURCE for spec in self.specs)
+        for spec in self.specs:
+            if spec.due_date_from and spec.due_date_from not in self.by_code:
+                raise ScoringModelError(
+                    f"Requirement {spec.code!r}: due date from unknown {spec.due_date_from!r}."
+                )
 
     def _slots_of(self, spec: RequirementSpec) -> tuple[int, ...]:
         slots = [0, self.axis_slots[spec.axis], self.objective_slots[spec.objective]]
         if spec.domain:
             slots.append(self.domain_slots[spec.domain])
+        if spec.is_care_target:
+            slots.append(self.care_slot)
         return tuple(slots)
 
     def _evaluation_order(self) -> tuple[_Entry, ...]:
@@ -403,14 +474,15 @@ class ScoringModel:
         """The requirements asked of an establishment of these kinds, in referential order.
 
         Those that apply to its kinds and, among follow-ups, those whose condition holds on
-        ``answers`` (``None``: conditions aside, every follow-up). ``ght_support=False`` leaves
+        ``answers`` (``None``: conditions aside, every follow-up); never an item the ARS records
+        for it (``answered_by: ars``). ``ght_support=False`` leaves
         out the GHT-level requirements, which only the GHT's support establishment answers
         (a member is still scored on them, from the support's answers).
         """
         asked = [False] * len(self.specs)
         if answers is None:
             for entry in self.applicable(kinds):
-                asked[entry.index] = True
+                asked[entry.index] = not entry.by_ars
         else:
             # The status a parent shows its follow-ups: not asked, not applicable, or answered.
             shown: list[str | None] = [None] * len(self.specs)
@@ -421,7 +493,7 @@ class ScoringModel:
                 ):
                     shown[entry.index] = NOT_ASKED
                     continue
-                asked[entry.index] = True
+                asked[entry.index] = not entry.by_ars
                 value = get(entry.code)
                 na = value == NOT_APPLICABLE_VALUE and entry.na_allowed
                 shown[entry.index] = NOT_APPLICABLE if na else UNANSWERED
@@ -474,6 +546,7 @@ class ScoringModel:
         req_scores: dict[str, float | None] = {}
         by_index: list[str | None] = [None] * len(self.specs)
         counts = dict.fromkeys(STATUSES, 0)
+        by_ars: dict[str, str] = {}
         get = answers.get
 
         for entry in entries:
@@ -490,9 +563,12 @@ class ScoringModel:
                 status, score = (NOT_APPLICABLE, None) if entry.na_allowed else (UNANSWERED, 0.0)
             else:
                 status, score = entry.evaluate(value, reference_date)
+            by_index[entry.index] = status
+            if entry.by_ars:
+                by_ars[code] = status
+                continue
             statuses[code] = status
             req_scores[code] = score
-            by_index[entry.index] = status
             if status != NOT_ASKED:
                 counts[status] += 1
             if score is not None:
@@ -517,31 +593,54 @@ class ScoringModel:
             axes={code: group(slot) for code, slot in self.axis_slots.items()},
             objectives={code: group(slot) for code, slot in self.objective_slots.items()},
             domains={code: group(slot) for code, slot in self.domain_slots.items()},
-            gaps=self._gaps(by_index, reference_date),
+            gaps=self._gaps(by_index, reference_date, answers),
             headline=self._headline(by_index, submitted),
             counts=counts,
+            score_care=group(self.care_slot) if self.has_sources else None,
+            recorded_by_ars=by_ars,
+            sourced=self.has_sources,
         )
 
-    def _gaps(self, by_index: list[str | None], reference_date: date) -> list[Gap]:
+    def _gaps(
+        self, by_index: list[str | None], reference_date: date, answers: Mapping[str, Any]
+    ) -> list[Gap]:
         due_soon_until = reference_date + timedelta(days=DUE_SOON_DAYS)
         gaps = []
+        own_dates = False
         for index in self.gap_order:
             status = by_index[index]
             if status is None or status in (NOT_APPLICABLE, NOT_ASKED, MET):
                 continue
-            spec = self.specs[index]
+            entry = self.entries[index]
+            if entry.by_ars:
+                continue  # recorded by the ARS: never the establishment's gap
+            spec = entry.spec
+            deadline, own = spec.deadline, False
+            if spec.due_date_from:
+                deadline, own = due_date_answer(answers.get(spec.due_date_from)), True
+                own_dates = True
+            if spec.source == PORTAL_SOURCE:
+                level = _portal_severity(deadline, reference_date, due_soon_until)
+            else:
+                level = _severity(deadline, reference_date, due_soon_until)
             gaps.append(
                 Gap(
                     spec.code,
                     status,
-                    _severity(spec.deadline, reference_date, due_soon_until),
-                    spec.deadline,
+                    level,
+                    deadline,
                     float(spec.weight),
                     spec.care_action,
                     spec.label,
                     spec.recommendation,
+                    spec.source,
+                    spec.source_ref,
+                    own,
                 )
             )
+        if own_dates or self.has_portal_items:
+            # An own due date or a portal severity moves a gap out of the precomputed order.
+            gaps.sort(key=gap_sort_key)
         return gaps
 
     def _headline(self, by_index: list[str | None], submitted: bool) -> dict[str, bool | None]:
@@ -549,19 +648,33 @@ class ScoringModel:
         is answered and not met, otherwise None (unknown)."""
         flags: dict[str, bool | None] = {}
         for name, feeders in self.headline_feeders.items():
-            statuses = [by_index[i] for i in feeders if by_index[i] not in _SILENT_PARENT]
-            if not statuses:
-                flag = None
-            elif all(status == MET for status in statuses):
-                flag = True
-            elif any(status in (PARTIAL, NOT_MET) for status in statuses):
-                flag = False
-            else:
-                flag = None
-            flags[name] = flag
+            flags[name] = feeders_flag(by_index[i] for i in feeders)
         for name in STATUS_HEADLINES:
             flags[name] = bool(submitted)
         return flags
+
+
+def feeders_flag(statuses: Iterable[str | None]) -> bool | None:
+    """Whether a target fed by requirements of these statuses is reached: True when every
+    applicable one is met, False as soon as one is answered and not met, otherwise None."""
+    applicable = [status for status in statuses if status not in _SILENT_PARENT]
+    if not applicable:
+        return None
+    if all(status == MET for status in applicable):
+        return True
+    if any(status in (PARTIAL, NOT_MET) for status in applicable):
+        return False
+    return None
+
+
+def due_date_answer(value: Any) -> date | None:
+    """The date an answer gives (``"YYYY-MM-DD"``), or None (unanswered, "never", not a date)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 _MODEL_CACHE: dict[int, tuple[Any, ScoringModel]] = {}

@@ -1,5 +1,13 @@
 """What may be shown of an assessment's position among its peers: the one rule every page, report
-and API answer applies before showing a percentile computed from other establishments' scores."""
+and API answer applies before showing a percentile computed from other establishments' scores.
+
+From version 2 of the referential on (a referential whose items say where they come from), peers
+are the **submitted or validated** assessments of the same campaign of establishments of the same
+kind and the same category group (FINESS aggregated category); a draft is never counted, so that
+saving a draft moves no other establishment's figure. The registry holds no size of an
+establishment: no size band is applied, and the page says so. Version 1 keeps its rule (same
+campaign, kind and region, drafts included).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +19,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, ScoreSnapshot
+from assessments.scoring.compiled import compiled_referential
 
 # Below this many scored peers the position is not shown: with two or three, a percentile
 # would tell a director how a named neighbour scored. The number of scored peers is withheld
 # too, so that saving different answers cannot narrow anyone's score.
 PEER_MINIMUM = 5
+
+
+# The statuses an assessment must have to be compared (version 2 on): what its director sent.
+COMPARED_STATUSES = (Assessment.Status.SUBMITTED, Assessment.Status.VALIDATED)
 
 
 @dataclass(frozen=True)
@@ -26,21 +39,43 @@ class PeerBenchmark:
     peers: int
 
 
+def compares_transmitted_only(assessment: Assessment) -> bool:
+    """Version 2 on: peers and trend compare submitted or validated assessments only."""
+    return compiled_referential(assessment.campaign.referential_id).model.has_sources
+
+
+def category_group(establishment) -> str:
+    """The establishment's category group: its FINESS aggregated category, else its category."""
+    return establishment.aggregated_category_code or establishment.category_code
+
+
+def peer_snapshots(assessment: Assessment):
+    """The scored snapshots of the assessment's peers (itself excluded)."""
+    establishment = assessment.establishment
+    peers = ScoreSnapshot.objects.filter(
+        assessment__campaign_id=assessment.campaign_id,
+        assessment__establishment__kind=establishment.kind,
+        score_global__isnull=False,
+    ).exclude(assessment_id=assessment.pk)
+    if not compares_transmitted_only(assessment):
+        return peers.filter(assessment__establishment__region_id=establishment.region_id)
+    group = category_group(establishment)
+    same_group = Q(assessment__establishment__aggregated_category_code=group) | Q(
+        assessment__establishment__aggregated_category_code="",
+        assessment__establishment__category_code=group,
+    )
+    return peers.filter(same_group, assessment__status__in=COMPARED_STATUSES)
+
+
 def peer_percentile(assessment: Assessment) -> PeerBenchmark:
-    """Percentile of the global score among assessments of the same campaign, kind and region.
+    """Percentile of the global score among the comparable assessments (:func:`peer_snapshots`).
 
     The share of the other peers scoring lower, ties counting half: 100 means above every peer,
     0 below every peer. None without a score or without a scored peer. Reads snapshots.
     """
     own = ScoreSnapshot.objects.filter(assessment=assessment).values_list("score_global", flat=True)
     score = next(iter(own), None)
-    establishment = assessment.establishment
-    peers = ScoreSnapshot.objects.filter(
-        assessment__campaign_id=assessment.campaign_id,
-        assessment__establishment__kind=establishment.kind,
-        assessment__establishment__region_id=establishment.region_id,
-        score_global__isnull=False,
-    ).exclude(assessment_id=assessment.pk)
+    peers = peer_snapshots(assessment)
     if score is None:
         return PeerBenchmark(percentile=None, peers=peers.count())
     counts = peers.aggregate(
@@ -67,14 +102,35 @@ class PeerPosition:
     peers: int | None
     withheld: Withheld | None
     minimum: int = PEER_MINIMUM
+    # Version 2 on: transmitted assessments of the same kind and category group only.
+    transmitted_only: bool = False
 
     @property
     def shown(self) -> bool:
         return self.withheld is None
 
     @property
+    def basis(self) -> str:
+        """Who the assessment is compared with, in one French sentence."""
+        if self.transmitted_only:
+            return _(
+                "Comparé aux auto-évaluations transmises ou validées de la même campagne, "
+                "d'établissements du même type et du même groupe de catégories FINESS ; le "
+                "répertoire ne donne pas la taille des établissements : aucune tranche de taille "
+                "n'est appliquée."
+            )
+        return _("Comparé aux établissements du même type, de la même région et de la campagne.")
+
+    @property
     def reason(self) -> str | None:
         """Why the position is withheld, in French (None when shown)."""
+        if self.withheld == Withheld.TOO_FEW_PEERS and self.transmitted_only:
+            return _(
+                "Position non communiquée : il faut au moins %(n)d établissements comparables "
+                "ayant un score (même type, même groupe de catégories, même campagne, "
+                "auto-évaluations transmises ou validées) pour la calculer sans révéler le score "
+                "d'un autre établissement."
+            ) % {"n": self.minimum}
         if self.withheld == Withheld.TOO_FEW_PEERS:
             return _(
                 "Position non communiquée : il faut au moins %(n)d établissements comparables "
@@ -93,8 +149,21 @@ def peer_position(assessment: Assessment) -> PeerPosition:
     from other establishments' scores leaves this function.
     """
     benchmark = peer_percentile(assessment)
+    strict = compares_transmitted_only(assessment)
     if benchmark.peers < PEER_MINIMUM:
-        return PeerPosition(percentile=None, peers=None, withheld=Withheld.TOO_FEW_PEERS)
+        return PeerPosition(
+            percentile=None, peers=None, withheld=Withheld.TOO_FEW_PEERS, transmitted_only=strict
+        )
     if benchmark.percentile is None:
-        return PeerPosition(percentile=None, peers=benchmark.peers, withheld=Withheld.NOT_SCORED)
-    return PeerPosition(percentile=benchmark.percentile, peers=benchmark.peers, withheld=None)
+        return PeerPosition(
+            percentile=None,
+            peers=benchmark.peers,
+            withheld=Withheld.NOT_SCORED,
+            transmitted_only=strict,
+        )
+    return PeerPosition(
+        percentile=benchmark.percentile,
+        peers=benchmark.peers,
+        withheld=None,
+        transmitted_only=strict,
+    )

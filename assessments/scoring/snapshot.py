@@ -15,7 +15,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from assessments.scoring.model import AssessmentResult, Progress
+from assessments.scoring.model import CARE_SOURCES, AssessmentResult, Progress
 from referential.rules import STATUSES, UNANSWERED
 
 if TYPE_CHECKING:
@@ -38,11 +38,15 @@ def snapshot_detail(result: AssessmentResult, *, reference_date: date) -> dict[s
                 "status": gap.status,
                 "severity": gap.severity,
                 "deadline": gap.deadline.isoformat() if gap.deadline else None,
+                # Version 2: where the item comes from, and whose date the deadline is.
+                **({"source": gap.source, "source_ref": gap.source_ref} if gap.source else {}),
+                **({"own_deadline": True} if gap.own_deadline else {}),
             }
             for gap in result.gaps
         ],
         "headline": result.headline,
         "counts": result.counts,
+        **({"recorded_by_ars": result.recorded_by_ars} if result.recorded_by_ars else {}),
     }
 
 
@@ -59,6 +63,13 @@ class SnapshotGap:
     status: str
     severity: str
     deadline: date | None
+    source: str = ""
+    source_ref: str = ""
+    own_deadline: bool = False
+
+    @property
+    def is_care_target(self) -> bool:
+        return self.source in CARE_SOURCES
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,8 @@ class SnapshotView:
 
     exists: bool = False
     score_global: float | None = None
+    # The CaRE-targets score (version 2 on; None in version 1).
+    score_care: float | None = None
     axes: Mapping[str, float | None] = field(default_factory=_empty)
     objectives: Mapping[str, float | None] = field(default_factory=_empty)
     domains: Mapping[str, float | None] = field(default_factory=_empty)
@@ -76,6 +89,9 @@ class SnapshotView:
     counts: Mapping[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
     progress: Progress = Progress()
     reference_date: date | None = None
+    recorded_by_ars: Mapping[str, str] = field(default_factory=_empty)
+    # Version 2 on: the CaRE-targets score leads, the maturity score beside it.
+    two_scores: bool = False
 
     @classmethod
     def of(cls, snapshot: ScoreSnapshot | None) -> SnapshotView:
@@ -103,6 +119,7 @@ class SnapshotView:
         return cls(
             exists=True,
             score_global=scores.get("global"),
+            score_care=scores.get("care"),
             axes=scores.get("axes") or {},
             objectives=scores.get("objectives") or {},
             domains=scores.get("domains") or {},
@@ -113,6 +130,9 @@ class SnapshotView:
                     status=gap["status"],
                     severity=gap.get("severity", ""),
                     deadline=date.fromisoformat(gap["deadline"]) if gap.get("deadline") else None,
+                    source=gap.get("source", ""),
+                    source_ref=gap.get("source_ref") or "",
+                    own_deadline=bool(gap.get("own_deadline")),
                 )
                 for gap in detail.get("gaps") or []
             ),
@@ -120,6 +140,8 @@ class SnapshotView:
             counts=counts,
             progress=Progress(answered=total - counts[UNANSWERED], total=total),
             reference_date=date.fromisoformat(reference) if reference else None,
+            recorded_by_ars=detail.get("recorded_by_ars") or {},
+            two_scores="care" in scores,
         )
 
     def status_of(self, code: str) -> str | None:
