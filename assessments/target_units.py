@@ -34,6 +34,7 @@ from django.db.models.functions import Concat
 
 from assessments.models import Answer, Assessment, Campaign
 from assessments.scoring.snapshot import status_lookup
+from care_portal.formats import format_number
 from establishments.legal_status import public_q, unknown_status_q
 from establishments.models import Establishment
 from referential.models import AnswerType, Source, TargetUnit
@@ -262,6 +263,23 @@ def scope_target_counts(
         if target.unit in GROUPED_UNITS:
             figures[target.key] = grouped.get(None, {}).get(target.key, UnitCount())
     return figures
+
+
+def figure_text(count: UnitCount, target: HeadlineTarget) -> str:
+    """How a figure reads: "13 / 59 unités PMSI"."""
+    return f"{format_number(count.met)} / {format_number(count.population)} {target.unit_noun}"
+
+
+def regional_target_counts(
+    establishment: Establishment, campaign: Campaign, targets: Sequence[HeadlineTarget]
+) -> dict[str, UnitCount]:
+    """The figures of an establishment's region against the targets (version 2), each over
+    its own unit; version 1 gives none (its report lists the establishment's flags alone)."""
+    targets = [t for t in targets if t.from_section]
+    if not targets:
+        return {}
+    region = Establishment.objects.filter(region_id=establishment.region_id)
+    return scope_target_counts(region, campaign, targets)
 
 
 # --- GHTs -------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from assessments.models import Assessment, Campaign
 from assessments.scoring.snapshot import status_lookup
-from assessments.target_units import GROUPED_UNITS, UnitCount
+from assessments.target_units import GROUPED_UNITS, UnitCount, figure_text
 from care_portal.formats import format_number
 from dashboards.targets import STATUS_BADGES, STATUS_LABELS, met_q, population_q, target_status
 from referential.models import Headline
@@ -160,7 +160,7 @@ class TargetFigure:
     @property
     def text(self) -> str:
         """ "13 / 59 unités PMSI" """
-        return f"{format_number(self.met)} / {format_number(self.population)} {self.unit_noun}"
+        return figure_text(UnitCount(population=self.population, met=self.met), self.target)
 
     @property
     def apart_text(self) -> str:

@@ -83,6 +83,17 @@ class HeadlineTarget:
             return _("candidats à l'appel %(call)s") % {"call": call}
         return str(UNIT_NOUNS.get(self.unit, self.unit))
 
+    def assessment_flag(
+        self, *, headline: Mapping[str, bool | None], statuses: Mapping[str, str], submitted: bool
+    ) -> bool | None:
+        """Whether one assessment meets the target: its submission (CaRE 4-1), its headline
+        flag (version 1) or :meth:`site_flag` over its statuses (version 2)."""
+        if self.from_status:
+            return submitted
+        if not self.from_section:
+            return headline.get(self.key)
+        return self.site_flag(statuses)
+
     def site_flag(self, statuses: Mapping[str, str]) -> bool | None:
         """Whether one site meets the target from its stored statuses (version 2): True when
         every feeding requirement it is asked is met, False as soon as one is partial or not

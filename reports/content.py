@@ -26,7 +26,8 @@ from assessments.scoring.model import (
     RequirementStatus,
 )
 from assessments.scoring.peers import PeerPosition, peer_position
-from assessments.scoring.service import answers_for_scoring, compute_result
+from assessments.scoring.service import SUBMITTED_STATUSES, answers_for_scoring, compute_result
+from assessments.target_units import figure_text, regional_target_counts
 from care_portal.charts import Bar, bar_chart
 from care_portal.formats import format_date
 from referential.models import Domain, Requirement
@@ -163,6 +164,10 @@ class HeadlineLine:
     national_share: float | None
     population: str
     care_action: str
+    # Version 2: the region's figure over the target's unit ("13 / 59 unités PMSI"), and the
+    # note of a target the plan gives as a count rather than a share.
+    region_figure: str = ""
+    note: str = ""
 
     @property
     def deadline_text(self) -> str:
@@ -374,19 +379,30 @@ def _gap_lines(gaps: list[Gap], requirements: dict[str, Requirement]) -> list[Ga
 
 
 def _headlines(assessment: Assessment, result: AssessmentResult) -> list[HeadlineLine]:
-    kind = assessment.establishment.kind
+    """The targets concerning the establishment's kind (never one of another kind)."""
+    establishment = assessment.establishment
+    targets = [
+        target
+        for target in headline_targets(assessment.campaign.referential)
+        if target.kind_applies(establishment.kind)
+    ]
+    region = regional_target_counts(establishment, assessment.campaign, targets)
+    submitted = assessment.status in SUBMITTED_STATUSES
     return [
         HeadlineLine(
             label=target.label,
-            met=result.headline.get(target.key),
+            met=target.assessment_flag(
+                headline=result.headline, statuses=result.statuses, submitted=submitted
+            ),
             deadline=target.deadline,
             deadline_label=target.deadline_label,
             national_share=target.share,
             population=target.population,
             care_action=target.care_action,
+            region_figure=figure_text(region[target.key], target) if target.key in region else "",
+            note=target.note if target.share is None else "",
         )
-        for target in headline_targets(assessment.campaign.referential)
-        if target.kind_applies(kind)
+        for target in targets
     ]
 
 
