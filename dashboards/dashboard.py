@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Campaign
 from assessments.scoring.model import UNANSWERED, RequirementStatus
+from assessments.target_units import count_units, ght_target_counts, unit_rows
+from care_portal.formats import format_number
 from dashboards.figures import (
     Figures,
     campaign_establishments,
@@ -26,11 +28,18 @@ from dashboards.figures import (
 from dashboards.listing import ListFilterForm, establishment_rows
 from dashboards.targets import STATUS_BADGES, STATUS_LABELS, target_status
 from establishments.models import GHT, Department, Kind, Region
-from referential.targets import HeadlineTarget, ght_level_requirements, headline_targets
+from referential.targets import (
+    HeadlineTarget,
+    ght_level_requirements,
+    ght_targets,
+    headline_targets,
+)
 
 NATIONAL = "national"
 REGION = "region"
 GHT_LEVEL = "ght"
+# The fields every count row is grouped by: each breakdown and the total derive from them.
+GROUP_FIELDS = ("department_id", "ght_id", "kind", "legal_status")
 
 
 def pick_campaign(campaigns: list[Campaign], year: str | None) -> tuple[Campaign | None, bool]:
@@ -83,9 +92,13 @@ class Dashboard:
         """Additive counts per (department, GHT, kind, legal status): every breakdown and the
         total are sums of these rows. Grouping by keys alone (no join to the registry tables
         for names) keeps the one scan cheap."""
-        return grouped_counts(
-            self.base, ["department_id", "ght_id", "kind", "legal_status"], self.targets
-        )
+        return grouped_counts(self.base, GROUP_FIELDS, self.targets, self.campaign)
+
+    @cached_property
+    def unit_rows(self) -> list[dict]:
+        """Per EJ, OG or PMSI unit and group: its sites against the targets counted over
+        such units (none, and no query, when the campaign has no such target)."""
+        return unit_rows(self.base, self.targets, self.campaign, GROUP_FIELDS)
 
     @cached_property
     def departments(self) -> dict[str, Department]:
@@ -122,12 +135,17 @@ class Dashboard:
 
     def _rollup(self, key, label, rows=None) -> list[Figures]:
         rows = self.count_rows if rows is None else rows
-        return rollup(rows, key, label, targets=self.targets, today=self.today)
+        units = count_units(self.unit_rows, self.targets, key)
+        return rollup(rows, key, label, targets=self.targets, today=self.today, units=units)
 
     @cached_property
     def total(self) -> Figures:
         return total_of(
-            self.count_rows, label=_("Ensemble"), targets=self.targets, today=self.today
+            self.count_rows,
+            label=_("Ensemble"),
+            targets=self.targets,
+            today=self.today,
+            units=count_units(self.unit_rows, self.targets, lambda _row: None),
         )
 
     @cached_property
@@ -238,6 +256,7 @@ class Dashboard:
             departments=[(code, str(d)) for code, d in self.departments.items()],
             ghts=ghts,
             regions=regions,
+            campaign=self.campaign,
         )
 
     @property
@@ -260,14 +279,24 @@ class Dashboard:
     def ght_requirements(self) -> list:
         return ght_level_requirements(self.campaign.referential) if self.campaign else []
 
+    @cached_property
+    def ght_unit_targets(self) -> list[HeadlineTarget]:
+        """The version's targets counted over GHTs (version 2 on)."""
+        return ght_targets(self.campaign.referential) if self.campaign else []
+
     def ght_level_figures(self, user) -> list[dict]:
-        """For a region or the country: the share of GHTs meeting each GHT-level requirement
-        (on their support establishment's assessment), against its national target."""
-        if self.level == GHT_LEVEL or not self.ght_requirements:
+        """For a region or the country: the share of GHTs meeting each GHT target (version 2)
+        or GHT-level requirement (version 1), on their support establishment's assessment,
+        against its national target."""
+        if self.level == GHT_LEVEL:
             return []
         ghts = GHT.objects.for_user(user)
         if self.level == REGION:
             ghts = ghts.filter(region=self.region)
+        if self.ght_unit_targets:
+            return self._ght_target_figures(ghts)
+        if not self.ght_requirements:
+            return []
         codes = [r.code for r in self.ght_requirements]
         counts = ght_requirement_counts(ghts, self.campaign, codes)
         figures = []
@@ -282,6 +311,28 @@ class Dashboard:
                     "requirement": requirement,
                     "met": met,
                     "total": total,
+                    "share": share,
+                    "status": status,
+                    "status_label": STATUS_LABELS[status],
+                    "badge": STATUS_BADGES[status],
+                }
+            )
+        return figures
+
+    def _ght_target_figures(self, ghts) -> list[dict]:
+        targets = self.ght_unit_targets
+        counts = ght_target_counts(ghts, self.campaign, targets)
+        figures = []
+        for target in targets:
+            met, total = counts[target.key], counts["total"]
+            share = 100 * met / total if total else None
+            status = target_status(share, target.share, target.deadline, self.today)
+            figures.append(
+                {
+                    "target": target,
+                    "met": met,
+                    "total": total,
+                    "text": f"{format_number(met)} / {format_number(total)} {target.unit_noun}",
                     "share": share,
                     "status": status,
                     "status_label": STATUS_LABELS[status],

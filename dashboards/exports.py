@@ -89,6 +89,24 @@ def figures_columns(targets: Sequence[HeadlineTarget], group_header: str) -> lis
                 lambda f, i=i: _round(f.target_figures[i].share),
             )
         )
+        # The figure itself, over the target's own unit ("13 / 59 unités PMSI").
+        columns.append(
+            Column(
+                _("%(target)s — atteinte (numérateur)") % {"target": target.label},
+                lambda f, i=i: f.target_figures[i].met,
+            )
+        )
+        columns.append(
+            Column(
+                _("%(target)s — concernés (dénominateur)") % {"target": target.label},
+                lambda f, i=i: f.target_figures[i].population,
+            )
+        )
+        columns.append(
+            Column(
+                _("%(target)s — unité") % {"target": target.label}, lambda _f, t=target: t.unit_noun
+            )
+        )
     return columns
 
 

@@ -15,10 +15,13 @@ from functools import cached_property
 
 from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from assessments.models import Assessment, Campaign
 from assessments.scoring.snapshot import status_lookup
-from dashboards.targets import STATUS_BADGES, STATUS_LABELS, met_q, target_status
+from assessments.target_units import GROUPED_UNITS, UnitCount, figure_text
+from care_portal.formats import format_number
+from dashboards.targets import STATUS_BADGES, STATUS_LABELS, met_q, population_q, target_status
 from referential.models import Headline
 from referential.targets import HeadlineTarget
 
@@ -58,7 +61,7 @@ PROGRESS_Q[NOT_STARTED] = ~(PROGRESS_Q[VALIDATED] | PROGRESS_Q[SUBMITTED] | PROG
 STARTED_Q = PROGRESS_Q[VALIDATED] | PROGRESS_Q[SUBMITTED] | PROGRESS_Q[DRAFT]
 
 
-def _aggregates(targets: Sequence[HeadlineTarget]) -> dict:
+def _aggregates(targets: Sequence[HeadlineTarget], campaign: Campaign | None = None) -> dict:
     """The counts of one group, additive (sums and counts) so that rows can be summed into
     coarser groups. Populations and "not started" are derived from these in `_complete`."""
     score = "cur__snapshot__score_global"
@@ -76,7 +79,13 @@ def _aggregates(targets: Sequence[HeadlineTarget]) -> dict:
         upper = Q(**{f"{score}__lte": high}) if high == 100 else Q(**{f"{score}__lt": high})
         aggregates[f"bucket_{i}"] = Count(score, filter=Q(**{f"{score}__gte": low}) & upper)
     for target in targets:
-        if target.key != Headline.SUBMITTED:
+        if target.unit in GROUPED_UNITS:
+            continue  # counted over their units apart (`assessments.target_units.unit_rows`)
+        if target.call_code:
+            concerned = population_q(target, campaign)
+            aggregates[f"cand_{target.key}"] = Count("pk", filter=concerned)
+            aggregates[f"hit_{target.key}"] = Count("pk", filter=concerned & met_q(target))
+        elif target.key != Headline.SUBMITTED:
             aggregates[f"hit_{target.key}"] = Count("pk", filter=met_q(target))
     return aggregates
 
@@ -101,11 +110,14 @@ def _complete(row: dict, targets: Sequence[HeadlineTarget], names: Sequence[str]
     row["bucket_0"] -= row["idle_scored"]
     for target in targets:
         concerned = row["kind"] in target.kinds
-        if target.key == Headline.SUBMITTED:
+        if target.unit in GROUPED_UNITS:
+            concerned, met = False, 0
+        elif target.key == Headline.SUBMITTED:
             met = row[SUBMITTED] + row[VALIDATED]
         else:
             met = row[f"hit_{target.key}"]
-        row[f"pop_{target.key}"] = row["total"] if concerned else 0
+        population = row[f"cand_{target.key}"] if target.call_code else row["total"]
+        row[f"pop_{target.key}"] = population if concerned else 0
         row[f"met_{target.key}"] = met if concerned else 0
     # The counts in `count_names` order, summed as they are by `rollup`.
     row[VALUES] = [row.get(name) or 0 for name in names]
@@ -113,13 +125,17 @@ def _complete(row: dict, targets: Sequence[HeadlineTarget], names: Sequence[str]
 
 
 def grouped_counts(
-    base: QuerySet, group_by: Sequence[str], targets: Sequence[HeadlineTarget]
+    base: QuerySet,
+    group_by: Sequence[str],
+    targets: Sequence[HeadlineTarget],
+    campaign: Campaign | None = None,
 ) -> list[dict]:
     """One row of additive counts per distinct value of `group_by`, which must hold the
-    establishment kind (one query)."""
+    establishment kind (one query). Targets counted over sites (ET, candidates) are in
+    them; those counted over EJ, OG or PMSI units are not additive and come apart."""
     if "kind" not in group_by:
         raise ValueError("Counts are grouped by kind at least: targets depend on it.")
-    aggregates = _aggregates(targets)
+    aggregates = _aggregates(targets, campaign)
     rows = base.order_by().values(*group_by).annotate(**aggregates).order_by()
     names = count_names(targets)
     return [_complete(row, targets, names) for row in rows]
@@ -127,11 +143,34 @@ def grouped_counts(
 
 @dataclass
 class TargetFigure:
+    """A target's figure over a group, counted over the target's own unit."""
+
     target: HeadlineTarget
     population: int
     met: int
     share: float | None
     status: str
+    # Sites left out of a PMSI count: the registry does not give their legal status.
+    apart: int = 0
+
+    @property
+    def unit_noun(self) -> str:
+        return self.target.unit_noun
+
+    @property
+    def text(self) -> str:
+        """ "13 / 59 unités PMSI" """
+        return figure_text(UnitCount(population=self.population, met=self.met), self.target)
+
+    @property
+    def apart_text(self) -> str:
+        if not self.apart:
+            return ""
+        return ngettext(
+            "%(count)s établissement au statut juridique inconnu, compté à part",
+            "%(count)s établissements au statut juridique inconnu, comptés à part",
+            self.apart,
+        ) % {"count": format_number(self.apart)}
 
     @property
     def status_label(self) -> str:
@@ -152,6 +191,8 @@ class Figures:
     targets: Sequence[HeadlineTarget]
     today: date
     extra: dict = field(default_factory=dict)
+    # The group's figures of the targets counted over EJ, OG or PMSI units (count_units).
+    units: dict[str, UnitCount] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -208,8 +249,13 @@ class Figures:
     def target_figures(self) -> list[TargetFigure]:
         figures = []
         for target in self.targets:
-            population = self.counts.get(f"pop_{target.key}") or 0
-            met = self.counts.get(f"met_{target.key}") or 0
+            apart = 0
+            if target.unit in GROUPED_UNITS:
+                count = self.units.get(target.key) or UnitCount()
+                population, met, apart = count.population, count.met, count.apart
+            else:
+                population = self.counts.get(f"pop_{target.key}") or 0
+                met = self.counts.get(f"met_{target.key}") or 0
             share = 100 * met / population if population else None
             figures.append(
                 TargetFigure(
@@ -218,6 +264,7 @@ class Figures:
                     met=met,
                     share=share,
                     status=target_status(share, target.share, target.deadline, self.today),
+                    apart=apart,
                 )
             )
         return figures
@@ -230,8 +277,10 @@ def rollup(
     *,
     targets: Sequence[HeadlineTarget],
     today: date,
+    units: dict[object, dict[str, UnitCount]] | None = None,
 ) -> list[Figures]:
-    """Sum count rows into groups (a region from its departments, everything into one)."""
+    """Sum count rows into groups (a region from its departments, everything into one);
+    `units`: the groups' figures of the targets counted over EJ, OG or PMSI units."""
     names = count_names(targets)
     sums: dict[object, list] = {}
     labels: dict[object, str] = {}
@@ -250,19 +299,34 @@ def rollup(
             counts=dict(zip(names, values, strict=True)),
             targets=targets,
             today=today,
+            units=(units or {}).get(group_key, {}),
         )
         for group_key, values in sums.items()
     ]
 
 
 def total_of(
-    rows: Iterable[dict], *, label: str, targets: Sequence[HeadlineTarget], today: date
+    rows: Iterable[dict],
+    *,
+    label: str,
+    targets: Sequence[HeadlineTarget],
+    today: date,
+    units: dict[object, dict[str, UnitCount]] | None = None,
 ) -> Figures:
-    """All rows summed into one group."""
-    summed = rollup(rows, lambda _row: None, lambda _row: label, targets=targets, today=today)
+    """All rows summed into one group (`units` keyed by None, see `rollup`)."""
+    summed = rollup(
+        rows, lambda _row: None, lambda _row: label, targets=targets, today=today, units=units
+    )
     if summed:
         return summed[0]
-    return Figures(key=None, label=label, counts={}, targets=targets, today=today)
+    return Figures(
+        key=None,
+        label=label,
+        counts={},
+        targets=targets,
+        today=today,
+        units=(units or {}).get(None, {}),
+    )
 
 
 def ght_requirement_counts(ghts: QuerySet, campaign: Campaign, codes: Sequence[str]) -> dict:

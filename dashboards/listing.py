@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django import forms
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.figures import (
@@ -106,9 +106,11 @@ class ListFilterForm(forms.Form):
         departments: Sequence[tuple[str, str]],
         ghts: Sequence[tuple[str, str]] | None,
         regions: Sequence[tuple[str, str]] | None = None,
+        campaign=None,
     ):
         super().__init__(data)
         self.targets = list(targets)
+        self.campaign = campaign
         if regions is None:
             del self.fields["region"]
         else:
@@ -179,11 +181,11 @@ class ListFilterForm(forms.Form):
         for target in self.targets:
             flag = data.get(f"hl_{target.key}")
             if flag == FLAG_MET:
-                q &= population_q(target) & met_q(target)
+                q &= population_q(target, self.campaign) & met_q(target)
             elif flag == FLAG_NOT_MET:
-                q &= population_q(target) & not_met_q(target)
+                q &= population_q(target, self.campaign) & not_met_q(target)
             elif flag == FLAG_UNKNOWN:
-                q &= population_q(target) & unknown_q(target)
+                q &= population_q(target, self.campaign) & unknown_q(target)
         return q
 
     @property
@@ -194,11 +196,7 @@ class ListFilterForm(forms.Form):
 
 def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: str) -> QuerySet:
     """The list's rows as dicts, in the requested order."""
-    flags = {
-        f"hl_{t.key}": F(f"cur__snapshot__hl_{t.key}")
-        for t in targets
-        if t.key != Headline.SUBMITTED
-    }
+    flags = {f"hl_{t.key}": _site_flag(t) for t in targets if t.key != Headline.SUBMITTED}
     return (
         base.annotate(
             progress=progress_rank(),
@@ -224,6 +222,19 @@ def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: 
             *flags,
         )
         .order_by(*order_by_for(sort))
+    )
+
+
+def _site_flag(target: HeadlineTarget):
+    """The site's own flag for a target: its snapshot column (version 1) or the rule over the
+    statuses of the requirements feeding it (version 2)."""
+    if not target.from_section:
+        return F(f"cur__snapshot__hl_{target.key}")
+    return Case(
+        When(met_q(target), then=Value(True)),
+        When(not_met_q(target), then=Value(False)),
+        default=Value(None),
+        output_field=BooleanField(null=True),
     )
 
 

@@ -1,6 +1,7 @@
 """Where establishments stand against the headline targets (defined in ``referential.targets``).
 
-The filters that count an establishment as meeting a target, and the status of a share against
+The filters that count an establishment as meeting a target (the rule itself is
+``assessments.target_units``, shared with the PDF report), and the status of a share against
 the target's share and deadline.
 """
 
@@ -11,7 +12,9 @@ from datetime import date, timedelta
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Assessment
+from assessments.models import Campaign
+from assessments.target_units import population_q as target_population_q
+from assessments.target_units import site_met_q, site_not_met_q, site_unknown_q
 from referential.targets import HeadlineTarget
 
 # A target still below its share this close to its deadline (or past it) is "behind".
@@ -42,25 +45,20 @@ STATUS_TONES = {MET: "success", ON_TRACK: "default", BEHIND: "error"}
 
 def met_q(target: HeadlineTarget) -> Q:
     """Establishments (annotated with their campaign assessment `cur`) meeting the target."""
-    if target.headline.from_status:
-        return Q(cur__status__in=[Assessment.Status.SUBMITTED, Assessment.Status.VALIDATED])
-    return Q(**{f"cur__snapshot__{target.headline.snapshot_field}": True})
+    return site_met_q(target)
 
 
 def not_met_q(target: HeadlineTarget) -> Q:
-    if target.headline.from_status:
-        return ~met_q(target)
-    return Q(**{f"cur__snapshot__{target.headline.snapshot_field}": False})
+    return site_not_met_q(target)
 
 
 def unknown_q(target: HeadlineTarget) -> Q:
-    if target.headline.from_status:
-        return Q(pk__in=[])
-    return Q(**{f"cur__snapshot__{target.headline.snapshot_field}__isnull": True})
+    return site_unknown_q(target)
 
 
-def population_q(target: HeadlineTarget) -> Q:
-    return Q(kind__in=target.kinds)
+def population_q(target: HeadlineTarget, campaign: Campaign | None = None) -> Q:
+    """The establishments a target concerns (its kinds; the candidates of its call)."""
+    return target_population_q(target, campaign)
 
 
 def target_status(

@@ -1,13 +1,21 @@
-"""The headline CaRE targets of a referential version, as its requirements define them.
+"""The headline CaRE targets of a referential version, as its data defines them.
 
-The national target share, its population and its deadline come from the referential's
-requirements marked `headline` (never from code). Each target counts the establishments of the
-kinds its requirements apply to (RSSI: ES and ESSMS; budget: ES only…). The dashboards count
-establishments against them; the PDF report lists them.
+Version 1: the national target share, its population and its deadline come from the
+requirements marked `headline` (never from code); each target counts establishments (FINESS ET)
+of the kinds its requirements apply to, and an establishment meets it by its snapshot's
+headline flag.
+
+From version 2 on, the version's `targets` section lists them, each with its plan action,
+deadline, national share (0-1 in the file, a percentage here), the kinds it concerns, the
+**unit** it counts (ET, EJ, PMSI, OG, GHT, ``candidates:<call>``) and the requirements feeding
+it. One site (establishment) meets such a target when every feeding requirement it is asked is
+met (:meth:`HeadlineTarget.site_flag`); how sites make up the unit counted is
+``assessments.target_units``. The dashboards count against them; the PDF report lists them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,7 +23,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from referential.headlines import Headline
-from referential.models import ReferentialVersion, Requirement
+from referential.models import CANDIDATES_UNIT, ReferentialVersion, Requirement, TargetUnit
+from referential.rules import MET, NOT_APPLICABLE, NOT_ASKED, NOT_MET, PARTIAL
 
 ESTABLISHMENT_KINDS = ("ES", "ESSMS")
 # The CaRE actions whose requirement carries a headline target no requirement is marked with.
@@ -35,17 +44,82 @@ class HeadlineTarget:
     kinds: tuple[str, ...]
     requirement_code: str
     care_action: str
+    # What the target counts (TargetUnit, or "candidates:<call>"); version 1 counts sites.
+    unit: str = TargetUnit.ET.value
+    # The requirements feeding it (version 2: the section's list; empty when from the status).
+    requirements: tuple[str, ...] = ()
+    note: str = ""
+    # Version 2: met per site from the stored statuses of `requirements` (site_flag), not from
+    # a snapshot headline column.
+    from_section: bool = False
+    # Met when the assessment is submitted, whatever its answers (CaRE 4-1).
+    from_status: bool = False
 
     @property
-    def headline(self) -> Headline:
-        return Headline(self.key)
+    def headline(self) -> Headline | None:
+        """The headline of the same name (a snapshot column), or None (version-2 only target)."""
+        return Headline(self.key) if self.key in Headline.values else None
 
     @property
     def short_label(self) -> str:
-        return self.headline.short_label
+        headline = self.headline
+        return headline.short_label if headline and not self.from_section else self.label
 
     def kind_applies(self, kind: str) -> bool:
         return kind in self.kinds
+
+    @property
+    def call_code(self) -> str | None:
+        """The funding call whose candidates the target counts (``candidates:D1`` -> D1)."""
+        if self.unit.startswith(CANDIDATES_UNIT):
+            return self.unit[len(CANDIDATES_UNIT) :]
+        return None
+
+    @property
+    def unit_noun(self) -> str:
+        """What the figure counts, after its numbers: "13 / 59 unités PMSI"."""
+        call = self.call_code
+        if call:
+            return _("candidats à l'appel %(call)s") % {"call": call}
+        return str(UNIT_NOUNS.get(self.unit, self.unit))
+
+    def assessment_flag(
+        self, *, headline: Mapping[str, bool | None], statuses: Mapping[str, str], submitted: bool
+    ) -> bool | None:
+        """Whether one assessment meets the target: its submission (CaRE 4-1), its headline
+        flag (version 1) or :meth:`site_flag` over its statuses (version 2)."""
+        if self.from_status:
+            return submitted
+        if not self.from_section:
+            return headline.get(self.key)
+        return self.site_flag(statuses)
+
+    def site_flag(self, statuses: Mapping[str, str]) -> bool | None:
+        """Whether one site meets the target from its stored statuses (version 2): True when
+        every feeding requirement it is asked is met, False as soon as one is partial or not
+        met, None (unknown) otherwise. A requirement not asked (a follow-up whose condition
+        does not hold) or answered "not applicable" is left out. ``site_met_q`` and its two
+        companions in ``assessments.target_units`` are the same rule in SQL."""
+        asked = [statuses.get(code) for code in self.requirements]
+        asked = [status for status in asked if status not in SILENT_STATUSES]
+        if any(status in (PARTIAL, NOT_MET) for status in asked):
+            return False
+        if asked and all(status == MET for status in asked):
+            return True
+        return None
+
+
+# The statuses that say nothing about a target: never scored, not asked, not applicable.
+SILENT_STATUSES = (None, NOT_ASKED, NOT_APPLICABLE)
+
+# The plural noun of each unit, as a figure reads: "13 / 59 unités PMSI".
+UNIT_NOUNS = {
+    TargetUnit.ET: _("établissements"),
+    TargetUnit.EJ: _("entités juridiques"),
+    TargetUnit.PMSI: _("unités PMSI"),
+    TargetUnit.OG: _("organismes gestionnaires"),
+    TargetUnit.GHT: _("GHT"),
+}
 
 
 # What a target reads of the requirements that feed it (share, population, deadline, kinds).
@@ -62,7 +136,15 @@ TARGET_FIELDS = (
 
 
 def headline_targets(referential: ReferentialVersion) -> list[HeadlineTarget]:
-    """The headline targets of a referential version, in the plan's order (one query)."""
+    """The headline targets counted over establishments' answers, in the plan's order: from the
+    version's `targets` section (no query) or, in version 1, from its requirements (one
+    query). GHT-unit targets are apart (:func:`ght_targets`)."""
+    if referential.headline_targets:
+        return [
+            section_target(raw)
+            for raw in referential.headline_targets
+            if raw["unit"] != TargetUnit.GHT
+        ]
     requirements = list(
         Requirement.objects.filter(referential=referential)
         .filter(Q(headline__gt="") | Q(care_action__in=FALLBACK_ACTIONS))
@@ -100,9 +182,42 @@ def headline_targets(referential: ReferentialVersion) -> list[HeadlineTarget]:
                 kinds=kinds,
                 requirement_code=main.code,
                 care_action=main.care_action,
+                requirements=tuple(r.code for r in feeders if not headline.from_status),
+                from_status=headline.from_status,
             )
         )
     return targets
+
+
+def section_target(raw: Mapping) -> HeadlineTarget:
+    """One target of a version's `targets` section (as stored: share 0-1, ISO dates)."""
+    share = raw.get("national_share")
+    deadline = raw.get("deadline")
+    requirements = tuple(raw.get("requirements") or ())
+    return HeadlineTarget(
+        key=raw["code"],
+        label=raw["label"],
+        share=None if share is None else round(100 * share, 6),
+        population=raw.get("population") or "",
+        deadline=date.fromisoformat(deadline) if deadline else None,
+        deadline_label=raw.get("deadline_label") or "",
+        kinds=tuple(raw.get("kinds") or ()),
+        requirement_code=requirements[0] if requirements else "",
+        care_action=raw.get("action") or "",
+        unit=raw["unit"],
+        requirements=requirements,
+        note=raw.get("note") or "",
+        from_section=True,
+        from_status=bool(raw.get("from_status")),
+    )
+
+
+def ght_targets(referential: ReferentialVersion) -> list[HeadlineTarget]:
+    """The version's targets counted over GHTs (version 2 on; none in version 1, whose
+    GHT-level requirements carry their targets themselves)."""
+    return [
+        section_target(raw) for raw in referential.headline_targets if raw["unit"] == TargetUnit.GHT
+    ]
 
 
 def ght_level_requirements(referential: ReferentialVersion) -> list[Requirement]:

@@ -25,10 +25,10 @@ from assessments.scoring.model import (
     Gap,
     GapSeverity,
     RequirementStatus,
-    feeders_flag,
 )
 from assessments.scoring.peers import PeerPosition, peer_position
-from assessments.scoring.service import answers_for_scoring, compute_result, kinds_of
+from assessments.scoring.service import SUBMITTED_STATUSES, answers_for_scoring, compute_result
+from assessments.target_units import figure_text, regional_target_counts
 from care_portal.charts import Bar, bar_chart
 from care_portal.formats import format_date
 from referential.models import Domain, Requirement, Source, source_badge
@@ -195,6 +195,10 @@ class HeadlineLine:
     national_share: float | None
     population: str
     care_action: str
+    # Version 2: the region's figure over the target's unit ("13 / 59 unités PMSI"), and the
+    # note of a target the plan gives as a count rather than a share.
+    region_figure: str = ""
+    note: str = ""
 
     @property
     def deadline_text(self) -> str:
@@ -429,50 +433,31 @@ def _gap_lines(gaps: list[Gap], requirements: dict[str, Requirement]) -> list[Ga
     ]
 
 
-def _version_targets(assessment: Assessment, result: AssessmentResult) -> list[HeadlineLine]:
-    """Version 2 on: the targets of the version's ``targets`` section that concern one of the
-    kinds the establishment answers for (an EHPAD's report shows no target of hospitals)."""
-    establishment = assessment.establishment
-    kinds = kinds_of(establishment.kind, establishment.ght_id)
-    lines = []
-    for target in assessment.campaign.referential.headline_targets:
-        if not kinds & set(target["kinds"]):
-            continue
-        if target.get("from_status") or target["code"] in result.headline:
-            met = result.headline.get(target["code"])
-        else:
-            met = feeders_flag(result.statuses.get(code) for code in target["requirements"])
-        share = target.get("national_share")
-        lines.append(
-            HeadlineLine(
-                label=target["label"],
-                met=met,
-                deadline=date.fromisoformat(target["deadline"]) if target.get("deadline") else None,
-                deadline_label=target.get("deadline_label", ""),
-                national_share=None if share is None else 100 * share,
-                population=target.get("population", ""),
-                care_action=target.get("action", ""),
-            )
-        )
-    return lines
-
-
 def _headlines(assessment: Assessment, result: AssessmentResult) -> list[HeadlineLine]:
-    if assessment.campaign.referential.headline_targets:
-        return _version_targets(assessment, result)
-    kind = assessment.establishment.kind
+    """The targets concerning the establishment's kind (never one of another kind)."""
+    establishment = assessment.establishment
+    targets = [
+        target
+        for target in headline_targets(assessment.campaign.referential)
+        if target.kind_applies(establishment.kind)
+    ]
+    region = regional_target_counts(establishment, assessment.campaign, targets)
+    submitted = assessment.status in SUBMITTED_STATUSES
     return [
         HeadlineLine(
             label=target.label,
-            met=result.headline.get(target.key),
+            met=target.assessment_flag(
+                headline=result.headline, statuses=result.statuses, submitted=submitted
+            ),
             deadline=target.deadline,
             deadline_label=target.deadline_label,
             national_share=target.share,
             population=target.population,
             care_action=target.care_action,
+            region_figure=figure_text(region[target.key], target) if target.key in region else "",
+            note=target.note if target.share is None else "",
         )
-        for target in headline_targets(assessment.campaign.referential)
-        if target.kind_applies(kind)
+        for target in targets
     ]
 
 
