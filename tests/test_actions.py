@@ -76,8 +76,9 @@ def test_an_action_closes_only_gaps_of_its_assessment(world, campaign, hospital)
             title="Comité",
             gaps=["GOV-COMITE", "NOT-A-CODE"],
         )
-    assert "Pas un écart de cette auto-évaluation : GOV-COMITE, NOT-A-CODE." in (
-        refused.value.errors["gaps"]
+    assert (
+        "Pas un écart de cette auto-évaluation : GOV-COMITE, NOT-A-CODE."
+        in (refused.value.errors["gaps"])
     )
     with pytest.raises(ActionRefused) as refused:
         create_action(assessment=hospital, user=world.rssi, title="Rien", gaps=[])
