@@ -14,7 +14,6 @@ saying why, like the director's send-back. Each move is a step of the plan and a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -293,7 +292,3 @@ def ask_plan_changes(*, plan: TargetPlan, user: User, comment: str, request=None
         request=request,
     )
     return locked
-
-
-def plans_for(assessments: Iterable[Assessment]) -> QuerySet[TargetPlan]:
-    return TargetPlan.objects.filter(assessment__in=list(assessments))

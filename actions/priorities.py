@@ -9,7 +9,6 @@ first, and actions added since follow in the rule's order.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from actions.gaps import assessment_gaps, requirements_by_code
 from actions.models import Action, PlanOrder
@@ -72,12 +71,6 @@ def ordered_actions(assessment: Assessment) -> list[Action]:
 def reordered(assessment: Assessment) -> PlanOrder | None:
     """When (and by whom) the establishment last reordered its plan, or None."""
     return PlanOrder.objects.filter(assessment=assessment).select_related("reordered_by").first()
-
-
-@dataclass(frozen=True)
-class OpenGap:
-    gap: SnapshotGap
-    requirement: Requirement
 
 
 def gaps_without_action(assessment: Assessment) -> list[tuple[SnapshotGap, Requirement]]:
