@@ -11,7 +11,7 @@ like a form save, so it is validated, versioned and kept in the history.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -31,6 +31,16 @@ from audit.services import record_event
 from establishments.models import Establishment, Region, User
 from referential.models import ReferentialVersion
 from referential.rules import AnswerError
+
+# Called with (campaign, the new assessments' queryset) inside open_campaign's transaction: the
+# apps above (the action plans) register here in their AppConfig.ready; this module imports none.
+_opened_listeners: list[Callable[[Campaign, Any], None]] = []
+
+
+def on_assessments_opened(listener: Callable[[Campaign, Any], None]) -> None:
+    """Have `listener` told of the assessments each opening creates (registered once)."""
+    if listener not in _opened_listeners:
+        _opened_listeners.append(listener)
 
 
 class CampaignError(Exception):
@@ -150,11 +160,12 @@ def open_campaign(
     ]
     if new:
         bulk_create_with_history(new, Assessment, batch_size=1000, default_user=actor)
-        recompute_snapshots(
-            Assessment.objects.filter(
-                campaign=campaign, establishment_id__in=[a.establishment_id for a in new]
-            )
+        opened = Assessment.objects.filter(
+            campaign=campaign, establishment_id__in=[a.establishment_id for a in new]
         )
+        recompute_snapshots(opened)
+        for listener in _opened_listeners:
+            listener(campaign, opened)
     result = OpenCampaignResult(
         campaign=campaign, campaign_created=created, in_scope=len(in_scope), created=len(new)
     )

@@ -36,6 +36,10 @@ class Action(models.TextChoices):
     SERVICE_TOKEN_CREATED = "service_token_created", _("Jeton de service créé")
     SERVICE_TOKEN_RENEWED = "service_token_renewed", _("Jeton de service renouvelé")
     SERVICE_TOKEN_REVOKED = "service_token_revoked", _("Jeton de service révoqué")
+    ACTION_PLAN_CHANGE = "action_plan_change", _("Modification d'un plan d'actions")
+    TARGET_PLAN_FILED = "target_plan_filed", _("Dépôt d'un plan pour une cible")
+    TARGET_PLAN_AGREED = "target_plan_agreed", _("Agrément d'un plan pour une cible")
+    TARGET_PLAN_CHANGES = "target_plan_changes", _("Modifications demandées sur un plan")
 
 
 class AuditEventQuerySet(models.QuerySet):

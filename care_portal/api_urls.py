@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from actions import api as actions_api
 from assessments import api_workflow
 from assessments.api import AssessmentViewSet
 from care_portal.api_errors import not_found
@@ -28,6 +29,12 @@ urlpatterns = [
         name="assessment-send-back",
     ),
     path("assessments/<id:pk>/reopen/", api_workflow.reopen_assessment, name="assessment-reopen"),
+    path("assessments/<id:pk>/actions/", actions_api.action_list, name="assessment-actions"),
+    path(
+        "assessments/<id:pk>/actions/<id:action_id>/",
+        actions_api.action_detail,
+        name="assessment-action",
+    ),
     path(
         "referentials/",
         ReferentialVersionViewSet.as_view({"get": "list"}),

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "establishments",
     "referential",
     "assessments",
+    "actions",
     "dashboards",
     "audit",
     "accounts",

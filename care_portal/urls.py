@@ -18,6 +18,7 @@ urlpatterns = [
     path("referential/", include("referential.urls")),
     path("assessments/", include("assessments.urls")),
     path("assessments/", include("reports.urls")),
+    path("assessments/", include("actions.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("audit/", include("audit.urls")),
     path("followup/", include("followup.urls")),

@@ -34,6 +34,7 @@ SECTION_FIELDS = {
     "milestones": "milestones",
     "code_map": "code_map",
     "consistency": "consistency_rules",
+    "priorities": "priority_rule",
 }
 assert set(SECTION_FIELDS) == set(SECTION_KEYS)
 
@@ -270,7 +271,7 @@ def _refuse_if_used(referential: ReferentialVersion) -> None:
 
 
 def _header(parsed: ReferentialData) -> dict[str, Any]:
-    empty = {"code_map": dict}
+    empty = {"code_map": dict, "priorities": dict}
     return {
         "title": parsed.title,
         "published_on": parsed.published_on,

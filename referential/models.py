@@ -136,6 +136,8 @@ class ReferentialVersion(models.Model):
         _("correspondance avec la version précédente"), default=dict, blank=True
     )
     consistency_rules = models.JSONField(_("règles de cohérence"), default=list, blank=True)
+    # The action plan's priority rule (referential.priorities); empty: the gaps' order alone.
+    priority_rule = models.JSONField(_("règle de priorité"), default=dict, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     objects = ReferentialVersionQuerySet.as_manager()

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from referential.fields import Fields, is_number
 from referential.headlines import Headline
 from referential.models import CANDIDATES_UNIT, AnsweredBy, Source, TargetUnit
+from referential.priorities import parse_priorities
 from referential.rules import AnswerError, Rule
 
 # One action of the plan: "3-3", "19".
@@ -205,6 +206,10 @@ class SectionParser:
             sections["code_map"] = self.code_map
         if "consistency" in self.data:
             sections["consistency"] = self.consistency
+        if "priorities" in self.data:
+            sections["priorities"] = parse_priorities(
+                self.data["priorities"], requirements=self.requirements, errors=self.errors
+            )
         return sections
 
     def _check_publication(self, published_on: date | None) -> None:

@@ -26,6 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from actions.models import Action, TargetPlan
 from assessments.models import CrisisExercise, Evidence
 from followup.models import (
     BulkReport,
@@ -101,6 +102,11 @@ def only(roles: dict[str, Expect], *, anonymous=LOGIN) -> dict[str, Expect]:
 
 def API_ONLY(roles: dict[str, Expect]) -> dict[str, Expect]:  # noqa: N802
     return only(roles, anonymous=API_ANONYMOUS)
+
+
+def RSSI_WRITES(expect: Expect) -> dict[str, Expect]:  # noqa: N802
+    """The RSSI gets `expect`; the roles that read it get 403 inside, 403/404 outside."""
+    return only({"rssi": expect, **{r: Expect(403) for r in USERS if r != "rssi"}})
 
 
 @dataclass
@@ -189,6 +195,15 @@ def assessment_and_action(action: str):
         return [s.assessment(role, side).pk, action]
 
     return build
+
+
+def assessment_and_plan_action(s: Scenario, role, side):
+    assessment = s.assessment(role, side)
+    return [assessment.pk, s.extra["action"][assessment.pk].pk]
+
+
+def assessment_and_target(s: Scenario, role, side):
+    return [s.assessment(role, side).pk, "governance"]
 
 
 def referential_key(s: Scenario, role, side):
@@ -280,6 +295,26 @@ ROUTES: dict[str, Route] = {
         body=version_form,
     ),
     "reports:assessment-report": Route(assessment_pk, IN_SCOPE),
+    # Action plans: read in scope, written by the RSSI; the ARS of the region decides on plans.
+    "actions:plan": Route(assessment_pk, IN_SCOPE),
+    "actions:export": Route(assessment_pk, IN_SCOPE),
+    "actions:agreement": Route(assessment_pk, IN_SCOPE),
+    "actions:new": Route(assessment_pk, RSSI_WRITES(OK)),
+    "actions:suggestions": Route(assessment_pk, RSSI_WRITES(OK)),
+    "actions:edit": Route(assessment_and_plan_action, RSSI_WRITES(OK)),
+    "actions:order_reset": Route(assessment_pk, RSSI_WRITES(Expect(302)), method="post"),
+    "actions:note": Route(assessment_and_plan_action, RSSI_WRITES(Expect(302)), method="post"),
+    "actions:delete": Route(assessment_and_plan_action, RSSI_WRITES(Expect(302)), method="post"),
+    "actions:move": Route(assessment_and_plan_action, RSSI_WRITES(Expect(302)), method="post"),
+    "actions:target_file": Route(
+        assessment_and_target, RSSI_WRITES(Expect(302)), method="post", note="refused: met"
+    ),
+    "actions:target_decide": Route(
+        assessment_and_target,
+        only({"ars": Expect(302), **{r: Expect(403) for r in USERS if r != "ars"}}),
+        method="post",
+        note="no decision sent: a message and back",
+    ),
     # Referential: the same for everyone signed in.
     "referential:index": Route(None, everyone()),
     "referential-list": Route(None, everyone(anonymous=API_ANONYMOUS)),
@@ -338,6 +373,14 @@ ROUTES: dict[str, Route] = {
         assessment_pk,
         dict.fromkeys(USERS, OK) | {"anonymous": Expect(API_ANONYMOUS, API_ANONYMOUS)},
     ),
+    "assessment-actions": Route(
+        assessment_pk,
+        dict.fromkeys(USERS, OK) | {"anonymous": Expect(API_ANONYMOUS, API_ANONYMOUS)},
+    ),
+    "assessment-action": Route(
+        assessment_and_plan_action,
+        dict.fromkeys(USERS, OK) | {"anonymous": Expect(API_ANONYMOUS, API_ANONYMOUS)},
+    ),
     "assessment-answers": Route(
         assessment_pk,
         only(
@@ -392,7 +435,7 @@ def test_every_url_is_in_the_matrix():
 def scenario(world, settings, tmp_path) -> Scenario:
     settings.MEDIA_ROOT = tmp_path
     campaign = build_campaign(world)
-    extra = {"relaunch": {}, "bulk_report": {}, "evidence": {}, "exercise": {}}
+    extra = {"relaunch": {}, "bulk_report": {}, "evidence": {}, "exercise": {}, "action": {}}
     extra["notification"] = {
         person.pk: Notification.objects.create(
             recipient=person, kind=NotificationKind.SUBMITTED, text="À valider"
@@ -411,6 +454,12 @@ def scenario(world, settings, tmp_path) -> Scenario:
             original_name="compte-rendu.pdf",
             content_type="application/pdf",
             size=31,
+        )
+        extra["action"][assessment.pk] = Action.objects.create(
+            assessment=assessment, title=f"Action de {establishment.name}"
+        )
+        TargetPlan.objects.create(
+            assessment=assessment, target="governance", status=TargetPlan.Status.FILED
         )
         extra["exercise"][establishment.pk] = CrisisExercise.objects.create(
             establishment=establishment,
