@@ -139,6 +139,9 @@ class Answer(models.Model):
     )
     value = models.JSONField(_("réponse"), null=True, blank=True)
     comment = models.TextField(_("commentaire"), blank=True)
+    # Why the requirement does not apply, typed with "not applicable" (cleared with any other
+    # answer); required where the requirement says so (see assessments.answers).
+    na_reason = models.TextField(_("motif de « non applicable »"), blank=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -162,6 +165,11 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id} / {self.requirement.code}"
+
+    @property
+    def justification(self) -> str:
+        """Why it is declared not applicable: the reason typed with it, else the answer's comment."""
+        return (self.na_reason or self.comment or "").strip()
 
 
 class ScoreSnapshot(models.Model):
