@@ -91,6 +91,16 @@ def na_reason_error(
     return None
 
 
+def na_reasons_of(assessment: Assessment) -> dict[str, str]:
+    """{code: reason} of the assessment's own "not applicable" answers given with a reason."""
+    return dict(
+        Answer.objects.filter(assessment=assessment, value=NOT_APPLICABLE_VALUE)
+        .exclude(na_reason="")
+        .order_by("requirement__order")
+        .values_list("requirement__code", "na_reason")
+    )
+
+
 def _stored_reasons(assessment: Assessment, ids: Iterable[int]) -> dict[int, str]:
     ids = list(ids)
     if not ids:
