@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from assessments.scoring.snapshot import SnapshotView
 from establishments.models import Establishment, EstablishmentScopedQuerySet
 from referential.models import ReferentialVersion, Requirement
+from referential.rules import NOT_APPLICABLE_VALUE
 
 
 class Campaign(models.Model):
@@ -125,6 +126,16 @@ class Assessment(models.Model):
         return timezone.localdate()
 
 
+class AnswerQuerySet(EstablishmentScopedQuerySet):
+    """The answers of the establishments a person may see (`for_user`)."""
+
+    establishment_path = "assessment__establishment__"
+
+    def not_applicable(self) -> AnswerQuerySet:
+        """Answers "not applicable" (with their reason in ``na_reason``)."""
+        return self.filter(value=NOT_APPLICABLE_VALUE)
+
+
 class Answer(models.Model):
     """One answer to one requirement, stored as typed JSON (see the API's answer values)."""
 
@@ -152,6 +163,7 @@ class Answer(models.Model):
         verbose_name=_("modifiée par"),
     )
 
+    objects = AnswerQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
