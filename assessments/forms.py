@@ -90,7 +90,7 @@ class RequirementBlock:
             "part_errors": [form[name] for name in names if form[name].errors],
             # Radios have no box of their own to show an error on: the question's fieldset does.
             "choice_error": any(
-                form[name].errors and form[name].field.widget.input_type == "radio"
+                form[name].errors and getattr(form[name].field.widget, "input_type", "") == "radio"
                 for name in names
             ),
             "conflict": form.conflicts.get(self.code),
