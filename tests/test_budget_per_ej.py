@@ -9,12 +9,13 @@ import pytest
 from django.urls import reverse
 
 from assessments.answers import AnswersRejected, save_answers
+from assessments.campaigns import carry_over_answers
 from assessments.ej_level import holder_of
 from assessments.models import Answer, Assessment
 from assessments.scoring.service import compute_result, recompute_snapshots
 from establishments.models import Role
-from referential.models import Requirement
-from tests.factories import EstablishmentFactory, user_with_role
+from referential.models import ReferentialVersion, Requirement
+from tests.factories import CampaignFactory, EstablishmentFactory, user_with_role
 from tests.v2_campaign import build_v2_campaign
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,17 @@ def test_version_one_keeps_one_budget_per_site(world, campaign):
     _save(second, rssi_b, {"BUDGET": {"numerator": 0, "denominator": 100}})
     assert compute_result(campaign.clinic).statuses["BUDGET"] == "met"
     assert compute_result(second).statuses["BUDGET"] == "not_met"
+
+
+def test_carry_over_leaves_the_ej_answer_to_its_holding_site(ej):
+    v1 = ReferentialVersion.objects.get(code="CARE", version=1)
+    campaign_2025 = CampaignFactory(year=2025, referential=v1)
+    other = ej["others"][0]
+    rssi = ej["rssi"][other.establishment.finess]
+    previous = Assessment.objects.create(establishment=other.establishment, campaign=campaign_2025)
+    person = {"name": "Alex Durand", "email": "alex.durand@example.fr"}
+    _save(previous, rssi, {BUDGET: THREE_PERCENT, "GOV-RSSI": person})
+    other.refresh_from_db()
+    result = carry_over_answers(assessment=other, user=rssi, expected_version=other.version)
+    assert "GOV-RSSI" in result.copied and BUDGET not in result.copied
+    assert ej["holder"].establishment.name in result.skipped[BUDGET]

@@ -45,7 +45,7 @@ def v2(world):
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    values=st.fixed_dictionaries({code: VALUES for code in CODES}),
+    values=st.fixed_dictionaries(dict.fromkeys(CODES, VALUES)),
     hidden=st.sets(st.sampled_from(CODES)),
 )
 def test_a_contradiction_is_listed_iff_its_conditions_hold(v2, values, hidden):
