@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "dashboards",
     "audit",
     "accounts",
+    # Before django_tasks_db: its `db_worker` command is the one that recovers lost tasks.
+    "care_portal",
     "django_tasks",
     "django_tasks_db",
     "followup",
@@ -373,6 +375,14 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "portail-care@localhos
 # Background work (bulk PDF reports, reminders, relaunch e-mails): queued in the database and run
 # by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Several nodes (care_portal.runs): each worker renews its heartbeat every few seconds; a task
+# still running under a worker silent for CARE_WORKER_LOST_SECONDS goes back to the queue, at
+# most CARE_TASK_MAX_ATTEMPTS times in all. A periodic command's run lock expires
+# CARE_RUN_LOCK_SECONDS after its holder stopped renewing it.
+CARE_WORKER_HEARTBEAT_SECONDS = env_int("CARE_WORKER_HEARTBEAT_SECONDS", 10)
+CARE_WORKER_LOST_SECONDS = env_int("CARE_WORKER_LOST_SECONDS", 60)
+CARE_TASK_MAX_ATTEMPTS = env_int("CARE_TASK_MAX_ATTEMPTS", 3)
+CARE_RUN_LOCK_SECONDS = env_int("CARE_RUN_LOCK_SECONDS", 300)
 # The address of the portal as people reach it, for the links in e-mails.
 CARE_BASE_URL = env_str("CARE_BASE_URL", "http://127.0.0.1:8000")
 # How long a bulk PDF report stays downloadable, and how many reports one request may hold.
