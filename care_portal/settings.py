@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "care_portal.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "care_portal.headers.SecurityHeadersMiddleware",
     "care_portal.db_router.ReplicaPinMiddleware",
@@ -121,6 +122,25 @@ DATABASES = {
         conn_max_age=60 if PRODUCTION else 0,
     )
 }
+# DATABASE_POOL=1: each process keeps a pool of PostgreSQL connections (Django's psycopg pool,
+# package psycopg-pool) instead of one persistent connection per thread.
+DATABASE_POOL = env_bool("DATABASE_POOL", False)
+
+
+def _pooled(database: dict) -> dict:
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_POOL works with PostgreSQL only (postgres://…).")
+    database["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    database.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DATABASE_POOL_MIN_SIZE", 2),
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10),
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+    }
+    return database
+
+
+if DATABASE_POOL:
+    _pooled(DATABASES["default"])
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Each transaction takes SQLite's write lock when it starts, and a second writer waits for it
     # (up to 20 s) instead of failing with "database is locked"; it then reads the saved version.
@@ -138,6 +158,8 @@ if DATABASE_REPLICA_URL:
         DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if DATABASE_POOL:
+        _pooled(DATABASES["replica"])
 DATABASE_ROUTERS = ["care_portal.db_router.PrimaryReplicaRouter"]
 CARE_REPLICA_PIN_SECONDS = env_int("CARE_REPLICA_PIN_SECONDS", 15)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -391,13 +413,29 @@ CARE_BULK_REPORT_MAX = 500
 
 # One console handler, on the root logger. Django's own "django" logger gets no handler of its
 # own (its default one would print every record a second time) and passes its records up.
+# CARE_LOG_FORMAT=json: every record is one JSON line with the request id, and each request is
+# logged once answered (care_portal.request_log).
 LOG_LEVEL = env_str("DJANGO_LOG_LEVEL", "WARNING")
+LOG_FORMAT = env_str("CARE_LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("CARE_LOG_FORMAT must be 'text' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "care_portal.request_log.RequestIdFilter"}},
+    "formatters": {"json": {"()": "care_portal.request_log.JSONFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "care_portal.requests": {"level": "INFO" if LOG_FORMAT == "json" else LOG_LEVEL},
+    },
 }
 
 if PRODUCTION:
