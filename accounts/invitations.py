@@ -27,8 +27,15 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.oidc import configured_providers
-from establishments.models import GHT, Establishment, Region, Role, RoleAssignment, User
-from establishments.models import normalize_address
+from establishments.models import (
+    GHT,
+    Establishment,
+    Region,
+    Role,
+    RoleAssignment,
+    User,
+    normalize_address,
+)
 from establishments.permissions import holds_role
 from establishments.roles import grant_role
 

@@ -53,7 +53,7 @@ def test_the_ars_invites_an_rssi_who_sets_a_password_once_and_signs_in(
 
     (mail,) = mailoutbox
     assert mail.to == ["claire.martin@ch-villefranche.fr"]
-    assert "Votre accès au portail CaRE : RSSI" == mail.subject
+    assert mail.subject == "Votre accès au portail CaRE : RSSI"
     assert "Bonjour Claire Martin" in mail.body and "ne sert qu’une fois" in mail.body
     link = _link(mail)
     assert link.startswith("https://care.example.fr/accounts/password/")
