@@ -325,6 +325,9 @@ if CARE_S3_BUCKET:
             "file_overwrite": False,
         },
     }
+# Stored PDF reports get their own alias ("reports": `django.core.files.storage.storages`), in
+# the same place as the other files unless it is set apart later.
+STORAGES["reports"] = dict(STORAGES["default"])
 # Uploaded evidence lives outside the web root and is only served through a scoped view.
 MEDIA_ROOT = Path(env_str("CARE_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # No route serves this prefix: evidence files go out only through the scoped download view.
