@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import rules
 from django import forms
 from django.contrib import messages
@@ -17,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.invitations import INVITABLE_ROLES, invite_person
-from establishments.models import Region
+from establishments.models import Region, User
 
 
 class InvitationForm(forms.Form):
@@ -66,7 +68,9 @@ def invite(request: HttpRequest, code: str) -> HttpResponse:
     form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = invite_person(actor=request.user, region=region, **form.cleaned_data)
+            invitation = invite_person(
+                actor=cast(User, request.user), region=region, **form.cleaned_data
+            )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, errors in error.error_dict.items():

@@ -7,6 +7,7 @@ portal runs on an embedded SQLite database with no set-up.
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -127,7 +128,7 @@ DATABASES = {
 DATABASE_POOL = env_bool("DATABASE_POOL", False)
 
 
-def _pooled(database: dict) -> dict:
+def _pooled(database: Any) -> Any:
     if database["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_POOL works with PostgreSQL only (postgres://…).")
     database["CONN_MAX_AGE"] = 0  # the pool keeps the connections

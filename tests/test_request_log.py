@@ -75,7 +75,7 @@ def test_the_request_id_goes_back_and_a_bad_one_is_replaced(client):
         assert response["X-Request-ID"] != bad and len(response["X-Request-ID"]) == 32
 
 
-def test_records_logged_during_a_request_carry_its_id(client, world, caplog):
+def test_records_logged_during_a_request_carry_its_id(client, world):
     client.force_login(world.rssi)
     handler_filter = RequestIdFilter()
     seen = []

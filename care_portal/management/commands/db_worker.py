@@ -29,8 +29,8 @@ class Command(db_worker.Command):
     def handle(self, *args, **options) -> None:
         # django-tasks-db's command builds the worker from its module's `Worker`.
         library_worker = db_worker.Worker
-        db_worker.Worker = RecoveringWorker
+        db_worker.Worker = RecoveringWorker  # type: ignore[misc]
         try:
             super().handle(*args, **options)
         finally:
-            db_worker.Worker = library_worker
+            db_worker.Worker = library_worker  # type: ignore[misc]
