@@ -29,6 +29,7 @@ def navigation(request) -> dict:
             items.append(
                 (_("Tableau de bord régional"), _url("dashboards:region", assignment.region_id))
             )
+            items.append((_("Inviter une personne"), _url("accounts:invite", assignment.region_id)))
         elif assignment.role == Role.GHT:
             items.append((_("Tableau de bord du GHT"), _url("dashboards:ght", assignment.ght.code)))
     items.append((_("Établissements"), _url("establishments:list")))

@@ -7,6 +7,7 @@ portal runs on an embedded SQLite database with no set-up.
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "dashboards",
     "audit",
     "accounts",
+    # Before django_tasks_db: its `db_worker` command is the one that recovers lost tasks.
+    "care_portal",
     "django_tasks",
     "django_tasks_db",
     "followup",
@@ -67,6 +70,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "care_portal.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "care_portal.headers.SecurityHeadersMiddleware",
     "care_portal.db_router.ReplicaPinMiddleware",
@@ -120,6 +124,25 @@ DATABASES = {
         conn_max_age=60 if PRODUCTION else 0,
     )
 }
+# DATABASE_POOL=1: each process keeps a pool of PostgreSQL connections (Django's psycopg pool,
+# package psycopg-pool) instead of one persistent connection per thread.
+DATABASE_POOL = env_bool("DATABASE_POOL", False)
+
+
+def _pooled(database: Any) -> Any:
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_POOL works with PostgreSQL only (postgres://…).")
+    database["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    database.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DATABASE_POOL_MIN_SIZE", 2),
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10),
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+    }
+    return database
+
+
+if DATABASE_POOL:
+    _pooled(DATABASES["default"])
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Each transaction takes SQLite's write lock when it starts, and a second writer waits for it
     # (up to 20 s) instead of failing with "database is locked"; it then reads the saved version.
@@ -137,6 +160,8 @@ if DATABASE_REPLICA_URL:
         DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if DATABASE_POOL:
+        _pooled(DATABASES["replica"])
 DATABASE_ROUTERS = ["care_portal.db_router.PrimaryReplicaRouter"]
 CARE_REPLICA_PIN_SECONDS = env_int("CARE_REPLICA_PIN_SECONDS", 15)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -302,6 +327,9 @@ if CARE_S3_BUCKET:
             "file_overwrite": False,
         },
     }
+# Stored PDF reports get their own alias ("reports": `django.core.files.storage.storages`), in
+# the same place as the other files unless it is set apart later.
+STORAGES["reports"] = dict(STORAGES["default"])
 # Uploaded evidence lives outside the web root and is only served through a scoped view.
 MEDIA_ROOT = Path(env_str("CARE_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # No route serves this prefix: evidence files go out only through the scoped download view.
@@ -374,6 +402,14 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "portail-care@localhos
 # Background work (bulk PDF reports, reminders, relaunch e-mails): queued in the database and run
 # by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Several nodes (care_portal.runs): each worker renews its heartbeat every few seconds; a task
+# still running under a worker silent for CARE_WORKER_LOST_SECONDS goes back to the queue, at
+# most CARE_TASK_MAX_ATTEMPTS times in all. A periodic command's run lock expires
+# CARE_RUN_LOCK_SECONDS after its holder stopped renewing it.
+CARE_WORKER_HEARTBEAT_SECONDS = env_int("CARE_WORKER_HEARTBEAT_SECONDS", 10)
+CARE_WORKER_LOST_SECONDS = env_int("CARE_WORKER_LOST_SECONDS", 60)
+CARE_TASK_MAX_ATTEMPTS = env_int("CARE_TASK_MAX_ATTEMPTS", 3)
+CARE_RUN_LOCK_SECONDS = env_int("CARE_RUN_LOCK_SECONDS", 300)
 # The address of the portal as people reach it, for the links in e-mails.
 CARE_BASE_URL = env_str("CARE_BASE_URL", "http://127.0.0.1:8000")
 # How long a bulk PDF report stays downloadable, and how many reports one request may hold.
@@ -382,13 +418,29 @@ CARE_BULK_REPORT_MAX = 500
 
 # One console handler, on the root logger. Django's own "django" logger gets no handler of its
 # own (its default one would print every record a second time) and passes its records up.
+# CARE_LOG_FORMAT=json: every record is one JSON line with the request id, and each request is
+# logged once answered (care_portal.request_log).
 LOG_LEVEL = env_str("DJANGO_LOG_LEVEL", "WARNING")
+LOG_FORMAT = env_str("CARE_LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("CARE_LOG_FORMAT must be 'text' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "care_portal.request_log.RequestIdFilter"}},
+    "formatters": {"json": {"()": "care_portal.request_log.JSONFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "care_portal.requests": {"level": "INFO" if LOG_FORMAT == "json" else LOG_LEVEL},
+    },
 }
 
 if PRODUCTION:

@@ -7,6 +7,7 @@ import tempfile
 import zipfile
 
 from django.core.files import File
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -63,13 +64,18 @@ def _render(bulk: BulkReport, archive: zipfile.ZipFile) -> tuple[int, list[dict]
     return count, skipped
 
 
-def build_bulk_report(*, bulk_report_id: int) -> str:
+def build_bulk_report(*, bulk_report_id: int, task_id: str = "") -> str:
     """Render a pending bulk request into its ZIP, then tell the requester; returns the status.
 
-    The request is claimed with a conditional update, so two workers never render it both.
+    The request is claimed with a conditional update, so two workers never render it both. A
+    request left running by a worker that was lost is taken over by the same queued task when
+    the queue runs it again (`task_id`), never by another task.
     """
-    claimed = BulkReport.objects.filter(pk=bulk_report_id, status=BulkReport.Status.PENDING).update(
-        status=BulkReport.Status.RUNNING
+    pending = Q(status=BulkReport.Status.PENDING)
+    if task_id:
+        pending |= Q(status=BulkReport.Status.RUNNING, task_id=task_id)
+    claimed = BulkReport.objects.filter(pending, pk=bulk_report_id).update(
+        status=BulkReport.Status.RUNNING, task_id=task_id
     )
     bulk = BulkReport.objects.select_related("campaign", "region", "requester").get(
         pk=bulk_report_id

@@ -209,6 +209,9 @@ class BulkReport(models.Model):
     # Establishments of the selection without an assessment in the campaign: no report for them.
     skipped = models.JSONField(_("sans auto-évaluation"), default=list, blank=True)
     error = models.TextField(_("erreur"), blank=True)
+    # The queued task that claimed the request: only that task, run again after its worker was
+    # lost, may take a request left running over (followup.bulk_reports).
+    task_id = models.CharField(_("tâche"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("demandé le"), default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expire le"))

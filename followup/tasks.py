@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 from followup import bulk_reports, relaunches, reminder_mail
 
@@ -26,10 +26,12 @@ def send_relaunch(relaunch_id: int) -> int:
     return relaunches.deliver_relaunch(relaunch_id=relaunch_id)
 
 
-@task()
-def build_bulk_report(bulk_report_id: int) -> str:
+@task(takes_context=True)
+def build_bulk_report(context: TaskContext, bulk_report_id: int) -> str:
     """Render the PDF reports of a bulk request into its ZIP; returns its final status."""
-    return bulk_reports.build_bulk_report(bulk_report_id=bulk_report_id)
+    return bulk_reports.build_bulk_report(
+        bulk_report_id=bulk_report_id, task_id=str(context.task_result.id)
+    )
 
 
 @task()

@@ -7,9 +7,11 @@ in server mode (a real HTTP server speaking the S3 protocol).
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,4 +123,58 @@ def s3_client(endpoint_url: str):
         region_name="eu-west-3",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
+    )
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite database file with every migration applied, to copy for each test."""
+    path = tmp_path_factory.mktemp("migrated") / "portal.sqlite3"
+    subprocess.run(  # noqa: S603 - this project's manage.py
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_ENV": "development", "DATABASE_URL": f"sqlite:///{path}"},
+        timeout=300,
+    )
+    return path
+
+
+@pytest.fixture
+def sqlite_env(migrated_sqlite, tmp_path) -> dict[str, str]:
+    """The environment of portal processes sharing a fresh copy of the migrated database."""
+    path = tmp_path / "portal.sqlite3"
+    shutil.copy(migrated_sqlite, path)
+    return {**os.environ, "DJANGO_ENV": "development", "DATABASE_URL": f"sqlite:///{path}"}
+
+
+def portal_python(script: str, env: dict[str, str], *arguments: str, **popen) -> subprocess.Popen:
+    """A Python process with Django set up for the portal, running `script` (`sys.argv[1:]`
+    are the arguments)."""
+    prelude = "import django, sys; sys.path.insert(0, '.'); django.setup()\n"
+    return subprocess.Popen(  # noqa: S603 - this project's own code
+        [sys.executable, "-c", prelude + script, *arguments], cwd=ROOT, env=env, text=True, **popen
+    )
+
+
+def portal_output(script: str, env: dict[str, str], *arguments: str) -> str:
+    """What `script` prints, run to its end in a portal process."""
+    process = portal_python(script, env, *arguments, stdout=subprocess.PIPE)
+    out, _ = process.communicate(timeout=120)
+    assert process.returncode == 0
+    return out
+
+
+def manage(env: dict[str, str], *arguments: str, timeout: float = 120):
+    """`manage.py ARGUMENTS` in its own process; the completed process (output captured)."""
+    return subprocess.run(  # noqa: S603 - this project's manage.py
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )

@@ -238,6 +238,14 @@ ROUTES: dict[str, Route] = {
     "accounts:setup": Route(None, everyone(), note="enrol another application"),
     "accounts:recovery_codes": Route(None, everyone(405), note="POST only"),
     "accounts:disable": Route(None, everyone(405), note="POST only"),
+    # Invitations: an ARS invites people of its region; the one-time link to set a password.
+    "accounts:invite": Route(region_code, only({"ars": OK})),
+    "accounts:set_password": Route(
+        lambda s, role, where: ["MQ", "0-stale"],
+        everyone(anonymous=200),
+        scoped=False,
+        note="a stale link: the page says so",
+    ),
     # Identity providers: none is configured here, so their pages do not exist (test_oidc.py).
     **{
         name: Route(

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The modules of `care_portal` any app may use: the display formats, charts, API helpers,
 # identifiers, spreadsheet guard, stored-file checksums, the replica router, environment and HTTP
-# headers. They import no app.
+# headers, the run locks and workers' heartbeats (runs, models). They import no app.
 TOOLKIT = frozenset(
     {
         "care_portal.api_errors",
@@ -28,6 +28,8 @@ TOOLKIT = frozenset(
         "care_portal.headers",
         "care_portal.ids",
         "care_portal.middleware",
+        "care_portal.models",
+        "care_portal.runs",
         "care_portal.spreadsheets",
         "care_portal.stored_files",
         "care_portal.template_formats",

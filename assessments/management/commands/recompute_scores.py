@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from assessments.models import Assessment, Campaign
 from assessments.scoring.service import recompute_snapshots
 from care_portal.formats import format_number
+from care_portal.runs import AlreadyRunning, exclusive_run
 
 
 class Command(BaseCommand):
@@ -18,6 +19,14 @@ class Command(BaseCommand):
         found = Campaign.objects.filter(year=campaign).first()
         if found is None:
             raise CommandError(f"Aucune campagne pour l'année {campaign}.")
+        # Started on several nodes at once: one run per campaign works, the others say so.
+        try:
+            with exclusive_run(f"recompute_scores:{campaign}"):
+                self._recompute(found, campaign, chunk_size)
+        except AlreadyRunning as running:
+            self.stdout.write(running.message)
+
+    def _recompute(self, found: Campaign, campaign: int, chunk_size: int) -> None:
         started = time.perf_counter()
         count = recompute_snapshots(
             Assessment.objects.filter(campaign=found), chunk_size=max(1, chunk_size)

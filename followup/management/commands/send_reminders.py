@@ -5,6 +5,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from care_portal.runs import AlreadyRunning, exclusive_run
 from followup.models import ReminderKind
 from followup.services import purge_expired_bulk_reports, run_reminders
 
@@ -28,6 +29,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, date: str | None = None, dry_run: bool = False, **options):
         today = self._parse_date(date)
+        if dry_run:
+            self._run(today, dry_run=True)
+            return
+        # Started by cron on several nodes at once: one run works, the others say so and stop.
+        try:
+            with exclusive_run("send_reminders"):
+                self._run(today, dry_run=False)
+        except AlreadyRunning as running:
+            self.stdout.write(running.message)
+
+    def _run(self, today: date, *, dry_run: bool) -> None:
         run = run_reminders(today=today, dry_run=dry_run)
         verb = "à envoyer" if dry_run else "mis en file"
         for kind in ReminderKind:
