@@ -25,6 +25,7 @@ from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion,
 from assessments.form_page import FormPage, Step
 from assessments.forms import SAVE_AND_CONTINUE, SAVE_AND_REVIEW, StepForm
 from assessments.models import Assessment
+from assessments.views.carry_over import carry_over_context
 from assessments.views.scoped import assessment_for
 from assessments.workflow import pending_comment, with_last_transition
 
@@ -166,6 +167,7 @@ def _render(
         "nothing_saved": nothing_saved or stale,
         "unsaved": unsaved,
         "returned": pending_comment(page.assessment),
+        **carry_over_context(request, page.assessment, page=page),
         "page_title": _("Auto-évaluation %(year)s — %(name)s")
         % {"year": page.assessment.campaign.year, "name": page.assessment.establishment.name},
     }
