@@ -14,13 +14,12 @@ import pytest
 from assessments.answers import StaleVersion, refresh_snapshot, save_answers
 from assessments.campaigns import CarryOverError, carry_over_answers
 from assessments.models import Answer, Assessment, CarryOver, ScoreSnapshot
-from assessments.scoring.compiled import compiled_referential
 from assessments.scoring.service import SNAPSHOT_FIELDS, compute_result, recompute_snapshots
 from audit.models import AuditEvent
 from establishments.models import Role
 from referential.loader import load_referential_file
 from referential.models import AnsweredBy, Requirement
-from tests.answers import given_by_ght_lead
+from tests.answers import answer_everything, given_by_ght_lead
 from tests.factories import (
     AssessmentFactory,
     AxisFactory,
@@ -294,41 +293,13 @@ def _real_versions():
     return v1, v2
 
 
-def _answer_everything(assessment, user) -> dict:
-    """A valid, met-looking answer to every requirement the establishment is asked."""
-    compiled = compiled_referential(assessment.campaign.referential_id)
-    establishment = assessment.establishment
-
-    def answer(spec):
-        kind = spec.rule["type"]
-        if kind == "level":
-            choices = spec.rule["choices"]
-            return max(choices, key=choices.get)
-        return {
-            "boolean": True,
-            "tristate": "yes",
-            "ratio_at_least": {"numerator": 5, "denominator": 100},
-            "percent_at_least": 100,
-            "within_days": "2025-10-01",
-            "person_named": {"name": "Claire Martin", "email": "claire.martin@ch.fr"},
-        }[kind]
-
-    answers = compiled.model.answer_asked(
-        answer,
-        kinds={establishment.kind},
-        ght_support=establishment.is_ght_support,
-    )
-    save_answers(assessment=assessment, answers=answers, expected_version=0, user=user)
-    return answers
-
-
 def test_the_real_version_1_assessment_carries_over_to_version_2(world):
     v1, v2 = _real_versions()
     establishment, rssi = world.hospital, world.rssi
     previous = AssessmentFactory(
         establishment=establishment, campaign=CampaignFactory(year=2025, referential=v1)
     )
-    answered = _answer_everything(previous, rssi)
+    answered = answer_everything(previous, rssi)
     current = AssessmentFactory(
         establishment=establishment, campaign=CampaignFactory(year=2026, referential=v2)
     )
@@ -364,7 +335,7 @@ def test_version_1_still_scores_the_2025_campaign_exactly_as_before(world):
     )
     previous.reference_date = date(2025, 12, 15)
     previous.save()
-    _answer_everything(previous, _rssi_of(world.clinic))
+    answer_everything(previous, _rssi_of(world.clinic))
     refresh_snapshot(previous)
 
     def stored():
