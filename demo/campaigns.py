@@ -1,5 +1,9 @@
 """Demo campaigns: last year's, validated in the demo region, and this year's in every state.
 
+Last year's may run on an earlier version of the referential than this year's; then about half
+of this year's drafts in the demo region start from last year's answers, carried over as an RSSI
+(and a GHT lead) would.
+
 Answers go through `save_answers` and the workflow services, as an RSSI's and a director's would;
 only the dates of last year's campaign are moved back afterwards, to read as last year's.
 """
@@ -14,6 +18,7 @@ from django.utils import timezone
 
 from assessments.answers import save_answers
 from assessments.campaigns import open_campaign
+from assessments.carry_over import carry_over_answers
 from assessments.evidence import add_link, add_note
 from assessments.exercises import record_exercise
 from assessments.models import Assessment, Campaign, CrisisExercise
@@ -32,6 +37,7 @@ Status = Assessment.Status
 STATE_LABELS = {
     "not_started": "non commencées",
     "draft": "en brouillon",
+    "carried": "reprises de la campagne précédente (brouillons)",
     "submitted": "transmises",
     "validated": "validées",
     "reopened": "rouvertes",
@@ -146,11 +152,26 @@ def _pick_state(rng: random.Random) -> str:
     return STATE_SHARES[-1][0]
 
 
+def _carry_over(assessment: Assessment, rssi: User) -> None:
+    """Start from last year's answers: the RSSI's, then the GHT lead's GHT-level ones."""
+    people = [rssi]
+    if assessment.establishment.is_ght_support:
+        people.append(_ght_lead(assessment.establishment.ght))
+    for person in people:
+        fresh = Assessment.objects.select_related("establishment__ght", "campaign").get(
+            pk=assessment.pk
+        )
+        carry_over_answers(assessment=fresh, user=person, expected_version=fresh.version)
+
+
 def _fill(assessment, state, *, rng, today, reopener) -> None:
     """Bring one assessment to `state` the way its people would."""
     if state == "not_started":
         return
     rssi, director = _staff(assessment.establishment)
+    if state == "carried":
+        _carry_over(assessment, rssi)
+        return
     maturity = rng.betavariate(2.5, 2)
     complete = state != "draft"
     _answer(
@@ -180,19 +201,22 @@ def seed_campaigns(
     *,
     referential: ReferentialVersion,
     region: str,
+    previous_referential: ReferentialVersion | None = None,
     forced: dict[str, str] | None = None,
     seed: int = 2026,
 ) -> str:
     """Last year's campaign (validated, demo region) and this year's (all states, everywhere).
 
-    `forced` gives the state of some establishments (FINESS -> state), e.g. the demo accounts'.
+    This year's runs on `referential`, last year's on `previous_referential` (default: the
+    same). `forced` gives the state of some establishments (FINESS -> state), e.g. the demo
+    accounts'; "carried" is a draft started from last year's answers (demo region only).
     """
     forced = forced or {}
     rng = random.Random(seed)
     today = timezone.localdate()
     this_year, last_year = today.year, today.year - 1
     national = User.objects.filter(role_assignments__role=Role.NATIONAL).order_by("pk").first()
-    previous = _seed_previous(referential, region, last_year, rng=rng)
+    previous = _seed_previous(previous_referential or referential, region, last_year, rng=rng)
     current = open_campaign(
         year=this_year,
         referential=referential,
@@ -210,9 +234,12 @@ def seed_campaigns(
     assessments.sort(key=lambda a: not a.establishment.is_ght_support)
     states: dict[str, int] = {}
     for assessment in assessments:
-        state = forced.get(assessment.establishment.finess) or _pick_state(rng)
-        if assessment.establishment.is_ght_support:
+        establishment = assessment.establishment
+        state = forced.get(establishment.finess) or _pick_state(rng)
+        if establishment.is_ght_support:
             state = "draft" if state == "not_started" else state
+        if state == "draft" and establishment.region_id == region and rng.random() < 0.5:
+            state = "carried"
         _fill(assessment, state, rng=rng, today=today, reopener=national)
         states[state] = states.get(state, 0) + 1
     _seed_exercises(current, rng=rng, today=today)
