@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from assessments.answers import save_answers
@@ -110,6 +111,8 @@ def has_answers(assessment: Assessment, requirement_ids=None) -> bool:
 
 def previous_assessment(assessment: Assessment) -> Assessment | None:
     """The establishment's assessment of the latest earlier campaign that has answers."""
+    if not getattr(assessment, "has_earlier_answers", True):
+        return None
     return (
         Assessment.objects.filter(
             establishment_id=assessment.establishment_id,
@@ -121,6 +124,27 @@ def previous_assessment(assessment: Assessment) -> Assessment | None:
         .distinct()
         .first()
     )
+
+
+def with_carry_over_state(queryset):
+    """Assessments annotated with whether they have carry-overs and an earlier answered
+    assessment (``has_carry_over``, ``has_earlier_answers``), so a page asks no more when not."""
+    earlier = Answer.objects.filter(
+        assessment__establishment_id=OuterRef("establishment_id"),
+        assessment__campaign__year__lt=OuterRef("campaign__year"),
+        value__isnull=False,
+    )
+    return queryset.annotate(
+        has_carry_over=Exists(CarryOver.objects.filter(assessment=OuterRef("pk"))),
+        has_earlier_answers=Exists(earlier),
+    )
+
+
+def carry_overs_of(assessment: Assessment) -> list[CarryOver]:
+    """The assessment's carry-overs, oldest first (no query when annotated with none)."""
+    if not getattr(assessment, "has_carry_over", True):
+        return []
+    return list(assessment.carry_overs.all())
 
 
 def carry_over_offer(assessment: Assessment) -> Assessment | None:
@@ -364,14 +388,6 @@ def carry_over_answers(
         to_reread={item.code: item.reason for item in plan.to_reread},
         record=record,
     )
-
-
-def to_reread(assessment: Assessment) -> list[dict]:
-    """The carried answers still flagged to be read again (the latest carry-overs' items)."""
-    items = []
-    for record in assessment.carry_overs.all():
-        items.extend(record.to_reread)
-    return items
 
 
 # --- the simulation ---------------------------------------------------------------------------

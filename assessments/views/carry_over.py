@@ -16,6 +16,7 @@ from assessments.carry_over import (
     CarryOverError,
     carry_over_answers,
     carry_over_offer,
+    carry_overs_of,
     simulate_carry_over,
     simulation_target,
 )
@@ -47,7 +48,7 @@ def carry_over_context(request: HttpRequest, assessment: Assessment, *, page=Non
         previous = carry_over_offer(assessment)
     else:
         previous = None
-    records = list(assessment.carry_overs.all())
+    records = carry_overs_of(assessment)
     specs = compiled_referential(assessment.campaign.referential_id).model.by_code
     to_reread = []
     for record in records:

@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
+from assessments.carry_over import with_carry_over_state
 from assessments.form_page import FormPage, Step
 from assessments.forms import SAVE_AND_CONTINUE, SAVE_AND_REVIEW, StepForm
 from assessments.models import Assessment
@@ -37,7 +38,9 @@ def _step_url(assessment: Assessment, step: Step | None) -> str:
 
 @require_http_methods(["GET", "POST"])
 def assessment_form(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = assessment_for(request, pk, annotate=with_last_transition)
+    assessment = assessment_for(
+        request, pk, annotate=lambda q: with_carry_over_state(with_last_transition(q))
+    )
     page = FormPage(assessment, request.user)
     step = page.step(request.GET.get("step"))
     if request.method == "GET" or step is None:

@@ -51,7 +51,7 @@ def _comment_forms(actions: list[str], data=None, failed: str | None = None) -> 
     }
 
 
-def _timeline(assessment: Assessment) -> list[dict]:
+def _timeline(assessment: Assessment, carry_overs) -> list[dict]:
     events = [
         {
             "when": assessment.created_at,
@@ -62,7 +62,7 @@ def _timeline(assessment: Assessment) -> list[dict]:
             "comment": "",
         }
     ]
-    for record in assessment.carry_overs.all():
+    for record in carry_overs:
         events.append(
             {
                 "when": record.created_at,
@@ -112,6 +112,7 @@ def _render_status(
     if missing is None and Action.SUBMIT in actions:
         missing = missing_required_answers(assessment)
     snapshot = getattr(assessment, "snapshot", None)
+    carry_over = carry_over_context(request, assessment)
     context = {
         "page_title": _("Statut de l'auto-évaluation — %(name)s")
         % {"name": assessment.establishment.name},
@@ -126,10 +127,10 @@ def _render_status(
         ],
         "missing_ght": any(item.ght_level for item in (missing or [])),
         "submission_refused": submission_refused,
-        "timeline": _timeline(assessment),
+        "timeline": _timeline(assessment, carry_over["carry_overs"]),
         "form_url": form_url(assessment),
         "simulation_url": simulation_url(user, assessment),
-        **carry_over_context(request, assessment),
+        **carry_over,
     }
     return render(request, "assessments/status.html", context, status=status)
 
