@@ -152,7 +152,7 @@ def simulation(request: HttpRequest, pk: int) -> HttpResponse:
                 {"code": code, "title": domain_titles.get(code, code), "score": score}
                 for code, score in result.domains.items()
             ],
-            "gaps": [{"gap": gap, "step": _step_of(found, gap.requirement)} for gap in result.gaps],
+            "gaps": result.gaps,
             "carried": found.plan.carried,
             "to_reread": found.plan.to_reread,
             "not_carried": found.plan.not_carried,
@@ -161,11 +161,6 @@ def simulation(request: HttpRequest, pk: int) -> HttpResponse:
             "target_url": _target_url(request, found),
         }
     return render(request, "assessments/simulation.html", context)
-
-
-def _step_of(found, code: str) -> str:
-    spec = compiled_referential(found.referential.pk).model.by_code.get(code)
-    return spec.axis if spec is not None else ""
 
 
 def _target_url(request: HttpRequest, found) -> str | None:
