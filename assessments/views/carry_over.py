@@ -24,6 +24,7 @@ from assessments.models import Assessment
 from assessments.scoring.compiled import compiled_referential
 from assessments.views.scoped import assessment_for, form_url
 from assessments.workflow_forms import VersionForm
+from establishments.models import User
 
 
 def simulation_url(user, assessment: Assessment | None) -> str | None:
@@ -75,10 +76,13 @@ def carry_over(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Demande incomplète : rechargez la page et recommencez."))
         return redirect(status_url)
+    user = request.user
+    if not isinstance(user, User):  # signed in: the portal's middleware sees to it
+        raise PermissionDenied
     try:
         result = carry_over_answers(
             assessment=assessment,
-            user=request.user,
+            user=user,
             expected_version=form.cleaned_data["version"],
             request=request,
         )
