@@ -1,11 +1,12 @@
 """Campaigns and assessments: answers, evidence, exercises, the workflow, scoring and snapshots.
 
-Owns campaigns (`campaigns.py`: opening, carry-over), assessments and their answers
+Owns campaigns (`campaigns.py`: opening; `carry_over.py`: carrying answers over through the
+referential's code map, and its simulation), assessments and their answers
 (`answers.py`: saving answers, all or nothing; `answer_fields.py`, `answer_history.py`;
 `answers_json.py`: the JSON export and import of answers), evidence (`evidence.py`), crisis
 exercises (`exercises.py`), the workflow (`workflow.py`: submit, validate, send back, reopen),
 and scoring with the score snapshot (the `scoring` package). The pages: form, status,
-"Mes auto-évaluations", evidence, exercises, history; the assessments API.
+"Mes auto-évaluations", evidence, exercises, history, simulation; the assessments API.
 
 Which assessments a person sees is `Assessment.objects.for_user` (the registry's establishment
 scope); what they may do to one is the `rules` permissions of `permissions.py`

@@ -24,6 +24,7 @@ from typing import Any
 from django.utils.functional import cached_property
 
 from assessments.answer_fields import AnswerInput, answer_input
+from assessments.carry_over import previous_assessment
 from assessments.consistency import Contradiction, contradictions
 from assessments.ej_level import held_answers, holder_of, sites_sharing
 from assessments.models import Answer, Assessment, ScoreSnapshot
@@ -269,6 +270,15 @@ class FormPage:
     @property
     def progress(self) -> Progress:
         return self.result.progress
+
+    def carry_over_offer(self) -> Assessment | None:
+        """The previous assessment the RSSI may start from, on an assessment they have not
+        started (as ``carry_over_offer``, from the answers this page has read)."""
+        if not self.may_edit or any(
+            item.answered for item in self.items.values() if not item.ght_level
+        ):
+            return None
+        return previous_assessment(self.assessment)
 
     @property
     def may_edit_any(self) -> bool:

@@ -394,3 +394,76 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or self.url or self.note[:60]
+
+
+class CarryOver(models.Model):
+    """One carry-over of a previous campaign's answers onto an assessment, kept as it was done.
+
+    ``items`` lists every answer of the previous assessment that was looked at, in the previous
+    version's order: ``{"from": old code, "code": new code or "", "outcome": …, "reason": …}``
+    where the outcome is one of ``Outcome``; the reason says why an answer is to be read again or
+    was not carried.
+    """
+
+    class Outcome(models.TextChoices):
+        CARRIED = "carried", _("Reprise")
+        TO_REREAD = "to_reread", _("Reprise, à relire")
+        NOT_CARRIED = "not_carried", _("Non reprise")
+
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="carry_overs",
+        verbose_name=_("auto-évaluation"),
+    )
+    previous = models.ForeignKey(
+        Assessment,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("auto-évaluation reprise"),
+    )
+    previous_year = models.PositiveIntegerField(_("campagne reprise"))
+    previous_referential = models.CharField(_("référentiel d'origine"), max_length=40)
+    referential = models.CharField(_("référentiel de destination"), max_length=40)
+    through_map = models.BooleanField(_("selon la table de correspondance"), default=False)
+    items = models.JSONField(_("réponses examinées"), default=list)
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    # Kept as text too, as for status changes: the account may be deleted later.
+    created_by_label = models.CharField(_("par (texte)"), max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("reprise de réponses")
+        verbose_name_plural = _("reprises de réponses")
+
+    def __str__(self) -> str:
+        return f"{self.assessment} ← {self.previous_year}"
+
+    def items_with(self, outcome: str) -> list[dict]:
+        return [item for item in self.items if item["outcome"] == outcome]
+
+    @property
+    def carried(self) -> list[dict]:
+        return self.items_with(self.Outcome.CARRIED)
+
+    @property
+    def to_reread(self) -> list[dict]:
+        return self.items_with(self.Outcome.TO_REREAD)
+
+    @property
+    def not_carried(self) -> list[dict]:
+        return self.items_with(self.Outcome.NOT_CARRIED)
+
+    @property
+    def carried_count(self) -> int:
+        """Answers carried, those to read again included."""
+        return len(self.items) - len(self.not_carried)

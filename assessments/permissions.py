@@ -59,3 +59,6 @@ rules.add_perm("assessments.validate", is_submitted & is_director_of)
 rules.add_perm("assessments.send_back", is_submitted & is_director_of)
 # The ARS of the region, or the national level, reopens a submitted or validated assessment.
 rules.add_perm("assessments.reopen", is_closed & (is_ars_of | is_national))
+# Previewing how an assessment would read under the version that follows (nothing is written):
+# the establishment's RSSI, the ARS of its region, the national level.
+rules.add_perm("assessments.simulate", is_rssi_of | is_ars_of | is_national)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from assessments.views import (
     answers_json,
+    carry_over,
     evidence,
     exercises,
     form,
@@ -19,7 +20,8 @@ urlpatterns: list = [
     path("<id:pk>/status/", workflow.assessment_status, name="status"),
     path("<id:pk>/review/", review.assessment_review, name="review"),
     path("<id:pk>/transition/<str:action>/", workflow.assessment_transition, name="transition"),
-    path("<id:pk>/carry-over/", workflow.carry_over, name="carry_over"),
+    path("<id:pk>/carry-over/", carry_over.carry_over, name="carry_over"),
+    path("<id:pk>/simulation/", carry_over.simulation, name="simulation"),
     path("<id:pk>/evidence/", evidence.evidence_list, name="evidence"),
     path(
         "<id:pk>/evidence/<id:evidence_id>/download/",

@@ -33,6 +33,7 @@ class Action(models.TextChoices):
     REGISTRY_IMPORT = "registry_import", _("Import du registre (FINESS, GHT)")
     REFERENTIAL_LOAD = "referential_load", _("Chargement du référentiel")
     CAMPAIGN_OPEN = "campaign_open", _("Ouverture de campagne")
+    CARRY_OVER = "carry_over", _("Reprise des réponses d'une campagne précédente")
     SERVICE_TOKEN_CREATED = "service_token_created", _("Jeton de service créé")
     SERVICE_TOKEN_RENEWED = "service_token_renewed", _("Jeton de service renouvelé")
     SERVICE_TOKEN_REVOKED = "service_token_revoked", _("Jeton de service révoqué")

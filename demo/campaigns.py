@@ -1,5 +1,9 @@
 """Demo campaigns: last year's, validated in the demo region, and this year's in every state.
 
+Last year's may run on an earlier version of the referential than this year's; then about half
+of this year's drafts in the demo region start from last year's answers, carried over as an RSSI
+(and a GHT lead) would.
+
 Answers go through `save_answers` and the workflow services, as an RSSI's and a director's would;
 only the dates of last year's campaign are moved back afterwards, to read as last year's.
 """
@@ -14,6 +18,8 @@ from django.utils import timezone
 
 from assessments.answers import save_answers
 from assessments.campaigns import open_campaign
+from assessments.carry_over import carry_over_answers
+from assessments.ej_level import holder_of
 from assessments.evidence import add_link, add_note
 from assessments.exercises import record_exercise
 from assessments.models import Assessment, Campaign, CrisisExercise
@@ -32,6 +38,7 @@ Status = Assessment.Status
 STATE_LABELS = {
     "not_started": "non commencées",
     "draft": "en brouillon",
+    "carried": "reprises de la campagne précédente (brouillons)",
     "submitted": "transmises",
     "validated": "validées",
     "reopened": "rouvertes",
@@ -66,6 +73,11 @@ def _staff(establishment: Establishment) -> tuple[User, User]:
     return users[0], users[1]
 
 
+# What a demo RSSI types when an item does not apply (version 2 asks for a reason).
+DEMO_NA_REASON = "Activité non exercée par l'établissement (données de démonstration)."
+NA = "not_applicable"
+
+
 def _answer(assessment: Assessment, user, *, rng, maturity, completeness, today) -> None:
     """Answer what this establishment is asked, follow-ups included when their condition holds."""
     compiled = compiled_referential(assessment.campaign.referential_id)
@@ -82,6 +94,25 @@ def _answer(assessment: Assessment, user, *, rng, maturity, completeness, today)
         kinds=kinds_of(establishment.kind, establishment.ght_id),
         ght_support=establishment.is_ght_support,
     )
+    holder = holder_of(assessment) if compiled.ej_level_codes else assessment
+    if holder.pk != assessment.pk:
+        # The legal entity's answers are given once, on its holding site's assessment: its RSSI
+        # gives those still missing there, so that this site can be submitted.
+        ej_answers = {
+            code: answers.pop(code) for code in list(answers) if code in compiled.ej_level_codes
+        }
+        given = set(
+            holder.answers.filter(value__isnull=False).values_list("requirement__code", flat=True)
+        )
+        missing = {code: value for code, value in ej_answers.items() if code not in given}
+        if missing and holder.is_editable:
+            save_answers(
+                assessment=holder,
+                answers=missing,
+                expected_version=holder.version,
+                user=_staff(holder.establishment)[0],
+                na_reasons={code: DEMO_NA_REASON for code, v in missing.items() if v == NA},
+            )
     ght_level = {
         code: answers.pop(code) for code in list(answers) if code in compiled.ght_level_codes
     }
@@ -94,7 +125,11 @@ def _answer(assessment: Assessment, user, *, rng, maturity, completeness, today)
             user=_ght_lead(establishment.ght),
         )
     save_answers(
-        assessment=assessment, answers=answers, expected_version=assessment.version, user=user
+        assessment=assessment,
+        answers=answers,
+        expected_version=assessment.version,
+        user=user,
+        na_reasons={code: DEMO_NA_REASON for code, value in answers.items() if value == NA},
     )
 
 
@@ -146,11 +181,26 @@ def _pick_state(rng: random.Random) -> str:
     return STATE_SHARES[-1][0]
 
 
+def _carry_over(assessment: Assessment, rssi: User) -> None:
+    """Start from last year's answers: the RSSI's, then the GHT lead's GHT-level ones."""
+    people = [rssi]
+    if assessment.establishment.is_ght_support:
+        people.append(_ght_lead(assessment.establishment.ght))
+    for person in people:
+        fresh = Assessment.objects.select_related("establishment__ght", "campaign").get(
+            pk=assessment.pk
+        )
+        carry_over_answers(assessment=fresh, user=person, expected_version=fresh.version)
+
+
 def _fill(assessment, state, *, rng, today, reopener) -> None:
     """Bring one assessment to `state` the way its people would."""
     if state == "not_started":
         return
     rssi, director = _staff(assessment.establishment)
+    if state == "carried":
+        _carry_over(assessment, rssi)
+        return
     maturity = rng.betavariate(2.5, 2)
     complete = state != "draft"
     _answer(
@@ -180,19 +230,22 @@ def seed_campaigns(
     *,
     referential: ReferentialVersion,
     region: str,
+    previous_referential: ReferentialVersion | None = None,
     forced: dict[str, str] | None = None,
     seed: int = 2026,
 ) -> str:
     """Last year's campaign (validated, demo region) and this year's (all states, everywhere).
 
-    `forced` gives the state of some establishments (FINESS -> state), e.g. the demo accounts'.
+    This year's runs on `referential`, last year's on `previous_referential` (default: the
+    same). `forced` gives the state of some establishments (FINESS -> state), e.g. the demo
+    accounts'; "carried" is a draft started from last year's answers (demo region only).
     """
     forced = forced or {}
     rng = random.Random(seed)
     today = timezone.localdate()
     this_year, last_year = today.year, today.year - 1
     national = User.objects.filter(role_assignments__role=Role.NATIONAL).order_by("pk").first()
-    previous = _seed_previous(referential, region, last_year, rng=rng)
+    previous = _seed_previous(previous_referential or referential, region, last_year, rng=rng)
     current = open_campaign(
         year=this_year,
         referential=referential,
@@ -210,9 +263,12 @@ def seed_campaigns(
     assessments.sort(key=lambda a: not a.establishment.is_ght_support)
     states: dict[str, int] = {}
     for assessment in assessments:
-        state = forced.get(assessment.establishment.finess) or _pick_state(rng)
-        if assessment.establishment.is_ght_support:
+        establishment = assessment.establishment
+        state = forced.get(establishment.finess) or _pick_state(rng)
+        if establishment.is_ght_support:
             state = "draft" if state == "not_started" else state
+        if state == "draft" and establishment.region_id == region and rng.random() < 0.5:
+            state = "carried"
         _fill(assessment, state, rng=rng, today=today, reopener=national)
         states[state] = states.get(state, 0) + 1
     _seed_exercises(current, rng=rng, today=today)

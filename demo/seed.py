@@ -1,4 +1,8 @@
-"""The demo data set: the real-format FINESS extract, GHTs, one person per role, a campaign.
+"""The demo data set: the real-format FINESS extract, GHTs, one person per role, two campaigns.
+
+Last year's campaign runs on version 1 of the referential, this year's on version 2 (an
+assessment never changes referential); some of this year's drafts start from last year's
+answers, carried over through version 2's code map.
 
 Everything goes through the same services as real use (imports, grants, loader, campaign
 opening, answer saving, workflow), so the demo exercises the real paths.
@@ -23,6 +27,7 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 FINESS_FILE = FIXTURES / "finess" / "finess-demo.csv"
 GHT_FILE = FIXTURES / "finess" / "ght-demo.csv"
 REFERENTIAL_FILE = FIXTURES / "referential" / "care-2025.yaml"
+REFERENTIAL_V2_FILE = FIXTURES / "referential" / "care-2026.yaml"
 DEMO_PASSWORD = "demo-care-2025"  # noqa: S105 - published demo credentials
 DEMO_REGION = "84"
 # The authenticator secret shared by the demo accounts that must use two-factor sign-in.
@@ -132,6 +137,8 @@ def seed_all(*, stdout) -> None:
     stdout.write(f"Registre : {registry[0]} ; {registry[1]}")
     loaded = load_referential_file(REFERENTIAL_FILE)
     stdout.write(loaded.summary)
+    loaded_v2 = load_referential_file(REFERENTIAL_V2_FILE)
+    stdout.write(loaded_v2.summary)
     accounts = seed_people()
     stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
     for account in accounts:
@@ -139,9 +146,16 @@ def seed_all(*, stdout) -> None:
     stdout.write(f"  {'admin@demo.care.fr':<28} {'admin':<9} administration Django")
     forced = {
         account.scope: state
-        for account, state in zip(accounts[3:], ("draft", "draft", "not_started"), strict=True)
+        for account, state in zip(accounts[3:], ("carried", "carried", "not_started"), strict=True)
     }
-    stdout.write(seed_campaigns(referential=loaded.referential, region=DEMO_REGION, forced=forced))
+    stdout.write(
+        seed_campaigns(
+            referential=loaded_v2.referential,
+            previous_referential=loaded.referential,
+            region=DEMO_REGION,
+            forced=forced,
+        )
+    )
     stdout.write(
         "Les comptes national, ARS et admin se connectent avec un second facteur : ajoutez "
         "cette clé à une application d'authentification (TOTP, 6 chiffres, 30 s) : "

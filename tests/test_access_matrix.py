@@ -284,6 +284,19 @@ ROUTES: dict[str, Route] = {
         method="post",
         body=version_form,
     ),
+    # The preview of an assessment under the next version (here none follows: said on the page).
+    "assessments:simulation": Route(
+        assessment_pk,
+        only(
+            {
+                "rssi": OK,
+                "ars": OK,
+                "national": OK,
+                "director": Expect(403),
+                "ght_lead": Expect(403),
+            }
+        ),
+    ),
     "assessments:evidence": Route(assessment_pk, IN_SCOPE),
     "assessments:requirement_evidence": Route(assessment_and_requirement, IN_SCOPE),
     "assessments:evidence_download": Route(assessment_and_evidence, IN_SCOPE),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from assessments.models import Assessment, Campaign
+from assessments.models import Assessment, Campaign, CarryOver
 from assessments.scoring.service import compute_result
 from establishments.models import GHT, Establishment, Kind, Region, User
 from referential.models import ReferentialVersion
@@ -36,6 +36,19 @@ def test_demo_data_set(client):
     assert states == {"draft", "submitted", "validated", "reopened"}
     assert current.assessments.filter(answers__isnull=True).exists()  # not started
     assert set(previous.assessments.values_list("status", flat=True)) == {"validated"}
+    # Last year's campaign stays on version 1; this year's runs on version 2.
+    assert (previous.referential.label, current.referential.label) == ("CARE:1", "CARE:2")
+    # Some of this year's drafts start from last year's answers, through the code map; others
+    # were filled afresh.
+    carried = CarryOver.objects.filter(assessment__campaign=current)
+    assert carried.exists() and all(record.through_map for record in carried)
+    drafts = current.assessments.filter(status="draft", answers__isnull=False).distinct()
+    assert drafts.exclude(carry_overs__isnull=False).exists()
+    assert drafts.filter(carry_overs__isnull=False).exists()
+    # The operator's command on version 2 finds the campaign already open.
+    opened = StringIO()
+    call_command("open_campaign", year=current.year, referential="CARE:2", stdout=opened)
+    assert "0 auto-évaluation(s) créée(s)" in opened.getvalue()
 
     # Stored snapshots agree with a fresh computation, before and after a bulk recompute.
     def snapshots_agree():
@@ -66,6 +79,8 @@ def test_demo_data_set(client):
         campaign=current, establishment__role_assignments__user__email="rssi@demo.care.fr"
     )
     assert rssi_hospital.status == "draft"  # left for the demo RSSI to complete
+    # Started from last year's answers: what to read again and what did not carry is listed.
+    assert rssi_hospital.carry_overs.filter(previous__campaign=previous).exists()
 
     # Running it again changes nothing.
     counts = (Establishment.objects.count(), User.objects.count(), Assessment.objects.count())

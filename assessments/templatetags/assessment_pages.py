@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from assessments.evidence import evidence_by_requirement, may_manage
 from assessments.scoring.model import GapSeverity, RequirementStatus
+from assessments.views.carry_over import simulation_url
 from assessments.views.scoped import form_url, report_url, url_or_none
 
 register = template.Library()
@@ -56,6 +57,12 @@ def requirement_evidence(context, assessment, requirement, user=None) -> dict:
             "assessments:requirement_evidence", args=[assessment.pk, requirement.code]
         ),
     }
+
+
+@register.simple_tag(takes_context=True)
+def simulation_link(context, assessment) -> str | None:
+    """The simulation page of an assessment under the version that follows its own, if any."""
+    return simulation_url(context["request"].user, assessment)
 
 
 STATUS_BADGES = {

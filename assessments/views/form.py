@@ -22,9 +22,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
+from assessments.carry_over import with_carry_over_state
 from assessments.form_page import FormPage, Step
 from assessments.forms import SAVE_AND_CONTINUE, SAVE_AND_REVIEW, StepForm
 from assessments.models import Assessment
+from assessments.views.carry_over import carry_over_context
 from assessments.views.scoped import assessment_for
 from assessments.workflow import pending_comment, with_last_transition
 
@@ -36,7 +38,9 @@ def _step_url(assessment: Assessment, step: Step | None) -> str:
 
 @require_http_methods(["GET", "POST"])
 def assessment_form(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = assessment_for(request, pk, annotate=with_last_transition)
+    assessment = assessment_for(
+        request, pk, annotate=lambda q: with_carry_over_state(with_last_transition(q))
+    )
     page = FormPage(assessment, request.user)
     step = page.step(request.GET.get("step"))
     if request.method == "GET" or step is None:
@@ -170,6 +174,7 @@ def _render(
         "nothing_saved": nothing_saved or stale,
         "unsaved": unsaved,
         "returned": pending_comment(page.assessment),
+        **carry_over_context(request, page.assessment, page=page),
         "page_title": _("Auto-évaluation %(year)s — %(name)s")
         % {"year": page.assessment.campaign.year, "name": page.assessment.establishment.name},
     }

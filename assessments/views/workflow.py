@@ -5,15 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion
-from assessments.campaigns import CarryOverError, carry_over_answers, carry_over_offer
 from assessments.models import Assessment, Transition
 from assessments.review import review
+from assessments.views.carry_over import carry_over_context, simulation_url
 from assessments.views.mine import progress_of
 from assessments.views.review import answer_checks
 from assessments.views.scoped import assessment_for, form_url
@@ -27,7 +25,7 @@ from assessments.workflow import (
     submit,
     validate,
 )
-from assessments.workflow_forms import CommentForm, VersionForm
+from assessments.workflow_forms import CommentForm
 
 Action = Transition.Action
 SUCCESS = {
@@ -55,7 +53,7 @@ def _comment_forms(actions: list[str], data=None, failed: str | None = None) -> 
     }
 
 
-def _timeline(assessment: Assessment) -> list[dict]:
+def _timeline(assessment: Assessment, carry_overs) -> list[dict]:
     events = [
         {
             "when": assessment.created_at,
@@ -66,6 +64,27 @@ def _timeline(assessment: Assessment) -> list[dict]:
             "comment": "",
         }
     ]
+    for record in carry_overs:
+        events.append(
+            {
+                "when": record.created_at,
+                "label": _(
+                    "Reprise des réponses de la campagne %(year)s (%(source)s → %(target)s) : "
+                    "%(carried)d reprise(s) dont %(reread)d à relire, %(dropped)d non reprise(s)"
+                )
+                % {
+                    "year": record.previous_year,
+                    "source": record.previous_referential,
+                    "target": record.referential,
+                    "carried": record.carried_count,
+                    "reread": len(record.to_reread),
+                    "dropped": len(record.not_carried),
+                },
+                "status": assessment.Status.DRAFT,
+                "who": record.created_by_label,
+                "comment": "",
+            }
+        )
     for transition in assessment.transitions.all():
         events.append(
             {
@@ -78,7 +97,7 @@ def _timeline(assessment: Assessment) -> list[dict]:
                 "comment": transition.comment,
             }
         )
-    return events
+    return sorted(events, key=lambda event: event["when"])
 
 
 def _render_status(
@@ -94,9 +113,8 @@ def _render_status(
     actions = available_actions(user=user, assessment=assessment)
     if missing is None and Action.SUBMIT in actions:
         missing = missing_required_answers(assessment)
-    may_edit = user.has_perm("assessments.edit_answers", assessment)
-    previous = carry_over_offer(assessment) if may_edit else None
     snapshot = getattr(assessment, "snapshot", None)
+    carry_over = carry_over_context(request, assessment)
     context = {
         "page_title": _("Statut de l'auto-évaluation — %(name)s")
         % {"name": assessment.establishment.name},
@@ -111,10 +129,11 @@ def _render_status(
         ],
         "missing_ght": any(item.ght_level for item in (missing or [])),
         "submission_refused": submission_refused,
-        "timeline": _timeline(assessment),
-        "previous": previous,
+        "timeline": _timeline(assessment, carry_over["carry_overs"]),
         "form_url": form_url(assessment),
         **answer_checks(assessment, review(assessment)),
+        "simulation_url": simulation_url(user, assessment),
+        **carry_over,
     }
     return render(request, "assessments/status.html", context, status=status)
 
@@ -153,52 +172,3 @@ def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
         return _render_status(request, assessment, comment_forms=forms)
     messages.success(request, SUCCESS[action])
     return redirect("assessments:status", pk=assessment.pk)
-
-
-@require_POST
-def carry_over(request: HttpRequest, pk: int) -> HttpResponse:
-    """Start from the previous campaign's answers, at the RSSI's explicit request."""
-    assessment = assessment_for(request, pk)
-    form = VersionForm(request.POST)
-    status_url = reverse("assessments:status", args=[assessment.pk])
-    if not form.is_valid():
-        messages.error(request, _("Demande incomplète : rechargez la page et recommencez."))
-        return redirect(status_url)
-    try:
-        result = carry_over_answers(
-            assessment=assessment,
-            user=request.user,
-            expected_version=form.cleaned_data["version"],
-        )
-    except CarryOverError as error:
-        messages.error(request, str(error))
-        return redirect(status_url)
-    except StaleVersion:
-        messages.error(
-            request,
-            _("Quelqu'un a enregistré cette auto-évaluation entre-temps : rien n'a été repris."),
-        )
-        return redirect(status_url)
-    except AssessmentLocked:
-        messages.error(request, _("L'auto-évaluation est transmise : rien n'a été repris."))
-        return redirect(status_url)
-    except AnswersRejected as rejected:
-        messages.error(
-            request,
-            _("Rien n'a été repris : %(list)s.")
-            % {"list": " ; ".join(f"{code} ({why})" for code, why in rejected.errors.items())},
-        )
-        return redirect(status_url)
-    text = ngettext(
-        "%(count)d réponse reprise de la campagne %(year)s : relisez-la avant de transmettre.",
-        "%(count)d réponses reprises de la campagne %(year)s : relisez-les avant de transmettre.",
-        len(result.copied),
-    ) % {"count": len(result.copied), "year": result.previous.campaign.year}
-    messages.success(request, text)
-    if result.skipped:
-        messages.warning(
-            request,
-            _("Non reprises : %(list)s.")
-            % {"list": " ; ".join(f"{code} ({why})" for code, why in result.skipped.items())},
-        )
-    return redirect(status_url)

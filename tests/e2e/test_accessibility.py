@@ -402,6 +402,7 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     ars.visit(f"/assessments/{validated.pk}/exercises/", "exercices-lecture")
     ars.visit(f"/assessments/{validated.pk}/history/", "historique-lecture")
     ars.visit(f"/assessments/{validated.pk}/import/", "export-lecture")
+    ars.visit(f"/assessments/{validated.pk}/simulation/", "simulation")
     ars.visit(
         f"/followup/region/{region}/relaunches/new/?selection={ALL_FILTERED}&status=draft",
         "relance-redaction",
