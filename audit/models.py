@@ -36,6 +36,7 @@ class Action(models.TextChoices):
     SERVICE_TOKEN_CREATED = "service_token_created", _("Jeton de service créé")
     SERVICE_TOKEN_RENEWED = "service_token_renewed", _("Jeton de service renouvelé")
     SERVICE_TOKEN_REVOKED = "service_token_revoked", _("Jeton de service révoqué")
+    FUNDING_CANDIDACY = "funding_candidacy", _("Candidature à un appel à financement")
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "establishments",
     "referential",
     "assessments",
+    "funding",
     "dashboards",
     "audit",
     "accounts",

@@ -39,6 +39,7 @@ APPS = (
     "accounts",
     "referential",
     "assessments",
+    "funding",
     "reports",
     "dashboards",
     "followup",
@@ -55,10 +56,20 @@ ALLOWED: dict[str, frozenset[str]] = {
     "accounts": frozenset({"establishments", "audit"}),
     "referential": frozenset({"establishments", "audit"}),
     "assessments": frozenset({"establishments", "referential", "audit"}),
+    # Funding calls and candidacies: read the assessments' answers and evidence.
+    "funding": frozenset({"establishments", "referential", "assessments", "audit"}),
     "reports": frozenset({"establishments", "referential", "assessments", "audit"}),
-    "dashboards": frozenset({"establishments", "referential", "assessments", "audit"}),
+    "dashboards": frozenset({"establishments", "referential", "assessments", "funding", "audit"}),
     "followup": frozenset(
-        {"establishments", "referential", "assessments", "audit", "reports", "dashboards"}
+        {
+            "establishments",
+            "referential",
+            "assessments",
+            "funding",
+            "audit",
+            "reports",
+            "dashboards",
+        }
     ),
     # Infrastructure: settings, the URLconfs, the shared pages and the navigation, the API's
     # parsers. Any app but the demo data (today: the API views of `assessments`,
