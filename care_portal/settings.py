@@ -361,6 +361,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReferentialStatusEnum": "referential.models.ReferentialVersion.Status",
         "AssessmentStatusEnum": "assessments.models.Assessment.Status",
+        "CandidacyStageEnum": "funding.models.Candidacy.Stage",
     },
 }
 

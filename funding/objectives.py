@@ -139,14 +139,14 @@ def _status(
             candidacy, assessments, statuses, requirements, rule["activity_share_at_least"]
         )
     else:
-        failing = [
-            a.establishment.name for a in assessments if not _meets(statuses[a.pk], requirements)
-        ]
+        # Counted, not named: the page is read by people who may not see every member.
+        failing = [a for a in assessments if not _meets(statuses[a.pk], requirements)]
         met = not failing
         explanation = (
             _("Atteint d'après les réponses.")
             if met
-            else _("Pas encore atteint : %(names)s.") % {"names": ", ".join(failing)}
+            else _("Pas encore atteint : %(failing)s établissement(s) sur %(total)s.")
+            % {"failing": len(failing), "total": len(assessments)}
         )
     slots = [
         DocumentSlot(
