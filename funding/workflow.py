@@ -230,7 +230,7 @@ def advance(
     comment = _comment(comment)
     with transaction.atomic():
         candidacy = (
-            Candidacy.objects.select_for_update()
+            Candidacy.objects.select_for_update(of=("self",))
             .select_related("call", "establishment", "ght")
             .get(pk=candidacy.pk)
         )
