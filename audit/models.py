@@ -41,6 +41,7 @@ class Action(models.TextChoices):
     TARGET_PLAN_FILED = "target_plan_filed", _("Dépôt d'un plan pour une cible")
     TARGET_PLAN_AGREED = "target_plan_agreed", _("Agrément d'un plan pour une cible")
     TARGET_PLAN_CHANGES = "target_plan_changes", _("Modifications demandées sur un plan")
+    FUNDING_CANDIDACY = "funding_candidacy", _("Candidature à un appel à financement")
 
 
 class AuditEventQuerySet(models.QuerySet):

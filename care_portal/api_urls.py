@@ -9,6 +9,7 @@ from assessments import api_workflow
 from assessments.api import AssessmentViewSet
 from care_portal.api_errors import not_found
 from establishments.api import EstablishmentViewSet
+from funding import api as funding_api
 from referential.api import ReferentialVersionViewSet
 
 router = DefaultRouter()
@@ -54,6 +55,22 @@ urlpatterns = [
         "referentials/<str:code>/<id:version>/milestones/",
         ReferentialVersionViewSet.as_view({"get": "milestones"}, pagination_class=None),
         name="referential-milestones",
+    ),
+    path("funding-calls/", funding_api.FundingCallList.as_view(), name="funding-call-list"),
+    path(
+        "funding-calls/<str:code>/",
+        funding_api.FundingCallDetail.as_view(),
+        name="funding-call-detail",
+    ),
+    path(
+        "funding-calls/<str:code>/candidacies/",
+        funding_api.CandidacyList.as_view(),
+        name="funding-candidacy-list",
+    ),
+    path(
+        "funding-calls/<str:code>/candidacies/<id:pk>/advance/",
+        funding_api.CandidacyAdvance.as_view(),
+        name="funding-candidacy-advance",
     ),
     *router.urls,
     # Last: whatever no endpoint answers gets a JSON 404.

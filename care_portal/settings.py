@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "referential",
     "assessments",
     "actions",
+    "funding",
     "dashboards",
     "audit",
     "accounts",
@@ -389,6 +390,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReferentialStatusEnum": "referential.models.ReferentialVersion.Status",
         "AssessmentStatusEnum": "assessments.models.Assessment.Status",
+        "CandidacyStageEnum": "funding.models.Candidacy.Stage",
     },
 }
 

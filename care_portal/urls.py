@@ -22,6 +22,7 @@ urlpatterns = [
     path("dashboards/", include("dashboards.urls")),
     path("audit/", include("audit.urls")),
     path("followup/", include("followup.urls")),
+    path("funding/", include("funding.urls")),
     path("api/", include("care_portal.api_urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

@@ -6,12 +6,16 @@ A `;`-separated UTF-8 file with a header line, one row per member legal entity (
     GHT-84-01;GHT Bresse Haut-Bugey;84;010780054;oui
 
 `support` is `oui` for the GHT's support establishment (exactly one per GHT), `non` otherwise.
+An optional sixth column, `part_activite`, gives the entity's share of the GHT's combined activity
+in percent (`42,5` or `42.5`, 0 to 100; empty: unknown); a file without it keeps the shares
+already recorded. The shares of one GHT may not add up to more than 100 %.
 The whole file is checked and every problem is reported with its line number.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -21,6 +25,7 @@ from establishments.geography import REGIONS_BY_CODE
 from establishments.validators import finess_error
 
 HEADER = ("code_ght", "nom_ght", "code_region", "finess_ej", "support")
+SHARE_COLUMN = "part_activite"
 YES = {"oui", "o", "1", "true", "vrai"}
 NO = {"non", "n", "0", "false", "faux"}
 CODE_MAX_LENGTH = 20
@@ -35,6 +40,8 @@ class GHTRow:
     region_code: str
     finess_ej: str
     is_support: bool
+    # Percent of the GHT's activity; None when the file has no such column or leaves it empty.
+    activity_share: Decimal | None = None
 
 
 @dataclass
@@ -56,6 +63,7 @@ class GHTEntry:
 class GHTFile:
     ghts: dict[str, GHTEntry] = field(default_factory=dict)
     errors: list[LineError] = field(default_factory=list)
+    has_shares: bool = False  # the optional `part_activite` column is there
 
     @property
     def is_valid(self) -> bool:
@@ -91,7 +99,9 @@ def read_ght_file(path: str | Path) -> GHTFile:
                 continue
             fields = [value.strip() for value in split_line(text)]
             if number == 1:
-                if tuple(value.lower() for value in fields) != HEADER:
+                header = tuple(value.lower() for value in fields)
+                result.has_shares = header == (*HEADER, SHARE_COLUMN)
+                if header != HEADER and not result.has_shares:
                     errors.append(
                         LineError(
                             1,
@@ -99,7 +109,7 @@ def read_ght_file(path: str | Path) -> GHTFile:
                         )
                     )
                 continue
-            row = _row(fields, number, errors)
+            row = _row(fields, number, errors, with_share=result.has_shares)
             if row is not None:
                 _add(result, row, member_lines)
     if number == 0:
@@ -116,6 +126,15 @@ def read_ght_file(path: str | Path) -> GHTFile:
                     % {"code": ght.code},
                 )
             )
+        total = sum(row.activity_share or 0 for row in ght.members)
+        if total > 100:
+            errors.append(
+                LineError(
+                    ght.line,
+                    _("les parts d'activité du GHT %(code)s dépassent 100 %% (%(total)s %%).")
+                    % {"code": ght.code, "total": total},
+                )
+            )
         for extra in supports[1:]:
             errors.append(
                 LineError(
@@ -128,18 +147,43 @@ def read_ght_file(path: str | Path) -> GHTFile:
     return result
 
 
-def _row(fields: list[str], number: int, errors: list[LineError]) -> GHTRow | None:
-    if len(fields) != len(HEADER):
+def _share(text: str, problems: list[str]) -> Decimal | None:
+    if not text:
+        return None
+    try:
+        value = Decimal(text.replace(",", ".").removesuffix("%").strip())
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or not 0 <= value <= 100:
+        problems.append(
+            _("part d'activité « %(value)s » : un pourcentage de 0 à 100 est attendu.")
+            % {"value": text}
+        )
+        return None
+    if value != value.quantize(Decimal("0.01")):
+        problems.append(
+            _("part d'activité « %(value)s » : deux décimales au plus.") % {"value": text}
+        )
+        return None
+    return value
+
+
+def _row(
+    fields: list[str], number: int, errors: list[LineError], *, with_share: bool = False
+) -> GHTRow | None:
+    expected = len(HEADER) + with_share
+    if len(fields) != expected:
         errors.append(
             LineError(
                 number,
                 _("%(expected)s champs attendus, %(found)s trouvés.")
-                % {"expected": len(HEADER), "found": len(fields)},
+                % {"expected": expected, "found": len(fields)},
             )
         )
         return None
-    code, name, region_code, finess_ej, support = fields
+    code, name, region_code, finess_ej, support = fields[: len(HEADER)]
     problems = []
+    share = _share(fields[-1], problems) if with_share else None
     if not code or len(code) > CODE_MAX_LENGTH:
         problems.append(
             _("code GHT vide ou trop long (%(max)s caractères au plus).") % {"max": CODE_MAX_LENGTH}
@@ -158,7 +202,7 @@ def _row(fields: list[str], number: int, errors: list[LineError]) -> GHTRow | No
         errors.append(LineError(number, problem))
     if problems:
         return None
-    return GHTRow(number, code, name, region_code, finess_ej, support.lower() in YES)
+    return GHTRow(number, code, name, region_code, finess_ej, support.lower() in YES, share)
 
 
 def _add(result: GHTFile, row: GHTRow, member_lines: dict[str, int]) -> None:

@@ -227,6 +227,12 @@ class GHTMember(models.Model):
         GHT, on_delete=models.CASCADE, related_name="members", verbose_name=_("GHT")
     )
     is_support = models.BooleanField(_("établissement support"), default=False)
+    # The entity's share of the GHT's combined activity, in percent (the GHT import file's
+    # optional `part_activite` column, or typed by the GHT lead): read by funding-call rules
+    # such as "entities covering at least 66 % of the activity".
+    activity_share = models.DecimalField(
+        _("part de l'activité du GHT (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["ght", "finess_ej"]

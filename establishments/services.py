@@ -334,19 +334,32 @@ def _upsert_members(content: GHTFile, ghts: dict[str, GHT], summary: GHTImportSu
         listed.add(row.finess_ej)
         ght_id = ghts[row.code].pk
         member = existing.get(row.finess_ej)
+        # Without the optional share column, the shares already recorded stay as they are.
+        share = (
+            row.activity_share if content.has_shares else getattr(member, "activity_share", None)
+        )
         if member is None:
             to_create.append(
-                GHTMember(finess_ej=row.finess_ej, ght_id=ght_id, is_support=row.is_support)
+                GHTMember(
+                    finess_ej=row.finess_ej,
+                    ght_id=ght_id,
+                    is_support=row.is_support,
+                    activity_share=share,
+                )
             )
-        elif (member.ght_id, member.is_support) != (ght_id, row.is_support):
-            member.ght_id, member.is_support = ght_id, row.is_support
+        elif (member.ght_id, member.is_support, member.activity_share) != (
+            ght_id,
+            row.is_support,
+            share,
+        ):
+            member.ght_id, member.is_support, member.activity_share = ght_id, row.is_support, share
             to_update.append(member)
         else:
             summary.members["unchanged"] += 1
     removed = [member.pk for ej, member in existing.items() if ej not in listed]
     GHTMember.objects.filter(pk__in=removed).delete()
     GHTMember.objects.bulk_create(to_create)
-    GHTMember.objects.bulk_update(to_update, ["ght", "is_support"])
+    GHTMember.objects.bulk_update(to_update, ["ght", "is_support", "activity_share"])
     summary.members["created"] += len(to_create)
     summary.members["updated"] += len(to_update)
     summary.members["removed"] += len(removed)

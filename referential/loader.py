@@ -7,7 +7,8 @@ campaign uses is never modified: a change must be published as a new version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,8 @@ class LoadResult:
     axes: int
     objectives: int
     requirements: int
+    # What the loaders of sibling files said (e.g. the funding calls), in French.
+    more: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
@@ -62,7 +65,7 @@ class LoadResult:
             UPDATED: _("Référentiel %(label)s mis à jour"),
             UNCHANGED: _("Référentiel %(label)s déjà à jour, rien n'a changé"),
         }
-        return _(
+        summary = _(
             "%(what)s : %(axes)s axes, %(objectives)s objectifs, %(requirements)s exigences."
         ) % {
             "what": messages[self.outcome] % {"label": self.referential.label},
@@ -70,6 +73,19 @@ class LoadResult:
             "objectives": self.objectives,
             "requirements": self.requirements,
         }
+        return " ".join([summary, *self.more])
+
+
+# Loaders of what other files beside a referential file add to its version (the funding calls):
+# called with (path, version) after the version is stored, in the same transaction; a
+# ReferentialFileError they raise undoes the whole load. Apps above register in AppConfig.ready.
+_sibling_loaders: list[Callable[[Path, ReferentialVersion], str | None]] = []
+
+
+def on_load(loader: Callable[[Path, ReferentialVersion], str | None]) -> None:
+    """Have ``loader`` run on every ``load_referential_file`` (registered once)."""
+    if loader not in _sibling_loaders:
+        _sibling_loaders.append(loader)
 
 
 def read_referential_file(path: str | Path) -> Any:
@@ -164,9 +180,14 @@ def _previous_from(directory: Path | None, exclude: Path | None):
 def load_referential_file(path: str | Path) -> LoadResult:
     """Check and load the referential version described by a YAML file (and its siblings)."""
     path = Path(path)
-    return load_referential(
-        data=read_with_sections(path), previous=_previous_from(path.parent, path)
-    )
+    with transaction.atomic():
+        result = load_referential(
+            data=read_with_sections(path), previous=_previous_from(path.parent, path)
+        )
+        for loader in _sibling_loaders:
+            if said := loader(path, result.referential):
+                result.more.append(said)
+    return result
 
 
 def load_referential(*, data: Any, previous=None) -> LoadResult:

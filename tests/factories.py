@@ -14,6 +14,7 @@ from establishments.models import (
     User,
 )
 from establishments.validators import finess_number
+from funding.models import STAGE_CODES, Candidacy, FundingCall
 from referential.models import Axis, Objective, ReferentialVersion, Requirement
 
 
@@ -181,3 +182,55 @@ class ScoreSnapshotFactory(factory.django.DjangoModelFactory):
     count_answered = factory.LazyAttribute(
         lambda o: o.count_met + o.count_partial + o.count_not_met + o.count_not_applicable
     )
+
+
+def funding_stages(**dates) -> list[dict]:
+    """The five stages of a call; `dates` gives (opens_on, closes_on) by stage code, else null."""
+    return [
+        {
+            "code": code,
+            "label": code.capitalize(),
+            "opens_on": dates.get(code, (None, None))[0],
+            "closes_on": dates.get(code, (None, None))[1],
+            "source": "Test",
+            "note": "Dates de test",
+        }
+        for code in STAGE_CODES
+    ]
+
+
+class FundingCallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FundingCall
+
+    referential = factory.SubFactory(ReferentialVersionFactory)
+    code = factory.Sequence(lambda n: f"AF{n}")
+    title = factory.LazyAttribute(lambda o: f"Appel {o.code}")
+    plan = "Objectif 16 du plan"
+    domain = "D2"
+    source = "Test"
+    stages = factory.LazyFunction(funding_stages)
+    objectives = factory.LazyFunction(
+        lambda: [
+            {
+                "code": "O1",
+                "label": "Gouvernance",
+                "threshold": "Atteinte",
+                "threshold_source": "call",
+                "requirements": ["GOV-COMITE"],
+                "documents": [{"code": "compte_rendu", "label": "Compte rendu", "source": "Test"}],
+                "source": "Test",
+            }
+        ]
+    )
+
+
+class CandidacyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Candidacy
+
+    call = factory.SubFactory(FundingCallFactory)
+    establishment = factory.SubFactory(EstablishmentFactory)
+    ght = None
+    finess_ej = factory.LazyAttribute(lambda o: o.establishment.finess_ej)
+    region = factory.LazyAttribute(lambda o: o.establishment.region)

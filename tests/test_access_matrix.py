@@ -36,6 +36,7 @@ from followup.models import (
     RelaunchRecipient,
 )
 from tests.campaigns import build_campaign
+from tests.factories import CandidacyFactory, FundingCallFactory
 from tests.html_checks import csp_problems
 
 ROLES = ["anonymous", "rssi", "director", "ght_lead", "ars", "national"]
@@ -204,6 +205,18 @@ def assessment_and_plan_action(s: Scenario, role, side):
 
 def assessment_and_target(s: Scenario, role, side):
     return [s.assessment(role, side).pk, "governance"]
+
+
+def call_code(s: Scenario, role, side):
+    return ["D2"]
+
+
+def candidacy_pk(s: Scenario, role, side):
+    return [s.extra["candidacy"][s.establishment(role, side).pk].pk]
+
+
+def call_and_candidacy(s: Scenario, role, side):
+    return ["D2", *candidacy_pk(s, role, side)]
 
 
 def referential_key(s: Scenario, role, side):
@@ -375,6 +388,30 @@ ROUTES: dict[str, Route] = {
         {"anonymous": Expect(LOGIN, LOGIN)} | dict.fromkeys(USERS, Expect(302)),
         method="post",
     ),
+    # Funding calls: the calls for everyone; a candidacy in scope; moves decided by the service
+    # (a refusal is a message and back to the page, nothing written).
+    "funding:calls": Route(None, everyone()),
+    "funding:call": Route(call_code, everyone(), scoped=False),
+    "funding:apply": Route(call_code, everyone(302), method="post", scoped=False),
+    "funding:candidacy": Route(candidacy_pk, IN_SCOPE),
+    **{
+        f"funding:{name}": Route(
+            candidacy_pk,
+            {"anonymous": Expect(LOGIN, LOGIN)} | dict.fromkeys(USERS, Expect(302)),
+            method="post",
+        )
+        for name in ("candidacy_move", "candidacy_exception", "candidacy_documents")
+    },
+    "funding:ght_shares": Route(ght_code, only({"ght_lead": OK, "ars": OK, "national": OK})),
+    "funding-call-list": Route(None, everyone(anonymous=API_ANONYMOUS)),
+    "funding-call-detail": Route(call_code, everyone(anonymous=API_ANONYMOUS), scoped=False),
+    "funding-candidacy-list": Route(
+        call_code, everyone(anonymous=API_ANONYMOUS), scoped=False, note="the list is scoped"
+    ),
+    # An empty body: 400 with the reason for whoever sees the candidacy, 404 outside.
+    "funding-candidacy-advance": Route(
+        call_and_candidacy, API_ONLY(dict.fromkeys(USERS, Expect(400))), method="post"
+    ),
     # Audit log.
     "audit:list": Route(None, only({"ars": OK, "national": OK})),
     # API.
@@ -457,7 +494,25 @@ def test_every_url_is_in_the_matrix():
 def scenario(world, settings, tmp_path) -> Scenario:
     settings.MEDIA_ROOT = tmp_path
     campaign = build_campaign(world)
-    extra = {"relaunch": {}, "bulk_report": {}, "evidence": {}, "exercise": {}, "action": {}}
+    extra = {
+        "relaunch": {},
+        "bulk_report": {},
+        "evidence": {},
+        "exercise": {},
+        "action": {},
+        "candidacy": {},
+    }
+    call = FundingCallFactory(referential=campaign.campaign.referential, code="D2")
+    for name, ght in [
+        ("hospital", world.ght),
+        ("clinic", None),
+        ("nursing_home", None),
+        ("other_hospital", world.other_ght),
+    ]:
+        establishment = getattr(world, name)
+        extra["candidacy"][establishment.pk] = CandidacyFactory(
+            call=call, establishment=establishment, ght=ght
+        )
     extra["notification"] = {
         person.pk: Notification.objects.create(
             recipient=person, kind=NotificationKind.SUBMITTED, text="À valider"

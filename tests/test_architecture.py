@@ -42,6 +42,7 @@ APPS = (
     "referential",
     "assessments",
     "actions",
+    "funding",
     "reports",
     "dashboards",
     "followup",
@@ -60,14 +61,21 @@ ALLOWED: dict[str, frozenset[str]] = {
     "assessments": frozenset({"establishments", "referential", "audit"}),
     # The action plans: actions on an assessment's gaps, their priority, the ARS agreement.
     "actions": frozenset({"establishments", "referential", "assessments", "audit"}),
-    "reports": frozenset({"establishments", "referential", "assessments", "actions", "audit"}),
-    "dashboards": frozenset({"establishments", "referential", "assessments", "actions", "audit"}),
+    # Funding calls and candidacies: read the assessments' answers and evidence.
+    "funding": frozenset({"establishments", "referential", "assessments", "audit"}),
+    "reports": frozenset(
+        {"establishments", "referential", "assessments", "actions", "funding", "audit"}
+    ),
+    "dashboards": frozenset(
+        {"establishments", "referential", "assessments", "actions", "funding", "audit"}
+    ),
     "followup": frozenset(
         {
             "establishments",
             "referential",
             "assessments",
             "actions",
+            "funding",
             "audit",
             "reports",
             "dashboards",
