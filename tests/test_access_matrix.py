@@ -279,6 +279,14 @@ ROUTES: dict[str, Route] = {
         method="post",
         body=version_form,
     ),
+    "assessments:workbook": Route(assessment_pk, IN_SCOPE),
+    "assessments:workbook_download": Route(assessment_pk, IN_SCOPE),
+    "assessments:workbook_confirm": Route(
+        assessment_pk,
+        # Only the RSSI may confirm a preview (here none: 400 with its message); others 403.
+        only({"rssi": Expect(400), **{r: Expect(403) for r in USERS if r != "rssi"}}),
+        method="post",
+    ),
     "reports:assessment-report": Route(assessment_pk, IN_SCOPE),
     # Referential: the same for everyone signed in.
     "referential:index": Route(None, everyone()),

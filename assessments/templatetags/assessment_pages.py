@@ -25,6 +25,7 @@ def assessment_tabs(context, assessment, current: str = ""):
         ("exercises", _("Exercices de crise"), url_or_none("assessments:exercises", pk)),
         ("history", _("Historique"), url_or_none("assessments:history", pk)),
         ("exchange", _("Export / import"), url_or_none("assessments:import", pk)),
+        ("workbook", _("Classeur Excel"), url_or_none("assessments:workbook", pk)),
     ]
     return {
         "tabs": [
