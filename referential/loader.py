@@ -34,6 +34,7 @@ SECTION_FIELDS = {
     "milestones": "milestones",
     "code_map": "code_map",
     "consistency": "consistency_rules",
+    "mappings": "mappings",
 }
 assert set(SECTION_FIELDS) == set(SECTION_KEYS)
 

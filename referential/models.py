@@ -136,6 +136,10 @@ class ReferentialVersion(models.Model):
         _("correspondance avec la version précédente"), default=dict, blank=True
     )
     consistency_rules = models.JSONField(_("règles de cohérence"), default=list, blank=True)
+    # Correspondences with other frameworks (ReCyF, ISO/IEC 27001, HDS): see referential.mappings.
+    mappings = models.JSONField(
+        _("correspondances avec d'autres référentiels"), default=list, blank=True
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     objects = ReferentialVersionQuerySet.as_manager()

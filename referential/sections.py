@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from referential.fields import Fields, is_number
 from referential.headlines import Headline
+from referential.mappings import parse_mappings
 from referential.models import CANDIDATES_UNIT, AnsweredBy, Source, TargetUnit
 from referential.rules import AnswerError, Rule
 
@@ -205,6 +206,10 @@ class SectionParser:
             sections["code_map"] = self.code_map
         if "consistency" in self.data:
             sections["consistency"] = self.consistency
+        if "mappings" in self.data:
+            sections["mappings"] = parse_mappings(
+                self.data["mappings"], requirements=self.requirements, errors=self.errors
+            )
         return sections
 
     def _check_publication(self, published_on: date | None) -> None:
