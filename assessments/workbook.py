@@ -68,6 +68,7 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # An XLSX is a zip: its content, once unpacked, is capped too (no "zip bomb").
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
 MAX_ROWS_PER_SHEET = 2000
+MAX_SHEETS = 100
 MAX_LISTED_ERRORS = 50
 PREVIEW_MAX_AGE = 60 * 60  # seconds between the preview and the confirmation
 
@@ -606,7 +607,7 @@ def _unsigned() -> WorkbookRejected:
 
 
 def _check_signature(workbook, assessment: Assessment) -> dict[str, Any]:
-    if SIGNATURE_SHEET not in workbook.sheetnames:
+    if SIGNATURE_SHEET not in workbook.sheetnames or len(workbook.sheetnames) > MAX_SHEETS:
         raise _unsigned()
     cell = next(workbook[SIGNATURE_SHEET].iter_rows(max_row=1, max_col=1, values_only=True), ())
     token = cell[0] if cell else None

@@ -290,6 +290,7 @@ ROUTES: dict[str, Route] = {
     "reports:assessment-report": Route(assessment_pk, IN_SCOPE),
     # Referential: the same for everyone signed in.
     "referential:index": Route(None, everyone()),
+    "referential:ciso_library": Route(referential_key, everyone(), scoped=False),
     "referential-list": Route(None, everyone(anonymous=API_ANONYMOUS)),
     "referential-detail": Route(referential_key, everyone(anonymous=API_ANONYMOUS), scoped=False),
     "referential-targets": Route(referential_key, everyone(anonymous=API_ANONYMOUS), scoped=False),
