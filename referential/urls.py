@@ -7,7 +7,7 @@ app_name = "referential"
 urlpatterns = [
     path("", views.referential_index, name="index"),
     path(
-        "<str:code>/<int:version>/ciso-assistant.yaml",
+        "<str:code>/<id:version>/ciso-assistant.yaml",
         views.ciso_library,
         name="ciso_library",
     ),
