@@ -380,3 +380,35 @@ def save_answers(
         # The other sites of the legal entity are scored on these answers too.
         recompute_snapshots(sites_sharing(locked))
     return result
+
+
+def check_answers(
+    *,
+    assessment: Assessment,
+    answers: Mapping[str, Any],
+    user: User,
+    na_reasons: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The answers as ``save_answers`` would store them, checked by the same rules; writes nothing.
+
+    For a step before saving (the preview of an uploaded workbook): raises AssessmentLocked,
+    PermissionDenied or AnswersRejected exactly as ``save_answers`` would.
+    """
+    assessment = Assessment.objects.select_related("establishment__ght", "campaign").get(
+        pk=assessment.pk
+    )
+    if not assessment.is_editable:
+        raise AssessmentLocked
+    may_edit = user.has_perm("assessments.edit_answers", assessment)
+    may_edit_ght = user.has_perm("assessments.edit_ght_answers", assessment)
+    if not may_edit and not may_edit_ght:
+        raise PermissionDenied
+    cleaned, _reasons = _clean_answers(
+        assessment=assessment,
+        answers=answers,
+        compiled=compiled_referential(assessment.campaign.referential_id),
+        may_edit=may_edit,
+        may_edit_ght=may_edit_ght,
+        na_reasons=na_reasons or {},
+    )
+    return cleaned

@@ -9,6 +9,7 @@ from assessments.views import (
     history,
     mine,
     review,
+    workbook,
     workflow,
 )
 
@@ -47,4 +48,7 @@ urlpatterns: list = [
     path("<id:pk>/history/", history.history, name="history"),
     path("<id:pk>/export.json", answers_json.export, name="export"),
     path("<id:pk>/import/", answers_json.import_view, name="import"),
+    path("<id:pk>/workbook/", workbook.workbook, name="workbook"),
+    path("<id:pk>/workbook.xlsx", workbook.download, name="workbook_download"),
+    path("<id:pk>/workbook/confirm/", workbook.confirm, name="workbook_confirm"),
 ]

@@ -36,6 +36,7 @@ SECTION_FIELDS = {
     "code_map": "code_map",
     "consistency": "consistency_rules",
     "priorities": "priority_rule",
+    "mappings": "mappings",
 }
 assert set(SECTION_FIELDS) == set(SECTION_KEYS)
 

@@ -144,6 +144,10 @@ class ReferentialVersion(models.Model):
     consistency_rules = models.JSONField(_("règles de cohérence"), default=list, blank=True)
     # The action plan's priority rule (referential.priorities); empty: the gaps' order alone.
     priority_rule = models.JSONField(_("règle de priorité"), default=dict, blank=True)
+    # Correspondences with other frameworks (ReCyF, ISO/IEC 27001, HDS): see referential.mappings.
+    mappings = models.JSONField(
+        _("correspondances avec d'autres référentiels"), default=list, blank=True
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     objects = ReferentialVersionQuerySet.as_manager()

@@ -56,7 +56,15 @@ REQUIREMENT_CODE = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)*$")
 CARE_ACTION = re.compile(r"^\d+(-\d+)?(, \d+(-\d+)?)*$")
 
 # The sections beside the axes (version 2 on), by YAML key; see referential.sections.
-SECTION_KEYS = ("domains", "targets", "milestones", "code_map", "consistency", "priorities")
+SECTION_KEYS = (
+    "domains",
+    "targets",
+    "milestones",
+    "code_map",
+    "consistency",
+    "priorities",
+    "mappings",
+)
 TOP_KEYS = {"code", "version", "title", "published_on", "source", "status", "axes", *SECTION_KEYS}
 AXIS_KEYS = {"number", "code", "title", "objectives"}
 OBJECTIVE_KEYS = {"number", "code", "title", "national_only", "requirements"}

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from referential.fields import Fields, is_number
 from referential.headlines import Headline
+from referential.mappings import parse_mappings
 from referential.models import CANDIDATES_UNIT, AnsweredBy, Source, TargetUnit
 from referential.priorities import parse_priorities
 from referential.rules import AnswerError, Rule
@@ -209,6 +210,10 @@ class SectionParser:
         if "priorities" in self.data:
             sections["priorities"] = parse_priorities(
                 self.data["priorities"], requirements=self.requirements, errors=self.errors
+            )
+        if "mappings" in self.data:
+            sections["mappings"] = parse_mappings(
+                self.data["mappings"], requirements=self.requirements, errors=self.errors
             )
         return sections
 

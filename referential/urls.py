@@ -6,4 +6,9 @@ app_name = "referential"
 
 urlpatterns = [
     path("", views.referential_index, name="index"),
+    path(
+        "<str:code>/<id:version>/ciso-assistant.yaml",
+        views.ciso_library,
+        name="ciso_library",
+    ),
 ]

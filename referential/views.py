@@ -3,10 +3,12 @@
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from referential.ciso_assistant import library_filename, library_yaml
 from referential.forms import ReferentialFilterForm
+from referential.mappings import by_requirement
 from referential.models import ReferentialVersion
 from referential.outline import reading_target, referential_outline
 
@@ -19,6 +21,11 @@ def referential_index(request: HttpRequest) -> HttpResponse:
     if selected is not None:
         referential = ReferentialVersion.objects.with_content().get(pk=selected.pk)
         outline = referential_outline(referential, **form.filters())
+        mapped = by_requirement(referential)
+        for entry in outline:
+            for objective in entry.objectives:
+                for requirement in objective.requirements:
+                    requirement.mapped = mapped.get(requirement.code, [])
     return render(
         request,
         "referential/index.html",
@@ -38,3 +45,16 @@ def referential_index(request: HttpRequest) -> HttpResponse:
             "filtered": any(form.filters().values()),
         },
     )
+
+
+def ciso_library(request: HttpRequest, code: str, version: int) -> HttpResponse:
+    """The version as a CISO Assistant library file (drafts for those who may see them)."""
+    referential = get_object_or_404(
+        ReferentialVersion.objects.for_user(request.user), code=code, version=version
+    )
+    response = HttpResponse(
+        library_yaml(referential), content_type="application/yaml; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{library_filename(referential)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

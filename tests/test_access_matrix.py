@@ -329,6 +329,14 @@ ROUTES: dict[str, Route] = {
         method="post",
         body=version_form,
     ),
+    "assessments:workbook": Route(assessment_pk, IN_SCOPE),
+    "assessments:workbook_download": Route(assessment_pk, IN_SCOPE),
+    "assessments:workbook_confirm": Route(
+        assessment_pk,
+        # Only the RSSI may confirm a preview (here none: 400 with its message); others 403.
+        only({"rssi": Expect(400), **{r: Expect(403) for r in USERS if r != "rssi"}}),
+        method="post",
+    ),
     "reports:assessment-report": Route(assessment_pk, IN_SCOPE),
     # Action plans: read in scope, written by the RSSI; the ARS of the region decides on plans.
     "actions:plan": Route(assessment_pk, IN_SCOPE),
@@ -352,6 +360,7 @@ ROUTES: dict[str, Route] = {
     ),
     # Referential: the same for everyone signed in.
     "referential:index": Route(None, everyone()),
+    "referential:ciso_library": Route(referential_key, everyone(), scoped=False),
     "referential-list": Route(None, everyone(anonymous=API_ANONYMOUS)),
     "referential-detail": Route(referential_key, everyone(anonymous=API_ANONYMOUS), scoped=False),
     "referential-targets": Route(referential_key, everyone(anonymous=API_ANONYMOUS), scoped=False),

@@ -27,6 +27,7 @@ def assessment_tabs(context, assessment, current: str = ""):
         ("actions", _("Plan d'actions"), url_or_none("actions:plan", pk)),
         ("history", _("Historique"), url_or_none("assessments:history", pk)),
         ("exchange", _("Export / import"), url_or_none("assessments:import", pk)),
+        ("workbook", _("Classeur Excel"), url_or_none("assessments:workbook", pk)),
     ]
     return {
         "tabs": [

@@ -8,6 +8,7 @@ here fails the test, unless it is listed in NOT_PAGES (POST-only endpoints and f
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -19,12 +20,14 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from django.utils import timezone
 from django.views.defaults import permission_denied, server_error
 from django_otp.oath import TOTP
+from openpyxl import load_workbook
 
 from assessments.answers import save_answers
 from assessments.campaigns import open_campaign
 from assessments.evidence import add_link, add_note
 from assessments.exercises import record_exercise
 from assessments.models import Assessment, CrisisExercise
+from assessments.workbook import build_workbook
 from assessments.workflow import reopen, submit, validate
 from demo import seed
 from establishments.models import GHT, Establishment, Role, User
@@ -52,6 +55,7 @@ NOT_PAGES = {
     "accounts:oidc_logged_out",
     "assessments:transition",
     "assessments:carry_over",
+    "assessments:workbook_confirm",
     "assessments:evidence_delete",
     "assessments:exercise_delete",
     "followup:notification_read",
@@ -60,7 +64,9 @@ NOT_PAGES = {
     # File downloads (PDF, JSON, CSV/XLSX, ZIP, evidence files): read back by their own tests.
     "assessments:evidence_download",
     "assessments:export",
+    "assessments:workbook_download",
     "reports:assessment-report",
+    "referential:ciso_library",
     "dashboards:national_export",
     "dashboards:region_export",
     "dashboards:ght_export",
@@ -355,6 +361,23 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     rssi.page.locator("main form button[type=submit]").last.click()
     rssi.page.wait_for_load_state("load")
     rssi.check("import-erreur")
+    rssi.visit(f"/assessments/{hospital.pk}/workbook/", "classeur-excel")
+    rssi.page.locator("main input[type=file]").set_input_files(str(broken))
+    rssi.page.locator("main form button[type=submit]").last.click()
+    rssi.page.wait_for_load_state("load")
+    rssi.check("classeur-erreur")
+    workbook = load_workbook(
+        io.BytesIO(build_workbook(hospital, User.objects.get(email=accounts["rssi"].email)))
+    )
+    sheet = workbook["Axe 1"]
+    row = next(r for r in range(3, sheet.max_row + 1) if sheet[f"A{r}"].value == "GOV-COMITE")
+    sheet[f"F{row}"] = "Non"
+    filled = tmp_path / "classeur.xlsx"
+    workbook.save(filled)
+    rssi.page.locator("main input[type=file]").set_input_files(str(filled))
+    rssi.page.locator("main form button[type=submit]").last.click()
+    rssi.page.wait_for_load_state("load")
+    rssi.check("classeur-apercu")
     rssi.visit("/establishments/", "etablissements")
     rssi.visit(f"/establishments/{hospital.establishment.finess}/", "etablissement")
     rssi.visit("/referential/", "referentiel")
@@ -403,6 +426,7 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     ars.visit(f"/assessments/{validated.pk}/history/", "historique-lecture")
     ars.visit(f"/assessments/{validated.pk}/import/", "export-lecture")
     ars.visit(f"/assessments/{validated.pk}/simulation/", "simulation")
+    ars.visit(f"/assessments/{validated.pk}/workbook/", "classeur-lecture")
     ars.visit(
         f"/followup/region/{region}/relaunches/new/?selection={ALL_FILTERED}&status=draft",
         "relance-redaction",
