@@ -61,7 +61,20 @@ class AnswersRejected(Exception):
 # --- the reason of "not applicable" ------------------------------------------------------------
 
 
+class ReasonMessage(str):
+    """A message about an N/A reason (not the answer): a workbook shows it at the reason cell."""
+
+
 def na_reason_error(
+    *, value: Any, reason: Any, reason_required: bool, stored_reason: str = ""
+) -> str | None:
+    message = _na_reason_error(
+        value=value, reason=reason, reason_required=reason_required, stored_reason=stored_reason
+    )
+    return None if message is None else ReasonMessage(message)
+
+
+def _na_reason_error(
     *, value: Any, reason: Any, reason_required: bool, stored_reason: str = ""
 ) -> str | None:
     """Why this N/A reason is refused for the answer ``value`` (already cleaned), or None.

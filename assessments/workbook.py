@@ -51,6 +51,7 @@ from assessments.answer_fields import (
 from assessments.answers import (
     AnswersRejected,
     AssessmentLocked,
+    ReasonMessage,
     StaleVersion,
     check_answers,
     save_answers,
@@ -858,7 +859,10 @@ def _rule_errors(read: _Read, errors: dict[str, str]) -> list[tuple[tuple[int, i
             located.append(((len(read.order), 0), f"« {code} » : {message}"))
             continue
         sheet, row = read.where[code]
-        column = _part_column(item.input, rule_error_part(item.input, message))
+        if isinstance(message, ReasonMessage):
+            column = REASON
+        else:
+            column = _part_column(item.input, rule_error_part(item.input, message))
         located.append(((read.order[sheet], row), f"{_where(sheet, column, row)} : {message}"))
     return located
 

@@ -57,7 +57,11 @@ ITEMS = [
     (1, "Q-ESSMS", {"rule": {"type": "boolean"}, "applies_to": ["ESSMS"]}),
     (2, "Q-RATIO", {"rule": RATIO_RULE, "headline": "budget"}),
     (2, "Q-PERCENT", {"rule": PERCENT_RULE, "source": "funding_call", "source_ref": "D2:O1.C"}),
-    (2, "Q-DATE", {"rule": DATE_RULE, "not_applicable_allowed": True}),
+    (
+        2,
+        "Q-DATE",
+        {"rule": DATE_RULE, "not_applicable_allowed": True, "reason_required_for_na": True},
+    ),
     (2, "Q-PERSON", {"rule": {"type": "person_named"}, "deadline": date(2026, 12, 31)}),
 ]
 
@@ -641,3 +645,38 @@ def test_a_transmitted_assessment_refuses_a_workbook(world, setup):
     # Downloaded now, its answer cells are locked.
     workbook = load_workbook(io.BytesIO(build_workbook(hospital, world.rssi)))
     assert workbook["Axe 1"]["F3"].protection.locked
+
+
+def test_not_applicable_reasons_are_saved_and_required_where_the_referential_asks(
+    client, world, setup
+):
+    hospital, _other = setup
+    # Q-DATE asks a reason for « non applicable »: without one, the cell is named, nothing saved.
+    workbook = fill(
+        download(client, world.rssi, hospital),
+        {("Q-TRI", "F"): "Non applicable", ("Q-DATE", "H"): "Non applicable"},
+    )
+    response = upload(client, hospital, to_bytes(workbook))
+    assert response.status_code == 400
+    row = row_of(workbook["Axe 2"], "Q-DATE")
+    errors = [error for error in response.context["errors"] if "motif" in error]
+    assert len(errors) == 1 and errors[0].startswith(f"Axe 2, cellule I{row} :"), errors
+    assert answers_of(hospital) == {}
+
+    # With the reasons typed, both are saved with their answers.
+    workbook = fill(
+        download(client, world.rssi, hospital),
+        {
+            ("Q-TRI", "F"): "Non applicable",
+            ("Q-TRI", "I"): "Aucun service concerné",
+            ("Q-DATE", "H"): "Non applicable",
+            ("Q-DATE", "I"): "Pas de système à sauvegarder sur ce site",
+        },
+    )
+    response = confirm(client, hospital, upload(client, hospital, to_bytes(workbook)))
+    assert response.status_code == 302
+    reasons = dict(
+        Answer.objects.filter(assessment=hospital).values_list("requirement__code", "na_reason")
+    )
+    assert reasons["Q-TRI"] == "Aucun service concerné"
+    assert reasons["Q-DATE"] == "Pas de système à sauvegarder sur ce site"
