@@ -169,7 +169,9 @@ def peer_world(world, count=5, *, status=Assessment.Status.SUBMITTED):
     for i in range(count):
         establishment = EstablishmentFactory(department=world.hospital.department)
         peer = AssessmentFactory(establishment=establishment, campaign=campaign, status=status)
-        ScoreSnapshot.objects.create(assessment=peer, score_global=10.0 * (i + 1))
+        ScoreSnapshot.objects.create(
+            assessment=peer, score_global=10.0 * (i + 1), score_care=5.0 * (i + 1)
+        )
         peers.append(peer)
     refresh_snapshot(own)
     return own, peers
