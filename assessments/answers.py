@@ -3,6 +3,10 @@ all or nothing, with history, and the score snapshot refreshed.
 
 GHT-level requirements (``applies_to == ["GHT"]``) are answered once per GHT, on the assessment of
 the GHT's support establishment for the same campaign: written there by the GHT lead alone.
+
+Requirements the ARS records for the establishment (``answered_by: ars``: the CPOM, 2-2) are
+written by the ARS of its region alone, whatever the assessment's status (they are never the
+establishment's answers, scores or gaps), and each such write is in the audit log.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from assessments.scoring.service import (
     recompute_snapshots,
     refresh_snapshot,
 )
+from audit.models import Action
+from audit.services import record_event
 from establishments.models import User
 from referential.rules import AnswerError
 
@@ -83,6 +89,7 @@ def _clean_answers(
     compiled: CompiledReferential,
     may_edit: bool,
     may_edit_ght: bool,
+    may_record_ars: bool = False,
 ) -> dict[str, Any]:
     """The answers normalized by their rules; raises AnswersRejected with one message per code."""
     establishment = assessment.establishment
@@ -90,6 +97,7 @@ def _clean_answers(
     is_support = establishment.is_ght_support
     # Conditions aside: a follow-up may be answered with the answer it depends on.
     asked = {s.code for s in compiled.model.asked(None, kinds=kinds, ght_support=is_support)}
+    applicable = {entry.code for entry in compiled.model.applicable(kinds)}
     reference_date = assessment.effective_reference_date()
     cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -117,6 +125,10 @@ def _clean_answers(
                     "Exigence de niveau GHT : seul le responsable du GHT peut la renseigner ; "
                     "elle s'affiche ici en lecture seule."
                 )
+                continue
+        elif spec.recorded_by_ars and may_record_ars:
+            if code not in applicable:
+                errors[code] = _("Cette exigence ne s'applique pas à ce type d'établissement.")
                 continue
         elif spec.recorded_by_ars:
             errors[code] = _(
@@ -208,24 +220,33 @@ def save_answers(
     """
     locked = (
         Assessment.objects.select_for_update(of=("self",))
-        .select_related("establishment__ght", "campaign")
+        .select_related("establishment__ght", "establishment__region", "campaign")
         .get(pk=assessment.pk)
     )
-    if not locked.is_editable:
+    compiled = compiled_referential(locked.campaign.referential_id)
+    by_ars = {
+        code
+        for code in answers
+        if getattr(compiled.model.by_code.get(code), "recorded_by_ars", False)
+    }
+    # The ARS of the region writes its own items only, whatever the status.
+    ars_only = bool(answers) and by_ars == set(answers)
+    may_record_ars = ars_only and user.has_perm("assessments.record_ars_answers", locked)
+    if not locked.is_editable and not may_record_ars:
         raise AssessmentLocked
     may_edit = user.has_perm("assessments.edit_answers", locked)
     may_edit_ght = user.has_perm("assessments.edit_ght_answers", locked)
-    if not may_edit and not may_edit_ght:
+    if not may_edit and not may_edit_ght and not may_record_ars:
         raise PermissionDenied
     if locked.version != expected_version:
         raise StaleVersion(locked.version)
-    compiled = compiled_referential(locked.campaign.referential_id)
     cleaned = _clean_answers(
         assessment=locked,
         answers=answers,
         compiled=compiled,
         may_edit=may_edit,
         may_edit_ght=may_edit_ght,
+        may_record_ars=may_record_ars,
     )
     # The conditional update is what guarantees no lost update where rows are not locked.
     bumped = Assessment.objects.filter(pk=locked.pk, version=expected_version).update(
@@ -235,6 +256,17 @@ def save_answers(
         raise StaleVersion(Assessment.objects.values_list("version", flat=True).get(pk=locked.pk))
     changed = _write_answers(assessment=locked, cleaned=cleaned, compiled=compiled, user=user)
     locked.version = assessment.version = expected_version + 1
+    if may_record_ars and changed:
+        record_event(
+            actor=user,
+            action=Action.ARS_ANSWER,
+            establishment=locked.establishment,
+            detail={
+                "assessment": locked.pk,
+                "year": locked.campaign.year,
+                "answers": {code: cleaned[code] for code in sorted(changed)},
+            },
+        )
 
     result = compute_result(locked)
     refresh_snapshot(locked, result=result)

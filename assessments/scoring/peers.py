@@ -173,9 +173,7 @@ def peer_position(assessment: Assessment) -> PeerPosition:
     benchmark = peer_percentile(assessment)
     basis = {"by_care_score": by_care_score(assessment)}
     if benchmark.peers < PEER_MINIMUM:
-        return PeerPosition(
-            percentile=None, peers=None, withheld=Withheld.TOO_FEW_PEERS, **basis
-        )
+        return PeerPosition(percentile=None, peers=None, withheld=Withheld.TOO_FEW_PEERS, **basis)
     if benchmark.percentile is None:
         return PeerPosition(
             percentile=None, peers=benchmark.peers, withheld=Withheld.NOT_SCORED, **basis
