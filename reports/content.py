@@ -178,9 +178,9 @@ class GapLine:
     def deadline_text(self) -> str:
         if self.own_deadline:
             if self.deadline is None:
-                return _("sans échéance (date de la prochaine visite de certification non donnée)")
+                return _("sans échéance")
             return _("votre prochaine visite de certification le %(date)s") % {
-                "date": format_date(self.deadline)
+                "date": format_date(self.deadline, long=True)
             }
         if self.source == PORTAL_SOURCE and self.deadline is None:
             return _("sans échéance")

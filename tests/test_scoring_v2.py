@@ -33,6 +33,7 @@ def best_answer(spec):
         "ratio_at_least": {"numerator": 50, "denominator": 100},
         "percent_at_least": 100,
         "within_days": "2026-01-15",
+        "date": "2027-03-12",
         "person_named": {"name": "Claire Martin", "email": "claire.martin@example.fr"},
     }[kind]
 
