@@ -475,6 +475,22 @@ class WithinDaysInput(AnswerInput):
             return str(value)
 
 
+class DateInput(WithinDaysInput):
+    """A date to come or past (a due date, such as the next certification visit), or "not set
+    yet"."""
+
+    answer_type = AnswerType.DATE
+    never_label = gettext_lazy("Date pas encore fixée")
+
+    def display_value(self, value):
+        if value is False:
+            return str(self.never_label)
+        try:
+            return format_date(date.fromisoformat(value), long=True)
+        except (TypeError, ValueError):
+            return str(value)
+
+
 class PersonNamedInput(AnswerInput):
     """A named person (RSSI, PCRA referent): name and e-mail, or "nobody yet"."""
 
@@ -542,6 +558,7 @@ INPUTS: dict[str, type[AnswerInput]] = {
         RatioAtLeastInput,
         PercentAtLeastInput,
         WithinDaysInput,
+        DateInput,
         PersonNamedInput,
     )
 }

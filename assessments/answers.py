@@ -9,6 +9,10 @@ assessment of the site that holds them (``assessments.ej_level``): refused on it
 "Not applicable" may come with the reason the RSSI gives; where the requirement says so
 (``reason_required_for_na``), an N/A without a reason is refused (``na_reason_error``: the one
 rule the form, the API and the JSON import apply). Any other answer clears the reason.
+
+Requirements the ARS records for the establishment (``answered_by: ars``: the CPOM, 2-2) are
+written by the ARS of its region alone, whatever the assessment's status (they are never the
+establishment's answers, scores or gaps), and each such write is in the audit log.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from assessments.scoring.service import (
     recompute_snapshots,
     refresh_snapshot,
 )
+from audit.models import Action
+from audit.services import record_event
 from establishments.models import User
 from referential.rules import NOT_APPLICABLE_VALUE, AnswerError
 
@@ -159,6 +165,7 @@ def _clean_answers(
     may_edit: bool,
     may_edit_ght: bool,
     na_reasons: Mapping[str, Any],
+    may_record_ars: bool = False,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The answers normalized by their rules, and the N/A reasons to store with them.
 
@@ -169,6 +176,7 @@ def _clean_answers(
     is_support = establishment.is_ght_support
     # Conditions aside: a follow-up may be answered with the answer it depends on.
     asked = {s.code for s in compiled.model.asked(None, kinds=kinds, ght_support=is_support)}
+    applicable = {entry.code for entry in compiled.model.applicable(kinds)}
     reference_date = assessment.effective_reference_date()
     cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -205,6 +213,10 @@ def _clean_answers(
                     "Exigence de niveau GHT : seul le responsable du GHT peut la renseigner ; "
                     "elle s'affiche ici en lecture seule."
                 )
+                continue
+        elif spec.recorded_by_ars and may_record_ars:
+            if code not in applicable:
+                errors[code] = _("Cette exigence ne s'applique pas à ce type d'établissement.")
                 continue
         elif spec.recorded_by_ars:
             errors[code] = _(
@@ -349,18 +361,26 @@ def save_answers(
     """
     locked = (
         Assessment.objects.select_for_update(of=("self",))
-        .select_related("establishment__ght", "campaign")
+        .select_related("establishment__ght", "establishment__region", "campaign")
         .get(pk=assessment.pk)
     )
-    if not locked.is_editable:
+    compiled = compiled_referential(locked.campaign.referential_id)
+    by_ars = {
+        code
+        for code in answers
+        if getattr(compiled.model.by_code.get(code), "recorded_by_ars", False)
+    }
+    # The ARS of the region writes its own items only, whatever the status.
+    ars_only = bool(answers) and by_ars == set(answers)
+    may_record_ars = ars_only and user.has_perm("assessments.record_ars_answers", locked)
+    if not locked.is_editable and not may_record_ars:
         raise AssessmentLocked
     may_edit = user.has_perm("assessments.edit_answers", locked)
     may_edit_ght = user.has_perm("assessments.edit_ght_answers", locked)
-    if not may_edit and not may_edit_ght:
+    if not may_edit and not may_edit_ght and not may_record_ars:
         raise PermissionDenied
     if locked.version != expected_version:
         raise StaleVersion(locked.version)
-    compiled = compiled_referential(locked.campaign.referential_id)
     cleaned, reasons = _clean_answers(
         assessment=locked,
         answers=answers,
@@ -368,6 +388,7 @@ def save_answers(
         may_edit=may_edit,
         may_edit_ght=may_edit_ght,
         na_reasons=na_reasons or {},
+        may_record_ars=may_record_ars,
     )
     # The conditional update is what guarantees no lost update where rows are not locked.
     bumped = Assessment.objects.filter(pk=locked.pk, version=expected_version).update(
@@ -379,6 +400,17 @@ def save_answers(
         assessment=locked, cleaned=cleaned, compiled=compiled, user=user, reasons=reasons
     )
     locked.version = assessment.version = expected_version + 1
+    if may_record_ars and changed:
+        record_event(
+            actor=user,
+            action=Action.ARS_ANSWER,
+            establishment=locked.establishment,
+            detail={
+                "assessment": locked.pk,
+                "year": locked.campaign.year,
+                "answers": {code: cleaned[code] for code in sorted(changed)},
+            },
+        )
 
     result = compute_result(locked)
     refresh_snapshot(locked, result=result)

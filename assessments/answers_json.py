@@ -17,6 +17,9 @@ against another version's rules or poured into another establishment's assessmen
 
 ``na_reasons`` (optional) gives the reason of "not applicable" answers; where the requirement
 requires one, an N/A without it is refused like any bad answer.
+From version 2 on the file also gives, per answer, where its requirement comes from
+(``"sources": {"GOV-RSSI": "Cible CaRE 2-1", …}``), for the reader; the import ignores it. Items
+the ARS records for the establishment (the CPOM) are not its answers: never exported.
 
 Importing writes the answers the file holds (``null`` clears one) through ``save_answers``: all of
 them or, at the first problem, none. Answers not in the file are left as they are.
@@ -46,6 +49,7 @@ from assessments.scoring.compiled import compiled_referential
 from audit.models import Action as AuditAction
 from audit.services import record_event
 from establishments.models import User
+from referential.models import source_badge
 from referential.numbers import JSONRefused, load_json, shown
 
 FORMAT = "care-portal/answers"
@@ -70,15 +74,27 @@ class ImportResult:
 
 
 def export_answers(assessment: Assessment) -> dict[str, Any]:
-    """The assessment's own answers (not those its GHT answers for it), in referential order."""
+    """The assessment's own answers (not those its GHT answers for it, nor those its ARS records
+    for it), in referential order."""
     referential = assessment.campaign.referential
     compiled = compiled_referential(referential.pk)
     order = {spec.code: index for index, spec in enumerate(compiled.specs)}
     rows = Answer.objects.filter(assessment=assessment, value__isnull=False).values_list(
         "requirement_id", "value"
     )
-    answers = {compiled.code_by_id[rid]: value for rid, value in rows}
+    by_code = compiled.model.by_code
+    answers = {
+        code: value
+        for code, value in ((compiled.code_by_id[rid], value) for rid, value in rows)
+        if not by_code[code].recorded_by_ars
+    }
+    answers = dict(sorted(answers.items(), key=lambda item: order.get(item[0], 0)))
     establishment = assessment.establishment
+    sources = (
+        {code: source_badge(by_code[code].source, by_code[code].source_ref) for code in answers}
+        if compiled.model.has_sources
+        else None
+    )
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -87,8 +103,9 @@ def export_answers(assessment: Assessment) -> dict[str, Any]:
         "establishment": {"finess": establishment.finess, "name": establishment.name},
         "assessment_version": assessment.version,
         "exported_at": timezone.localtime().isoformat(timespec="seconds"),
-        "answers": dict(sorted(answers.items(), key=lambda item: order.get(item[0], 0))),
+        "answers": answers,
         "na_reasons": na_reasons_of(assessment),
+        **({"sources": sources} if sources is not None else {}),
     }
 
 

@@ -21,6 +21,7 @@ from assessments.answers import (
     save_answers,
 )
 from assessments.models import Assessment
+from assessments.scoring.compiled import compiled_referential
 from assessments.scoring.peers import PEER_MINIMUM, Withheld, peer_position
 from assessments.scoring.service import answers_for_scoring, compute_result
 from care_portal.api_filters import ApiFilterSet, IntegerFilter
@@ -37,6 +38,10 @@ class AssessmentListSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="establishment.region_id")
     year = serializers.IntegerField(source="campaign.year")
     score_global = serializers.FloatField(allow_null=True)
+    scores = serializers.SerializerMethodField(
+        help_text="Stored scores: `global` (maturity) and, from version 2 on, `care` (the "
+        "CaRE-targets score), as in the detail."
+    )
 
     class Meta:
         model = Assessment
@@ -50,7 +55,34 @@ class AssessmentListSerializer(serializers.ModelSerializer):
             "status",
             "version",
             "score_global",
+            "scores",
         ]
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "global": {"type": "number", "nullable": True, "minimum": 0, "maximum": 100},
+                "care": {
+                    "type": "number",
+                    "nullable": True,
+                    "minimum": 0,
+                    "maximum": 100,
+                    "description": "Version 2 on only.",
+                },
+            },
+            "required": ["global"],
+        }
+    )
+    def get_scores(self, assessment) -> dict:
+        scores = {"global": assessment.score_global}
+        sourced = self.context.setdefault("_sourced", {})
+        referential_id = assessment.campaign.referential_id
+        if referential_id not in sourced:
+            sourced[referential_id] = compiled_referential(referential_id).model.has_sources
+        if sourced[referential_id]:
+            scores["care"] = assessment.score_care
+        return scores
 
 
 class PeerPositionSerializer(serializers.Serializer):
@@ -235,7 +267,9 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
         return (
             Assessment.objects.for_user(self.request.user)
             .select_related("establishment__ght", "campaign")
-            .annotate(score_global=F("snapshot__score_global"))
+            .annotate(
+                score_global=F("snapshot__score_global"), score_care=F("snapshot__score_care")
+            )
             .order_by("-campaign__year", "establishment__finess")
         )
 

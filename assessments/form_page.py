@@ -24,6 +24,7 @@ from typing import Any
 from django.utils.functional import cached_property
 
 from assessments.answer_fields import AnswerInput, answer_input
+from assessments.ars_items import recorded_note
 from assessments.carry_over import previous_assessment
 from assessments.consistency import Contradiction, contradictions
 from assessments.ej_level import held_answers, holder_of, sites_sharing
@@ -68,6 +69,11 @@ class Item:
     def recorded_by_ars(self) -> bool:
         """The ARS records it for the establishment (2-2): shown read-only, never counted."""
         return not self.requirement.asked_of_establishment
+
+    @property
+    def recorded_note(self) -> str:
+        """Who recorded it for the ARS, and when (an item the ARS records)."""
+        return recorded_note(self.answer) if self.recorded_by_ars else ""
 
     @property
     def code(self) -> str:
@@ -121,9 +127,12 @@ class Step:
 class FormPage:
     """The steps, answers and scores of one assessment, as one person may see and edit them."""
 
-    def __init__(self, assessment: Assessment, user: User, *, as_draft: bool = False):
+    def __init__(
+        self, assessment: Assessment, user: User, *, as_draft: bool = False, ars: bool = False
+    ):
         """``as_draft``: who could edit what if the assessment were still a draft (to read
-        back what someone typed while it was being submitted)."""
+        back what someone typed while it was being submitted). ``ars``: the ARS's page, where
+        the ARS of the region edits the items it records for the establishment, and nothing else."""
         self.assessment = assessment
         self.user = user
         establishment = assessment.establishment
@@ -137,6 +146,9 @@ class FormPage:
         else:
             self.may_edit = user.has_perm("assessments.edit_answers", assessment)
             self.may_edit_ght = user.has_perm("assessments.edit_ght_answers", assessment)
+        self.may_record_ars = user.has_perm("assessments.record_ars_answers", assessment)
+        if ars:
+            self.may_edit = self.may_edit_ght = False
         requirements = self._requirements()
         self.ej_holder = (
             holder_of(assessment) if any(r.is_ej_level for r in requirements) else assessment
@@ -163,7 +175,9 @@ class FormPage:
                 requirement=requirement,
                 input=answer_input(requirement),
                 answer=answers.get(requirement.pk),
-                editable=editable and requirement.asked_of_establishment,
+                editable=(
+                    editable if requirement.asked_of_establishment else ars and self.may_record_ars
+                ),
                 ght_level=ght_level,
                 ej_level=ej_level,
             )
@@ -263,6 +277,19 @@ class FormPage:
         item = self.items.get(code)
         step = item.requirement.objective.axis.code if item else None
         return form_url(self.assessment, step, code)
+
+    def ars_step(self) -> Step | None:
+        """The items the ARS records for the establishment, as one step (None: there are none)."""
+        step = None
+        for full in self.steps:
+            for group in full.groups:
+                items = [item for item in group.items if item.recorded_by_ars]
+                if not items:
+                    continue
+                if step is None:
+                    step = Step(axis=full.axis, number=full.number)
+                step.groups.append(ObjectiveGroup(group.objective, items))
+        return step
 
     def next_step(self, step: Step) -> Step | None:
         return self.steps[step.number] if step.number < len(self.steps) else None

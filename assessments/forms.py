@@ -238,13 +238,17 @@ class StepForm(forms.Form):
             if reason is not None:
                 self.reasons[item.code] = reason
         # A follow-up whose condition no longer holds is neither checked nor saved.
-        asked = self.page.asked_codes({**self.page.values, **self.answers})
+        asked = self.asked_codes()
         for item in self.step.editable_items:
             if item.code not in asked:
                 self.answers.pop(item.code, None)
                 for name in self.parts_of[item.code]:
                     self._errors.pop(name, None)
         return cleaned
+
+    def asked_codes(self) -> set[str]:
+        """The codes of this step that are asked, given the answers typed."""
+        return self.page.asked_codes({**self.page.values, **self.answers})
 
     def changed_answers(self) -> dict[str, Any]:
         """The valid answers that differ from what is stored."""
@@ -304,3 +308,23 @@ class StepForm(forms.Form):
             code = name.split(PART_SEPARATOR)[0]
             links.append((f"req-{code}", self.page.items[code].requirement.label, errors[0]))
         return links
+
+
+class ArsAnswersForm(StepForm):
+    """The items the ARS records for an establishment (``answered_by: ars``), on their own page."""
+
+    def asked_codes(self) -> set[str]:
+        # Never asked of the establishment, always of its ARS.
+        return {item.code for item in self.step.editable_items}
+
+    def _helper(self) -> FormHelper:
+        helper = super()._helper()
+        helper.form_id = "ars-answers-form"
+        helper.layout.fields = [
+            field for field in helper.layout.fields if not isinstance(field, ButtonHolder)
+        ]
+        if self.step.editable_items:
+            helper.layout.append(
+                ButtonHolder(DsfrSubmit(SAVE, _("Enregistrer")), css_class="care-form-actions")
+            )
+        return helper

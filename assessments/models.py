@@ -191,6 +191,8 @@ class ScoreSnapshot(models.Model):
         Assessment, on_delete=models.CASCADE, primary_key=True, related_name="snapshot"
     )
     score_global = models.FloatField(_("score global"), null=True, blank=True, db_index=True)
+    # Version 2 on: the CaRE-targets score (plan and funding-call items); None in version 1.
+    score_care = models.FloatField(_("score cibles CaRE"), null=True, blank=True, db_index=True)
     score_d1 = models.FloatField(_("score domaine 1"), null=True, blank=True)
     score_d2 = models.FloatField(_("score domaine 2"), null=True, blank=True)
     score_d3 = models.FloatField(_("score domaine 3"), null=True, blank=True)

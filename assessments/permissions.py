@@ -57,6 +57,9 @@ rules.add_perm("assessments.submit", is_editable & is_rssi_of)
 # The director signs off (or sends back) what the RSSI submitted.
 rules.add_perm("assessments.validate", is_submitted & is_director_of)
 rules.add_perm("assessments.send_back", is_submitted & is_director_of)
+# The ARS of the region records what it holds for the establishment (the CPOM, 2-2: items with
+# ``answered_by: ars``), whatever the assessment's status: never the establishment's answers.
+rules.add_perm("assessments.record_ars_answers", is_ars_of)
 # The ARS of the region, or the national level, reopens a submitted or validated assessment.
 rules.add_perm("assessments.reopen", is_closed & (is_ars_of | is_national))
 # Previewing how an assessment would read under the version that follows (nothing is written):

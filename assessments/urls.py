@@ -2,6 +2,7 @@ from django.urls import path
 
 from assessments.views import (
     answers_json,
+    ars,
     carry_over,
     evidence,
     exercises,
@@ -46,6 +47,7 @@ urlpatterns: list = [
         name="exercise_delete",
     ),
     path("<id:pk>/history/", history.history, name="history"),
+    path("<id:pk>/ars/", ars.ars_answers, name="ars_answers"),
     path("<id:pk>/export.json", answers_json.export, name="export"),
     path("<id:pk>/import/", answers_json.import_view, name="import"),
     path("<id:pk>/workbook/", workbook.workbook, name="workbook"),

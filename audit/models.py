@@ -25,6 +25,7 @@ class Action(models.TextChoices):
     SEND_BACK = "send_back", _("Renvoi d'une auto-évaluation")
     REOPENING = "reopening", _("Réouverture d'une auto-évaluation")
     ANSWERS_IMPORT = "answers_import", _("Import de réponses")
+    ARS_ANSWER = "ars_answer", _("Exigence renseignée par l'ARS")
     EVIDENCE_UPLOAD = "evidence_upload", _("Dépôt d'une preuve")
     EVIDENCE_DELETE = "evidence_delete", _("Suppression d'une preuve")
     EXPORT = "export", _("Export")

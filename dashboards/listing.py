@@ -45,6 +45,7 @@ SORTS = {
     "ght": [F("ght__code").asc(nulls_last=True), F("name").asc(), F("finess").asc()],
     "status": [F("progress").asc(), F("name").asc(), F("finess").asc()],
     "score": [F("score").asc(nulls_first=True), F("name").asc(), F("finess").asc()],
+    "score_care": [F("score_care").asc(nulls_first=True), F("name").asc(), F("finess").asc()],
 }
 DEFAULT_SORT = "name"
 
@@ -201,6 +202,8 @@ def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: 
         base.annotate(
             progress=progress_rank(),
             score=Case(When(STARTED_Q, then=F("cur__snapshot__score_global")), default=None),
+            # Version 2 on: the CaRE-targets score (None in version 1).
+            score_care=Case(When(STARTED_Q, then=F("cur__snapshot__score_care")), default=None),
             assessment_id=F("cur__id"),
             **flags,
         )
@@ -218,6 +221,7 @@ def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: 
             "ght__code",
             "progress",
             "score",
+            "score_care",
             "assessment_id",
             *flags,
         )

@@ -54,6 +54,11 @@ def demo_value(rule: dict, target: str, rng: random.Random, today: date) -> Any:
             "not_met": rng.randrange(partial + 1, partial + 700),
         }[target]
         return (today - timedelta(days=days)).isoformat()
+    if kind == "date":
+        # A due date to come (the next certification visit), or not set yet.
+        if target != "met":
+            return False
+        return (today + timedelta(days=rng.randrange(60, 900))).isoformat()
     if kind == "level":
         choices = rule["choices"]
         wanted = {

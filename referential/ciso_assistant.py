@@ -130,6 +130,7 @@ def _requirement_fields(requirement: Requirement) -> dict[str, Any]:
         "also_feeds": list(requirement.also_feeds or []),
         "threshold_source": requirement.threshold_source,
         "answered_at": requirement.answered_at,
+        "due_date_from": requirement.due_date_from,
     }
     fields.update({key: value for key, value in optional.items() if value})
     if requirement.national_target_share is not None or requirement.national_target_population:
@@ -195,6 +196,7 @@ def _questions(requirement: Requirement, node_urn: str) -> dict[str, dict]:
     question["type"] = {
         "percent_at_least": "number",
         "within_days": "date",
+        "date": "date",
         "person_named": "text",
     }[rule.type]
     return {urn: question}

@@ -54,6 +54,7 @@ class RequirementData:
     answered_by: str = "establishment"
     reason_required_for_na: bool = False
     answered_at: str = ""
+    due_date_from: str = ""
     domain_title: str = ""
     line: int | None = field(default=None, compare=False)
 

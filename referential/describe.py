@@ -52,6 +52,10 @@ def describe_rule(rule: Mapping[str, Any]) -> str:
         if partial is not None:
             text += _(", partiellement jusqu'à %(partial)s jours") % {"partial": partial}
         return text + "."
+    if kind == "date":
+        return _(
+            "Date (passée ou à venir) ; atteint dès qu'elle est donnée, non atteint tant qu'elle n'est pas fixée."
+        )
     if kind == "level":
         choices = rule.get("choices", {})
         met = [key for key, score in choices.items() if score >= 1]

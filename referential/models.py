@@ -16,6 +16,7 @@ class AnswerType(models.TextChoices):
     RATIO_AT_LEAST = "ratio_at_least", _("Deux montants (ratio)")
     PERCENT_AT_LEAST = "percent_at_least", _("Pourcentage")
     WITHIN_DAYS = "within_days", _("Date")
+    DATE = "date", _("Date à venir (échéance)")
     LEVEL = "level", _("Niveau")
     PERSON_NAMED = "person_named", _("Personne nommée")
 
@@ -302,6 +303,13 @@ class Requirement(models.Model):
         choices=AnsweredAt.choices,
         blank=True,
         help_text=_("EJ : une réponse pour l'entité juridique, affichée sur chacun de ses sites."),
+    )
+    # The requirement whose date answer is this one's due date (HAS: the next certification visit).
+    due_date_from = models.CharField(
+        _("échéance donnée par"),
+        max_length=40,
+        blank=True,
+        help_text=_("Code de l'exigence (réponse de type date) qui donne l'échéance de celle-ci."),
     )
     order = models.PositiveIntegerField(_("ordre"), default=0)
 

@@ -10,7 +10,8 @@ A rule is declared in the referential YAML (``{"type": "ratio_at_least", "met": 
 
 Answer values: ``boolean`` true/false; ``tristate`` "yes"/"partial"/"no"; ``ratio_at_least``
 {"numerator": n, "denominator": n}; ``percent_at_least`` a number 0-100; ``within_days``
-"YYYY-MM-DD", or false for "never"; ``level`` the choice key; ``person_named`` {"name", "email"},
+"YYYY-MM-DD", or false for "never"; ``date`` "YYYY-MM-DD" (past or future: a due date such as the
+next certification visit, met once given), or false for "not set yet"; ``level`` the choice key; ``person_named`` {"name", "email"},
 or false for "nobody"; "not_applicable" where the requirement allows it; null = unanswered.
 """
 
@@ -46,6 +47,8 @@ NOT_APPLICABLE_VALUE = "not_applicable"
 MAX_AMOUNT = 100_000_000_000
 # Dates before this are typing errors (e.g. "0025-03-01"), not old exercises.
 EARLIEST_DATE = date(2000, 1, 1)
+# A due date (``date`` rule) after this is a typing error, not a planned visit.
+LATEST_DATE = date(2100, 12, 31)
 MAX_DAYS = 36_500
 MAX_NAME_LENGTH = 200
 
@@ -385,6 +388,36 @@ class WithinDaysRule(Rule):
         return _NOT_MET_0
 
 
+class DateRule(Rule):
+    """A date to come or past (a due date: the next certification visit); met once given, not
+    met while it is not set yet (false).
+
+    Unlike ``within_days``, a future date is accepted: it is the establishment's own due date,
+    which another requirement names in ``due_date_from``.
+    """
+
+    type = "date"
+
+    def clean_value(self, value: Any, *, reference_date: date) -> str | bool:
+        if value is False:
+            return False  # not set yet
+        if not isinstance(value, str) or not _ISO_DATE.match(value):
+            raise self._wrong_type(_("une date au format AAAA-MM-JJ"))
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise AnswerError(_("La date « %(value)s » n'existe pas.") % {"value": value}) from None
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise AnswerError(
+                _("La date « %(value)s » est invraisemblable (avant 2000 ou après 2100).")
+                % {"value": value}
+            )
+        return value
+
+    def evaluate_value(self, value: Any, reference_date: date) -> Evaluation:
+        return _MET_1 if isinstance(value, str) else _NOT_MET_0
+
+
 class LevelRule(Rule):
     """One choice among levels, each with its score (1 met, between 0 and 1 partial, 0 not met)."""
 
@@ -508,6 +541,7 @@ RULE_TYPES: dict[str, type[Rule]] = {
         RatioAtLeastRule,
         PercentAtLeastRule,
         WithinDaysRule,
+        DateRule,
         LevelRule,
         PersonNamedRule,
     )

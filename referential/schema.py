@@ -95,6 +95,7 @@ REQUIREMENT_KEYS = {
     "answered_by",
     "reason_required_for_na",
     "answered_at",
+    "due_date_from",
 }
 TARGET_KEYS = {"share", "population"}
 CONDITION_KEYS = {"requirement", "in"}
@@ -167,6 +168,7 @@ class _Parser:
             axis_numbers.add(axis.number)
             referential.axes.append(axis)
         self._check_conditions()
+        self._check_due_dates()
         referential.sections = self.sections.parse(published_on=referential.published_on)
         self._check_requirement_sources()
         if self.errors:
@@ -306,6 +308,9 @@ class _Parser:
             or AnsweredBy.ESTABLISHMENT,
             reason_required_for_na=fields.boolean("reason_required_for_na", False),
             answered_at=fields.choice("answered_at", ANSWERED_AT, label=_("« answered_at »")),
+            due_date_from=fields.text(
+                "due_date_from", required=False, max_length=max_length(Requirement, "due_date_from")
+            ),
             line=_line(raw),
         )
         if requirement.domain and self.sections.domain_titles:
@@ -559,6 +564,36 @@ class _Parser:
             fields.error(_("la condition doit lister les réponses qui la déclenchent (« in »)."))
             values = []
         return {"requirement": target, "in": list(values)}
+
+    def _check_due_dates(self) -> None:
+        """``due_date_from`` names another requirement of the file whose answer is a date."""
+        for code, requirement in self.requirements.items():
+            target_code = requirement.due_date_from
+            if not target_code:
+                continue
+            where = self.requirement_where[code]
+            target = self.requirements.get(target_code)
+            if target_code == code or target is None:
+                self.errors.append(
+                    _(
+                        "%(where)s : « due_date_from » nomme une exigence inconnue « %(target)s » "
+                        "(une autre exigence de ce fichier, de type « date »)."
+                    )
+                    % {"where": where, "target": target_code}
+                )
+            elif target.answer_type != "date":
+                self.errors.append(
+                    _(
+                        "%(where)s : « due_date_from » nomme « %(target)s », dont la réponse "
+                        "n'est pas une date (answer_type: date)."
+                    )
+                    % {"where": where, "target": target_code}
+                )
+            if requirement.deadline is not None:
+                self.errors.append(
+                    _("%(where)s : l'échéance vient de « due_date_from » : « deadline: null ».")
+                    % {"where": where}
+                )
 
     def _check_conditions(self) -> None:
         """Conditions name an existing requirement, valid answers of it, and make no loop."""

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
 from assessments.scoring.model import AssessmentResult
-from assessments.scoring.peers import COMPARED_STATUSES, compares_transmitted_only
+from assessments.scoring.peers import COMPARED_STATUSES
 from assessments.scoring.service import compute_result
 
 Group = tuple[str, str, float | None]
@@ -33,25 +33,21 @@ class Trend:
     year: int
     status_label: str
     lines: list[TrendLine]
-    # Version 2 on: the baseline is a submitted or validated assessment, never a draft.
-    transmitted_only: bool = False
 
     @property
     def basis(self) -> str:
-        if self.transmitted_only:
-            return _("Comparé aux auto-évaluations transmises ou validées.")
-        return ""
+        """The baseline is a submitted or validated assessment, never a draft."""
+        return _("Comparé aux auto-évaluations transmises ou validées.")
 
 
-def _previous(assessment: Assessment, *, transmitted_only: bool) -> Assessment | None:
-    """The same establishment's assessment of the latest earlier campaign (``transmitted_only``:
-    the latest one submitted or validated, a draft never being a baseline)."""
+def _previous(assessment: Assessment) -> Assessment | None:
+    """The same establishment's latest assessment of an earlier campaign that was submitted or
+    validated: a draft is never a baseline (its score only reflects what is still unanswered)."""
     earlier = Assessment.objects.filter(
         establishment_id=assessment.establishment_id,
         campaign__year__lt=assessment.campaign.year,
+        status__in=COMPARED_STATUSES,
     )
-    if transmitted_only:
-        earlier = earlier.filter(status__in=COMPARED_STATUSES)
     return earlier.select_related("campaign", "establishment").order_by("-campaign__year").first()
 
 
@@ -67,8 +63,7 @@ def previous_campaign_trend(
     The previous assessment is scored afresh, against its own referential version; groups are
     matched by code. ``axes`` and ``domains`` are (code, label, current score).
     """
-    strict = compares_transmitted_only(assessment)
-    previous = _previous(assessment, transmitted_only=strict)
+    previous = _previous(assessment)
     if previous is None:
         return None
     before = compute_result(previous)
@@ -84,5 +79,4 @@ def previous_campaign_trend(
         year=previous.campaign.year,
         status_label=previous.get_status_display(),
         lines=lines,
-        transmitted_only=strict,
     )

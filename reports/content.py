@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from assessments.answer_fields import answer_input
+from assessments.ars_items import ars_answers, recorded_note
 from assessments.models import Answer, Assessment, Evidence
 from assessments.scoring.model import (
     PORTAL_SOURCE,
@@ -95,6 +96,8 @@ class RequirementLine:
     threshold_note: str = ""
     # Recorded by the ARS for the establishment (2-2): not its answer, not its gap.
     recorded_by_ars: bool = False
+    # "Renseigné par l'ARS le … par …" once the ARS has recorded it.
+    recorded_note: str = ""
 
     @property
     def status_label(self) -> str:
@@ -176,9 +179,9 @@ class GapLine:
     def deadline_text(self) -> str:
         if self.own_deadline:
             if self.deadline is None:
-                return _("sans échéance (date de la prochaine visite de certification non donnée)")
+                return _("sans échéance")
             return _("votre prochaine visite de certification le %(date)s") % {
-                "date": format_date(self.deadline)
+                "date": format_date(self.deadline, long=True)
             }
         if self.source == PORTAL_SOURCE and self.deadline is None:
             return _("sans échéance")
@@ -349,6 +352,7 @@ def _axis_sections(
     answers: dict[str, Any],
     comments: dict[str, str],
     evidence: list[EvidenceLine],
+    recorded_notes: dict[str, str] | None = None,
 ) -> list[AxisSection]:
     """Axes and objectives in referential order, with the requirements that apply."""
     evidence_by_code: dict[str, list[EvidenceLine]] = {}
@@ -408,6 +412,7 @@ def _axis_sections(
                 ght_level=requirement.is_ght_level,
                 evidence=evidence_by_code.get(requirement.code, []),
                 recorded_by_ars=by_ars,
+                recorded_note=(recorded_notes or {}).get(requirement.code, ""),
             )
         )
     for code, section in axes.items():
@@ -491,7 +496,8 @@ def build_report(assessment: Assessment) -> Report:
         .values_list("requirement__code", "comment")
     )
     evidence = _evidence(assessment)
-    axes = _axis_sections(requirements, result, answers, comments, evidence)
+    recorded = {code: recorded_note(a) for code, a in ars_answers(assessment).items()}
+    axes = _axis_sections(requirements, result, answers, comments, evidence, recorded)
     domains = _domains(result, requirements)
     axes_chart = bar_chart(
         [Bar(_axis_label(axis), axis.score) for axis in axes],

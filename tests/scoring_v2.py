@@ -38,6 +38,7 @@ def worst_answer(spec: RequirementSpec) -> Any:
         "ratio_at_least": {"numerator": 0, "denominator": 100},
         "percent_at_least": 0,
         "within_days": False,
+        "date": False,  # not set yet
         "person_named": False,
     }[kind]
 

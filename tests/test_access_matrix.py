@@ -285,6 +285,8 @@ ROUTES: dict[str, Route] = {
     "assessments:form": Route(assessment_pk, IN_SCOPE),
     "assessments:status": Route(assessment_pk, IN_SCOPE),
     "assessments:history": Route(assessment_pk, IN_SCOPE),
+    # What the ARS records for the establishment (the CPOM, 2-2): the ARS of the region only.
+    "assessments:ars_answers": Route(assessment_pk, only({"ars": OK})),
     "assessments:review": Route(assessment_pk, IN_SCOPE),
     "assessments:transition": Route(
         assessment_and_action("submit"), only({"rssi": Expect(200)}), method="post"

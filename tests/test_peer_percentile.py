@@ -1,8 +1,9 @@
-"""Peer benchmark: percentile of the global score among same kind, same region, same campaign."""
+"""Peer benchmark: percentile of the global score among same kind, same region, same campaign,
+submitted or validated assessments only."""
 
 import pytest
 
-from assessments.models import ScoreSnapshot
+from assessments.models import Assessment, ScoreSnapshot
 from assessments.scoring.peers import peer_percentile
 from tests.factories import AssessmentFactory, EstablishmentFactory
 
@@ -10,6 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def scored(assessment, score):
+    """A submitted assessment with this global score (drafts are never peers)."""
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SUBMITTED)
+    assessment.status = Assessment.Status.SUBMITTED
     ScoreSnapshot.objects.create(assessment=assessment, score_global=score)
     return assessment
 

@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from assessments.answers import save_answers
-from assessments.models import ScoreSnapshot
+from assessments.models import Assessment, ScoreSnapshot
 from assessments.scoring.peers import PEER_MINIMUM, peer_percentile, peer_position
 from reports.pdf import render_report_pdf
 from tests.factories import AssessmentFactory, EstablishmentFactory, ScoreSnapshotFactory
@@ -41,12 +41,14 @@ def scored(world, campaign):
 
 
 def add_peers(world, campaign, scores) -> list[ScoreSnapshot]:
-    """Scored hospitals of the same kind, region and campaign as world.hospital."""
+    """Scored hospitals of the same kind, region and campaign as world.hospital, submitted
+    (drafts are never peers)."""
     return [
         ScoreSnapshotFactory(
             assessment=AssessmentFactory(
                 establishment=EstablishmentFactory(department=world.hospital.department),
                 campaign=campaign.campaign,
+                status=Assessment.Status.SUBMITTED,
             ),
             score_global=score,
         )

@@ -228,6 +228,8 @@ def test_trend_against_the_previous_campaign(world, answered):
         expected_version=0,
         user=world.rssi,
     )
+    # A draft is never a baseline: the 2024 assessment is compared once submitted.
+    Assessment.objects.filter(pk=previous.hospital.pk).update(status=Assessment.Status.SUBMITTED)
     trend = between(pdf_text(render_report_pdf(answered)), "4. Évolution", "5. Position")
     assert "Comparaison avec l'auto-évaluation de la campagne 2024" in trend
     line = next(line for line in trend.splitlines() if line.strip().startswith("Score global"))
@@ -246,11 +248,18 @@ def test_position_among_peers_names_no_one(world, answered):
     ]
     for peer, score in zip(peers, [10.0, 20.0, 30.0, 80.0, 90.0], strict=True):
         ScoreSnapshotFactory(
-            assessment=AssessmentFactory(establishment=peer, campaign=campaign), score_global=score
+            assessment=AssessmentFactory(
+                establishment=peer, campaign=campaign, status=Assessment.Status.SUBMITTED
+            ),
+            score_global=score,
         )
     # Another kind in the same region does not count.
     home = EstablishmentFactory(department=world.hospital.department, kind=Kind.ESSMS)
-    ScoreSnapshotFactory(assessment=AssessmentFactory(establishment=home, campaign=campaign))
+    ScoreSnapshotFactory(
+        assessment=AssessmentFactory(
+            establishment=home, campaign=campaign, status=Assessment.Status.SUBMITTED
+        )
+    )
 
     benchmark = peer_percentile(answered)
     assert benchmark.peers == 5

@@ -33,6 +33,7 @@ def best_answer(spec):
         "ratio_at_least": {"numerator": 50, "denominator": 100},
         "percent_at_least": 100,
         "within_days": "2026-01-15",
+        "date": "2027-03-12",
         "person_named": {"name": "Claire Martin", "email": "claire.martin@example.fr"},
     }[kind]
 
@@ -169,7 +170,9 @@ def peer_world(world, count=5, *, status=Assessment.Status.SUBMITTED):
     for i in range(count):
         establishment = EstablishmentFactory(department=world.hospital.department)
         peer = AssessmentFactory(establishment=establishment, campaign=campaign, status=status)
-        ScoreSnapshot.objects.create(assessment=peer, score_global=10.0 * (i + 1))
+        ScoreSnapshot.objects.create(
+            assessment=peer, score_global=10.0 * (i + 1), score_care=5.0 * (i + 1)
+        )
         peers.append(peer)
     refresh_snapshot(own)
     return own, peers

@@ -76,6 +76,7 @@ def spec_of(requirement: Requirement) -> RequirementSpec:
         source=requirement.source,
         source_ref=requirement.source_ref,
         answered_by=requirement.answered_by,
+        due_date_from=requirement.due_date_from or None,
     )
 
 
@@ -112,6 +113,7 @@ def specs_from_data(data: Mapping[str, Any]) -> list[RequirementSpec]:
                         source=str(item.get("source") or ""),
                         source_ref=str(item.get("source_ref") or ""),
                         answered_by=str(item.get("answered_by") or "establishment"),
+                        due_date_from=item.get("due_date_from") or None,
                     )
                 )
     return specs

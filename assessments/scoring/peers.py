@@ -1,12 +1,14 @@
 """What may be shown of an assessment's position among its peers: the one rule every page, report
 and API answer applies before showing a percentile computed from other establishments' scores.
 
-From version 2 of the referential on (a referential whose items say where they come from), peers
-are the **submitted or validated** assessments of the same campaign of establishments of the same
-kind and the same category group (FINESS aggregated category); a draft is never counted, so that
-saving a draft moves no other establishment's figure. The registry holds no size of an
-establishment: no size band is applied, and the page says so. Version 1 keeps its rule (same
-campaign, kind and region, drafts included).
+Peers are the **submitted or validated** assessments of the same campaign, never a draft: a
+figure that moved when a peer saved a draft would let its reader infer that peer's answers.
+
+- Version 1: establishments of the same kind and the same region, ranked on the global score.
+- From version 2 of the referential on (a referential whose items say where they come from):
+  establishments of the same kind and the same category group (FINESS aggregated category),
+  ranked on the **CaRE-targets score**. The registry holds no size of an establishment: no size
+  band is applied, and the page says so.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from assessments.scoring.compiled import compiled_referential
 PEER_MINIMUM = 5
 
 
-# The statuses an assessment must have to be compared (version 2 on): what its director sent.
+# The statuses an assessment must have to be compared: what was sent, never a draft.
 COMPARED_STATUSES = (Assessment.Status.SUBMITTED, Assessment.Status.VALIDATED)
 
 
@@ -39,9 +41,14 @@ class PeerBenchmark:
     peers: int
 
 
-def compares_transmitted_only(assessment: Assessment) -> bool:
-    """Version 2 on: peers and trend compare submitted or validated assessments only."""
+def by_care_score(assessment: Assessment) -> bool:
+    """Version 2 on: peers share the category group and are ranked on the CaRE-targets score."""
     return compiled_referential(assessment.campaign.referential_id).model.has_sources
+
+
+def ranked_field(assessment: Assessment) -> str:
+    """The snapshot column peers are ranked on: the CaRE-targets score (v2), else the global."""
+    return "score_care" if by_care_score(assessment) else "score_global"
 
 
 def category_group(establishment) -> str:
@@ -50,38 +57,41 @@ def category_group(establishment) -> str:
 
 
 def peer_snapshots(assessment: Assessment):
-    """The scored snapshots of the assessment's peers (itself excluded)."""
+    """The scored snapshots of the assessment's peers (itself excluded), transmitted only."""
     establishment = assessment.establishment
     peers = ScoreSnapshot.objects.filter(
         assessment__campaign_id=assessment.campaign_id,
         assessment__establishment__kind=establishment.kind,
-        score_global__isnull=False,
+        assessment__status__in=COMPARED_STATUSES,
+        **{f"{ranked_field(assessment)}__isnull": False},
     ).exclude(assessment_id=assessment.pk)
-    if not compares_transmitted_only(assessment):
+    if not by_care_score(assessment):
         return peers.filter(assessment__establishment__region_id=establishment.region_id)
     group = category_group(establishment)
     same_group = Q(assessment__establishment__aggregated_category_code=group) | Q(
         assessment__establishment__aggregated_category_code="",
         assessment__establishment__category_code=group,
     )
-    return peers.filter(same_group, assessment__status__in=COMPARED_STATUSES)
+    return peers.filter(same_group)
 
 
 def peer_percentile(assessment: Assessment) -> PeerBenchmark:
-    """Percentile of the global score among the comparable assessments (:func:`peer_snapshots`).
+    """Percentile of the ranked score (:func:`ranked_field`) among the comparable assessments
+    (:func:`peer_snapshots`).
 
     The share of the other peers scoring lower, ties counting half: 100 means above every peer,
     0 below every peer. None without a score or without a scored peer. Reads snapshots.
     """
-    own = ScoreSnapshot.objects.filter(assessment=assessment).values_list("score_global", flat=True)
+    field_name = ranked_field(assessment)
+    own = ScoreSnapshot.objects.filter(assessment=assessment).values_list(field_name, flat=True)
     score = next(iter(own), None)
     peers = peer_snapshots(assessment)
     if score is None:
         return PeerBenchmark(percentile=None, peers=peers.count())
     counts = peers.aggregate(
         total=Count("pk"),
-        below=Count("pk", filter=Q(score_global__lt=score)),
-        equal=Count("pk", filter=Q(score_global=score)),
+        below=Count("pk", filter=Q(**{f"{field_name}__lt": score})),
+        equal=Count("pk", filter=Q(**{field_name: score})),
     )
     if not counts["total"]:
         return PeerBenchmark(percentile=None, peers=0)
@@ -102,8 +112,13 @@ class PeerPosition:
     peers: int | None
     withheld: Withheld | None
     minimum: int = PEER_MINIMUM
-    # Version 2 on: transmitted assessments of the same kind and category group only.
-    transmitted_only: bool = False
+    # Version 2 on: same kind and category group, ranked on the CaRE-targets score.
+    by_care_score: bool = False
+
+    @property
+    def score_label(self) -> str:
+        """The score peers are ranked on, as the sentence names it."""
+        return _("score cibles CaRE") if self.by_care_score else _("score global")
 
     @property
     def shown(self) -> bool:
@@ -112,19 +127,23 @@ class PeerPosition:
     @property
     def basis(self) -> str:
         """Who the assessment is compared with, in one French sentence."""
-        if self.transmitted_only:
+        if self.by_care_score:
             return _(
-                "Comparé aux auto-évaluations transmises ou validées de la même campagne, "
-                "d'établissements du même type et du même groupe de catégories FINESS ; le "
-                "répertoire ne donne pas la taille des établissements : aucune tranche de taille "
-                "n'est appliquée."
+                "Comparé, sur le score cibles CaRE, aux auto-évaluations transmises ou validées "
+                "de la même campagne, d'établissements du même type et du même groupe de "
+                "catégories FINESS ; le répertoire ne donne pas la taille des établissements : "
+                "aucune tranche de taille n'est appliquée."
             )
-        return _("Comparé aux établissements du même type, de la même région et de la campagne.")
+        return _(
+            "Comparé aux auto-évaluations transmises ou validées de la même campagne, "
+            "d'établissements du même type et de la même région ; les brouillons ne sont "
+            "jamais comptés."
+        )
 
     @property
     def reason(self) -> str | None:
         """Why the position is withheld, in French (None when shown)."""
-        if self.withheld == Withheld.TOO_FEW_PEERS and self.transmitted_only:
+        if self.withheld == Withheld.TOO_FEW_PEERS and self.by_care_score:
             return _(
                 "Position non communiquée : il faut au moins %(n)d établissements comparables "
                 "ayant un score (même type, même groupe de catégories, même campagne, "
@@ -134,11 +153,14 @@ class PeerPosition:
         if self.withheld == Withheld.TOO_FEW_PEERS:
             return _(
                 "Position non communiquée : il faut au moins %(n)d établissements comparables "
-                "ayant un score (même type, même région, même campagne) pour la calculer sans "
-                "révéler le score d'un autre établissement."
+                "ayant un score (même type, même région, même campagne, auto-évaluations "
+                "transmises ou validées) pour la calculer sans révéler le score d'un autre "
+                "établissement."
             ) % {"n": self.minimum}
         if self.withheld == Withheld.NOT_SCORED:
-            return _("Position non communiquée : l'auto-évaluation n'a pas encore de score global.")
+            return _(
+                "Position non communiquée : l'auto-évaluation n'a pas encore de %(score)s."
+            ) % {"score": self.score_label}
         return None
 
 
@@ -149,21 +171,13 @@ def peer_position(assessment: Assessment) -> PeerPosition:
     from other establishments' scores leaves this function.
     """
     benchmark = peer_percentile(assessment)
-    strict = compares_transmitted_only(assessment)
+    basis = {"by_care_score": by_care_score(assessment)}
     if benchmark.peers < PEER_MINIMUM:
-        return PeerPosition(
-            percentile=None, peers=None, withheld=Withheld.TOO_FEW_PEERS, transmitted_only=strict
-        )
+        return PeerPosition(percentile=None, peers=None, withheld=Withheld.TOO_FEW_PEERS, **basis)
     if benchmark.percentile is None:
         return PeerPosition(
-            percentile=None,
-            peers=benchmark.peers,
-            withheld=Withheld.NOT_SCORED,
-            transmitted_only=strict,
+            percentile=None, peers=benchmark.peers, withheld=Withheld.NOT_SCORED, **basis
         )
     return PeerPosition(
-        percentile=benchmark.percentile,
-        peers=benchmark.peers,
-        withheld=None,
-        transmitted_only=strict,
+        percentile=benchmark.percentile, peers=benchmark.peers, withheld=None, **basis
     )

@@ -30,6 +30,7 @@ HEADLINE_FIELDS = {h.value: h.snapshot_field for h in Headline if h.snapshot_fie
 DOMAIN_FIELDS = {"D1": "score_d1", "D2": "score_d2", "D3": "score_d3", "D4": "score_d4"}
 SNAPSHOT_FIELDS = [
     "score_global",
+    "score_care",
     *DOMAIN_FIELDS.values(),
     *HEADLINE_FIELDS.values(),
     "count_met",
@@ -132,6 +133,7 @@ def snapshot_values(result: AssessmentResult, *, reference_date: date) -> dict[s
     counts = result.counts
     return {
         "score_global": result.score_global,
+        "score_care": result.score_care,
         **{field: result.domains.get(code) for code, field in DOMAIN_FIELDS.items()},
         **{field: result.headline.get(name) for name, field in HEADLINE_FIELDS.items()},
         "count_met": counts["met"],

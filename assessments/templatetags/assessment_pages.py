@@ -29,6 +29,10 @@ def assessment_tabs(context, assessment, current: str = ""):
         ("exchange", _("Export / import"), url_or_none("assessments:import", pk)),
         ("workbook", _("Classeur Excel"), url_or_none("assessments:workbook", pk)),
     ]
+    user = getattr(context.get("request"), "user", None)
+    if user is not None and user.has_perm("assessments.record_ars_answers", assessment):
+        # The ARS of the region records the items it holds for the establishment (the CPOM).
+        tabs.append(("ars", _("Renseigné par l'ARS"), url_or_none("assessments:ars_answers", pk)))
     return {
         "tabs": [
             {"key": key, "label": label, "url": url, "current": key == current}

@@ -54,6 +54,9 @@ def mine(request: HttpRequest) -> HttpResponse:
                 "assessment": assessment,
                 "progress": stored.progress,
                 "score": stored.score_global,
+                # Version 2 on: the CaRE-targets score leads, the maturity score beside it.
+                "two_scores": stored.two_scores,
+                "score_care": stored.score_care,
                 "deadlines": gap_deadlines(assessment, today),
                 "form_url": form_url(assessment),
                 # "Remplir" only to who may write now; "Consulter" to everyone else.
