@@ -29,6 +29,7 @@ from assessments.models import Answer, Assessment
 from assessments.scoring.compiled import CompiledReferential, compiled_referential
 from assessments.scoring.model import AssessmentResult
 from assessments.scoring.service import (
+    answers_for_scoring,
     compute_result,
     kinds_of,
     recompute_snapshots,
@@ -259,17 +260,20 @@ def _write_answers(
     compiled: CompiledReferential,
     user: User,
     reasons: Mapping[str, str],
-) -> set[str]:
-    """Store the answers (and N/A reasons) that changed, with their history; returns their codes.
+) -> tuple[set[str], dict[str, Any]]:
+    """Store the answers (and N/A reasons) that changed, with their history.
 
-    ``reasons``: the N/A reason to store per code ("" clears it); a code absent keeps its own.
+    Returns the codes changed and the assessment's own answers {code: value} as now stored (read
+    once, before the write, so that scoring needs no second read). ``reasons``: the N/A reason
+    to store per code ("" clears it); a code absent keeps its own.
     """
     existing = {
-        answer.requirement_id: answer
-        for answer in Answer.objects.filter(
-            assessment=assessment,
-            requirement_id__in=[compiled.id_by_code[code] for code in cleaned],
-        )
+        answer.requirement_id: answer for answer in Answer.objects.filter(assessment=assessment)
+    }
+    stored = {
+        compiled.code_by_id[rid]: answer.value
+        for rid, answer in existing.items()
+        if rid in compiled.code_by_id and answer.value is not None
     }
     now = timezone.now()
     to_create, to_update, changed = [], [], set()
@@ -302,6 +306,11 @@ def _write_answers(
         answer.updated_by, answer.updated_at = user, now
         to_update.append(answer)
         changed.add(code)
+    for code in changed:
+        if cleaned[code] is None:
+            stored.pop(code, None)
+        else:
+            stored[code] = cleaned[code]
     if to_create:
         bulk_create_with_history(to_create, Answer, default_user=user, default_date=now)
     if to_update:
@@ -312,10 +321,9 @@ def _write_answers(
             default_user=user,
             default_date=now,
         )
-    return changed
+    return changed, stored
 
 
-@transaction.atomic
 def save_answers(
     *,
     assessment: Assessment,
@@ -325,6 +333,29 @@ def save_answers(
     na_reasons: Mapping[str, Any] | None = None,
 ) -> AssessmentResult:
     """Validate and store answers, bump the version and refresh the score snapshot.
+
+    See :func:`save_answers_scored`, which also returns the answers the result is scored on.
+    """
+    return save_answers_scored(
+        assessment=assessment,
+        answers=answers,
+        expected_version=expected_version,
+        user=user,
+        na_reasons=na_reasons,
+    )[0]
+
+
+@transaction.atomic
+def save_answers_scored(
+    *,
+    assessment: Assessment,
+    answers: Mapping[str, Any],
+    expected_version: int,
+    user: User,
+    na_reasons: Mapping[str, Any] | None = None,
+) -> tuple[AssessmentResult, dict[str, Any]]:
+    """Validate and store answers, bump the version and refresh the score snapshot; returns the
+    result and the answers {code: value} it is scored on (nothing is read back after the write).
 
     All or nothing: raises AssessmentLocked (submitted), PermissionDenied, StaleVersion (someone
     saved since ``expected_version``) or AnswersRejected (one message per bad answer), and then
@@ -362,21 +393,24 @@ def save_answers(
     )
     if not bumped:
         raise StaleVersion(Assessment.objects.values_list("version", flat=True).get(pk=locked.pk))
-    changed = _write_answers(
+    changed, own = _write_answers(
         assessment=locked, cleaned=cleaned, compiled=compiled, user=user, reasons=reasons
     )
     locked.version = assessment.version = expected_version + 1
 
-    result = compute_result(locked)
+    scored = answers_for_scoring(locked, own=own)
+    result = compute_result(locked, answers=scored)
     refresh_snapshot(locked, result=result)
     if changed & compiled.ght_level_codes:
         # The members of the GHT are scored on these answers too.
+        ght_id = locked.establishment.ght_id
         recompute_snapshots(
             Assessment.objects.filter(
-                campaign_id=locked.campaign_id, establishment__ght_id=locked.establishment.ght_id
-            ).exclude(pk=locked.pk)
+                campaign_id=locked.campaign_id, establishment__ght_id=ght_id
+            ).exclude(pk=locked.pk),
+            ght_answers={ght_id: {c: v for c, v in own.items() if c in compiled.ght_level_codes}},
         )
     if changed & compiled.ej_level_codes:
         # The other sites of the legal entity are scored on these answers too.
         recompute_snapshots(sites_sharing(locked))
-    return result
+    return result, scored

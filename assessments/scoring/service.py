@@ -85,19 +85,37 @@ def _merge_ght_answers(
     return answers
 
 
-def answers_for_scoring(assessment: Assessment) -> dict[str, Any]:
-    """The answers an assessment is scored on: its own, and its GHT's GHT-level answers."""
+def answers_for_scoring(
+    assessment: Assessment, *, own: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The answers an assessment is scored on: its own, and its GHT's GHT-level answers.
+
+    ``own``: its own answers {code: value} when the caller already holds them (a save), read
+    otherwise.
+    """
     compiled = compiled_referential(assessment.campaign.referential_id)
-    rows = Answer.objects.filter(assessment=assessment, value__isnull=False).values_list(
-        "requirement_id", "value"
-    )
-    answers = {compiled.code_by_id[rid]: value for rid, value in rows if rid in compiled.code_by_id}
-    ght_id = assessment.establishment.ght_id
-    ght_answers = (
-        ght_level_answers(campaign_id=assessment.campaign_id, ght_ids=[ght_id], compiled=compiled)
-        if ght_id
-        else {}
-    )
+    if own is None:
+        rows = Answer.objects.filter(assessment=assessment, value__isnull=False).values_list(
+            "requirement_id", "value"
+        )
+        answers = {
+            compiled.code_by_id[rid]: value for rid, value in rows if rid in compiled.code_by_id
+        }
+    else:
+        answers = {code: value for code, value in own.items() if value is not None}
+    establishment = assessment.establishment
+    ght_id = establishment.ght_id
+    ght_answers: Mapping[int, Mapping[str, Any]] = {}
+    if ght_id and compiled.ght_level_codes:
+        if own is not None and establishment.ght.support_establishment_id == establishment.pk:
+            # The support holds its GHT's answers among its own (the caller loaded its GHT).
+            ght_answers = {
+                ght_id: {c: v for c, v in answers.items() if c in compiled.ght_level_codes}
+            }
+        else:
+            ght_answers = ght_level_answers(
+                campaign_id=assessment.campaign_id, ght_ids=[ght_id], compiled=compiled
+            )
     ej_answers = ej_level_answers(
         campaign_id=assessment.campaign_id,
         keys=[ej_key(assessment)],
@@ -153,14 +171,29 @@ def refresh_snapshot(
     if result is None:
         result = compute_result(assessment)
     values = snapshot_values(result, reference_date=assessment.effective_reference_date())
-    snapshot, _created = ScoreSnapshot.objects.update_or_create(
-        assessment=assessment, defaults=values
+    snapshot = ScoreSnapshot(assessment=assessment, **values)
+    # One INSERT … ON CONFLICT DO UPDATE, where update_or_create takes a savepoint, a SELECT
+    # and an UPDATE or INSERT.
+    ScoreSnapshot.objects.bulk_create(
+        [snapshot],
+        update_conflicts=True,
+        unique_fields=["assessment"],
+        update_fields=SNAPSHOT_FIELDS,
     )
     return snapshot
 
 
-def recompute_snapshots(assessments: QuerySet[Assessment], *, chunk_size: int = 1000) -> int:
-    """Recompute and store the snapshots of many assessments in bulk; returns how many."""
+def recompute_snapshots(
+    assessments: QuerySet[Assessment],
+    *,
+    chunk_size: int = 1000,
+    ght_answers: Mapping[int, Mapping[str, Any]] | None = None,
+) -> int:
+    """Recompute and store the snapshots of many assessments in bulk; returns how many.
+
+    ``ght_answers``: GHT id -> its GHT-level answers, when the caller holds them (the GHT-level
+    save that triggers the recompute); read otherwise.
+    """
     rows = list(
         assessments.order_by("campaign_id", "pk").values_list(
             "pk",
@@ -179,10 +212,13 @@ def recompute_snapshots(assessments: QuerySet[Assessment], *, chunk_size: int = 
         by_campaign[(row[1], row[2])].append(row)
     for (campaign_id, referential_id), campaign_rows in by_campaign.items():
         compiled = compiled_referential(referential_id)
-        ght_answers = ght_level_answers(
-            campaign_id=campaign_id,
-            ght_ids={row[4] for row in campaign_rows if row[4]},
-            compiled=compiled,
+        ght_ids = {row[4] for row in campaign_rows if row[4]}
+        known = ght_answers or {}
+        campaign_ght_answers = {ght: known[ght] for ght in ght_ids if ght in known}
+        campaign_ght_answers.update(
+            ght_level_answers(
+                campaign_id=campaign_id, ght_ids=ght_ids - set(known), compiled=compiled
+            )
         )
         ej_answers = ej_level_answers(
             campaign_id=campaign_id,
@@ -191,7 +227,7 @@ def recompute_snapshots(assessments: QuerySet[Assessment], *, chunk_size: int = 
         )
         for start in range(0, len(campaign_rows), chunk_size):
             chunk = campaign_rows[start : start + chunk_size]
-            _store_snapshots(_score_chunk(chunk, compiled, ght_answers, today, ej_answers))
+            _store_snapshots(_score_chunk(chunk, compiled, campaign_ght_answers, today, ej_answers))
     return len(rows)
 
 
