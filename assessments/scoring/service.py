@@ -9,7 +9,7 @@ them (``assessments.ej_level``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from assessments.ej_level import ej_key, ej_level_answers
-from assessments.models import Answer, Assessment, ScoreSnapshot
+from assessments.models import Answer, Assessment, Campaign, ScoreSnapshot
 from assessments.scoring.compiled import CompiledReferential, compiled_referential
 from assessments.scoring.model import AssessmentResult
 from assessments.scoring.snapshot import snapshot_detail
@@ -42,6 +42,35 @@ SNAPSHOT_FIELDS = [
     "detail",
     "computed_at",
 ]
+
+
+# A group of establishments as counters keep them: (region, department, GHT or None, kind,
+# legal status).
+Group = tuple[str, str, int | None, str, str]
+_snapshot_listeners: list[Callable[..., None]] = []
+
+
+def on_snapshots_written(listener: Callable[..., None]) -> None:
+    """Have `listener(campaign, groups, whole_campaign=…)` told, in the writing transaction, of
+    the campaign and the groups of establishments whose snapshots were just written;
+    ``whole_campaign``: every assessment of the campaign was (registered once per listener)."""
+    if listener not in _snapshot_listeners:
+        _snapshot_listeners.append(listener)
+
+
+def group_of(establishment) -> Group:
+    return (
+        establishment.region_id,
+        establishment.department_id,
+        establishment.ght_id,
+        establishment.kind,
+        establishment.legal_status,
+    )
+
+
+def _written(campaign, groups: set[Group], *, whole_campaign: bool = False) -> None:
+    for listener in _snapshot_listeners:
+        listener(campaign, groups, whole_campaign=whole_campaign)
 
 
 # --- scoring one assessment -------------------------------------------------------------------
@@ -86,12 +115,15 @@ def _merge_ght_answers(
 
 
 def answers_for_scoring(
-    assessment: Assessment, *, own: Mapping[str, Any] | None = None
+    assessment: Assessment,
+    *,
+    own: Mapping[str, Any] | None = None,
+    ght_answers: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The answers an assessment is scored on: its own, and its GHT's GHT-level answers.
 
     ``own``: its own answers {code: value} when the caller already holds them (a save), read
-    otherwise.
+    otherwise; ``ght_answers`` likewise, its GHT's GHT-level answers held by the support.
     """
     compiled = compiled_referential(assessment.campaign.referential_id)
     if own is None:
@@ -105,15 +137,17 @@ def answers_for_scoring(
         answers = {code: value for code, value in own.items() if value is not None}
     establishment = assessment.establishment
     ght_id = establishment.ght_id
-    ght_answers: Mapping[int, Mapping[str, Any]] = {}
+    found_ght: Mapping[int, Mapping[str, Any]] = {}
     if ght_id and compiled.ght_level_codes:
-        if own is not None and establishment.ght.support_establishment_id == establishment.pk:
+        if ght_answers is not None:
+            found_ght = {ght_id: ght_answers}
+        elif own is not None and establishment.ght.support_establishment_id == establishment.pk:
             # The support holds its GHT's answers among its own (the caller loaded its GHT).
-            ght_answers = {
+            found_ght = {
                 ght_id: {c: v for c, v in answers.items() if c in compiled.ght_level_codes}
             }
         else:
-            ght_answers = ght_level_answers(
+            found_ght = ght_level_answers(
                 campaign_id=assessment.campaign_id, ght_ids=[ght_id], compiled=compiled
             )
     ej_answers = ej_level_answers(
@@ -122,7 +156,7 @@ def answers_for_scoring(
         ids_to_codes=compiled.ej_level_ids,
     )
     return _merge_ght_answers(
-        answers, ght_answers.get(ght_id, {}), compiled, ej_answers.get(ej_key(assessment))
+        answers, found_ght.get(ght_id, {}), compiled, ej_answers.get(ej_key(assessment))
     )
 
 
@@ -180,6 +214,7 @@ def refresh_snapshot(
         unique_fields=["assessment"],
         update_fields=SNAPSHOT_FIELDS,
     )
+    _written(assessment.campaign, {group_of(assessment.establishment)})
     return snapshot
 
 
@@ -188,11 +223,13 @@ def recompute_snapshots(
     *,
     chunk_size: int = 1000,
     ght_answers: Mapping[int, Mapping[str, Any]] | None = None,
+    whole_campaign: bool = False,
 ) -> int:
     """Recompute and store the snapshots of many assessments in bulk; returns how many.
 
     ``ght_answers``: GHT id -> its GHT-level answers, when the caller holds them (the GHT-level
-    save that triggers the recompute); read otherwise.
+    save that triggers the recompute); read otherwise. ``whole_campaign``: `assessments` are
+    every assessment of their campaigns (the counters built on them are then rebuilt).
     """
     rows = list(
         assessments.order_by("campaign_id", "pk").values_list(
@@ -204,6 +241,9 @@ def recompute_snapshots(
             "status",
             "reference_date",
             "establishment__finess_ej",
+            "establishment__region_id",
+            "establishment__department_id",
+            "establishment__legal_status",
         )
     )
     today = timezone.localdate()
@@ -228,6 +268,12 @@ def recompute_snapshots(
         for start in range(0, len(campaign_rows), chunk_size):
             chunk = campaign_rows[start : start + chunk_size]
             _store_snapshots(_score_chunk(chunk, compiled, campaign_ght_answers, today, ej_answers))
+        if _snapshot_listeners:
+            _written(
+                Campaign.objects.select_related("referential").get(pk=campaign_id),
+                {(r[8], r[9], r[4], r[3], r[10]) for r in campaign_rows},
+                whole_campaign=whole_campaign,
+            )
     return len(rows)
 
 
@@ -248,7 +294,7 @@ def _score_chunk(
         if code is not None:
             answers[assessment_id][code] = value
     snapshots = []
-    for pk, _campaign, _referential, kind, ght_id, status, reference_date, finess_ej in chunk:
+    for pk, _campaign, _referential, kind, ght_id, status, reference_date, finess_ej, *_ in chunk:
         own = _merge_ght_answers(
             answers.get(pk, {}),
             ght_answers.get(ght_id, {}),

@@ -20,7 +20,9 @@ class Command(BaseCommand):
             raise CommandError(f"Aucune campagne pour l'année {campaign}.")
         started = time.perf_counter()
         count = recompute_snapshots(
-            Assessment.objects.filter(campaign=found), chunk_size=max(1, chunk_size)
+            Assessment.objects.filter(campaign=found),
+            chunk_size=max(1, chunk_size),
+            whole_campaign=True,
         )
         elapsed = time.perf_counter() - started
         rate = count / elapsed if elapsed else 0
