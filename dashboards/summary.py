@@ -87,20 +87,50 @@ def _built_key(campaign_id: int) -> str:
     return f"campaign-summary-built:{campaign_id}"
 
 
-@transaction.atomic
-def rebuild_summary(campaign: Campaign) -> int:
-    """Count the campaign's every group afresh and mark its summary built; returns the rows."""
-    rows = live_rows(campaign)
-    CampaignSummary.objects.filter(campaign=campaign).delete()
-    CampaignSummary.objects.bulk_create(
-        [_row(campaign.pk, group, counts) for group, counts in rows.items()]
-        + [CampaignSummary(campaign=campaign, region_id="", department_id="", kind=BUILT)],
-        batch_size=500,
-    )
+def rebuild_summary(campaign: Campaign) -> None:
+    """Count the campaign's every group afresh and mark its summary built (two statements)."""
+    base = campaign_establishments(Establishment.objects.all(), campaign)
+    with transaction.atomic(savepoint=False):
+        CampaignSummary.objects.filter(campaign=campaign).delete()
+        _insert_counted(campaign, base, built=True)
     # Pages look for the summary only once it is known built (no query otherwise).
     key = _built_key(campaign.pk)
     transaction.on_commit(lambda: cache.set(key, True, None))
-    return len(rows)
+
+
+def _insert_counted(campaign: Campaign, base: QuerySet, *, built: bool = False) -> int:
+    """One INSERT … SELECT of the dashboards' grouped query over `base` (updating the groups
+    already stored; with `built`, the row marking the summary built too); returns the rows."""
+    grouped = raw_counts(base, KEY_FIELDS, campaign_targets(campaign), campaign)
+    names = list(grouped.query.annotations)
+    counted = grouped.annotate(counts=JSONObject(**{name: F(name) for name in names})).values(
+        *KEY_FIELDS, "counts"
+    )
+    sql, params = counted.query.sql_with_params()
+    table = CampaignSummary._meta.db_table
+    jsonb = connection.vendor == "postgresql"
+    counts = "CAST(g.counts AS jsonb)" if jsonb else "g.counts"
+    marker = (
+        f" UNION ALL SELECT %s, '', '', 0, '{BUILT}', '', "
+        + ("CAST('{}' AS jsonb)" if jsonb else "'{}'")
+        if built
+        else " WHERE true"
+    )
+    upsert = (
+        ""
+        if built
+        else " ON CONFLICT (campaign_id, region_id, department_id, ght_id, kind, legal_status)"
+        " DO UPDATE SET counts = excluded.counts"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (campaign_id, region_id, department_id, ght_id, kind, "  # noqa: S608 - names from the model
+            f"legal_status, counts) SELECT %s, g.region_id, g.department_id, "
+            f"COALESCE(g.ght_id, 0), g.kind, g.legal_status, {counts} FROM ({sql}) g"
+            f"{marker}{upsert}",
+            [campaign.pk, *params, *([campaign.pk] if built else [])],
+        )
+        return cursor.rowcount
 
 
 def refresh_groups(campaign: Campaign, groups: set[Group]) -> None:
@@ -109,24 +139,7 @@ def refresh_groups(campaign: Campaign, groups: set[Group]) -> None:
     if not groups:
         return
     base = campaign_establishments(Establishment.objects.filter(_group_q(groups)), campaign)
-    grouped = raw_counts(base, KEY_FIELDS, campaign_targets(campaign), campaign)
-    names = list(grouped.query.annotations)
-    counted = grouped.annotate(counts=JSONObject(**{name: F(name) for name in names})).values(
-        *KEY_FIELDS, "counts"
-    )
-    sql, params = counted.query.sql_with_params()
-    table = CampaignSummary._meta.db_table
-    counts = "CAST(g.counts AS jsonb)" if connection.vendor == "postgresql" else "g.counts"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (campaign_id, region_id, department_id, ght_id, kind, "  # noqa: S608 - names from the model
-            f"legal_status, counts) SELECT %s, g.region_id, g.department_id, "
-            f"COALESCE(g.ght_id, 0), g.kind, g.legal_status, {counts} FROM ({sql}) g WHERE true "
-            "ON CONFLICT (campaign_id, region_id, department_id, ght_id, kind, legal_status) "
-            "DO UPDATE SET counts = excluded.counts",
-            [campaign.pk, *params],
-        )
-        found = cursor.rowcount
+    found = _insert_counted(campaign, base)
     if found < len(groups):
         # A group left empty (its last active establishment gone): its row goes.
         present = {_key(row) for row in raw_counts(base, KEY_FIELDS, campaign_targets(campaign))}
@@ -137,11 +150,13 @@ def refresh_groups(campaign: Campaign, groups: set[Group]) -> None:
             ).delete()
 
 
-def snapshots_written(campaign: Campaign, groups: set[Group], *, whole_campaign: bool) -> None:
+def snapshots_written(
+    campaign: Campaign, groups: set[Group], *, whole_campaign: Campaign | None
+) -> None:
     """Listener of every snapshot write: its groups counted again (all, and the summary marked
     built, when the whole campaign was rescored)."""
-    if whole_campaign:
-        rebuild_summary(campaign)
+    if whole_campaign is not None:
+        rebuild_summary(whole_campaign)
     else:
         refresh_groups(campaign, groups)
 

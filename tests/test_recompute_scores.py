@@ -71,3 +71,18 @@ def test_recompute_queries_do_not_grow_with_the_campaign(
 def test_unknown_campaign(world, campaign):
     with pytest.raises(CommandError, match="2031"):
         call_command("recompute_scores", "--campaign", "2031")
+
+
+def test_unchanged_snapshots_are_not_written_again(world, campaign):
+    from assessments.scoring.service import recompute_snapshots
+
+    answer(campaign.clinic, "GOV-COMITE", "partial", campaign)
+    recompute_snapshots(Assessment.objects.all())
+    before = dict(ScoreSnapshot.objects.values_list("assessment_id", "computed_at"))
+    answer(campaign.hospital, "GOV-COMITE", "yes", campaign)
+    assert recompute_snapshots(Assessment.objects.all()) == 4
+    after = dict(ScoreSnapshot.objects.values_list("assessment_id", "computed_at"))
+    rewritten = {pk for pk in after if after[pk] != before[pk]}
+    assert rewritten == {campaign.hospital.pk}
+    assert ScoreSnapshot.objects.get(assessment=campaign.hospital).count_met == 1
+    assert_snapshots_match_fresh_computation()

@@ -68,7 +68,7 @@ def group_of(establishment) -> Group:
     )
 
 
-def _written(campaign, groups: set[Group], *, whole_campaign: bool = False) -> None:
+def _written(campaign, groups: set[Group], *, whole_campaign: Campaign | None = None) -> None:
     for listener in _snapshot_listeners:
         listener(campaign, groups, whole_campaign=whole_campaign)
 
@@ -223,13 +223,13 @@ def recompute_snapshots(
     *,
     chunk_size: int = 1000,
     ght_answers: Mapping[int, Mapping[str, Any]] | None = None,
-    whole_campaign: bool = False,
+    whole_campaign: Campaign | None = None,
 ) -> int:
     """Recompute and store the snapshots of many assessments in bulk; returns how many.
 
     ``ght_answers``: GHT id -> its GHT-level answers, when the caller holds them (the GHT-level
-    save that triggers the recompute); read otherwise. ``whole_campaign``: `assessments` are
-    every assessment of their campaigns (the counters built on them are then rebuilt).
+    save that triggers the recompute); read otherwise. ``whole_campaign``: the campaign whose
+    every assessment `assessments` are (the counters kept per campaign are then rebuilt).
     """
     rows = list(
         assessments.order_by("campaign_id", "pk").values_list(
@@ -270,7 +270,8 @@ def recompute_snapshots(
             _store_snapshots(_score_chunk(chunk, compiled, campaign_ght_answers, today, ej_answers))
         if _snapshot_listeners:
             _written(
-                Campaign.objects.select_related("referential").get(pk=campaign_id),
+                whole_campaign
+                or Campaign.objects.select_related("referential").get(pk=campaign_id),
                 {(r[8], r[9], r[4], r[3], r[10]) for r in campaign_rows},
                 whole_campaign=whole_campaign,
             )
@@ -293,6 +294,13 @@ def _score_chunk(
         code = code_by_id.get(requirement_id)
         if code is not None:
             answers[assessment_id][code] = value
+    compared = [name for name in SNAPSHOT_FIELDS if name != "computed_at"]
+    stored = {
+        row[0]: row[1:]
+        for row in ScoreSnapshot.objects.filter(
+            assessment_id__in=[row[0] for row in chunk]
+        ).values_list("assessment_id", *compared)
+    }
     snapshots = []
     for pk, _campaign, _referential, kind, ght_id, status, reference_date, finess_ej, *_ in chunk:
         own = _merge_ght_answers(
@@ -309,11 +317,15 @@ def _score_chunk(
             submitted=status in SUBMITTED_STATUSES,
         )
         values = snapshot_values(result, reference_date=reference_date)
+        if stored.get(pk) == tuple(values[name] for name in compared):
+            continue  # unchanged: not written again
         snapshots.append(ScoreSnapshot(assessment_id=pk, **values))
     return snapshots
 
 
 def _store_snapshots(snapshots: list[ScoreSnapshot]) -> None:
+    if not snapshots:
+        return
     # An upsert (INSERT … ON CONFLICT DO UPDATE): one statement per batch, where bulk_update's
     # CASE WHEN per field and row manages only a few hundred rows per second.
     for snapshot in snapshots:

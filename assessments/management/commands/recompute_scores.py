@@ -15,14 +15,14 @@ class Command(BaseCommand):
         parser.add_argument("--chunk-size", type=int, default=1000)
 
     def handle(self, *args, campaign, chunk_size, **options):
-        found = Campaign.objects.filter(year=campaign).first()
+        found = Campaign.objects.select_related("referential").filter(year=campaign).first()
         if found is None:
             raise CommandError(f"Aucune campagne pour l'année {campaign}.")
         started = time.perf_counter()
         count = recompute_snapshots(
             Assessment.objects.filter(campaign=found),
             chunk_size=max(1, chunk_size),
-            whole_campaign=True,
+            whole_campaign=found,
         )
         elapsed = time.perf_counter() - started
         rate = count / elapsed if elapsed else 0
