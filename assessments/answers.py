@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -33,6 +33,7 @@ from assessments.models import Answer, Assessment
 from assessments.scoring.compiled import CompiledReferential, compiled_referential
 from assessments.scoring.model import AssessmentResult
 from assessments.scoring.service import (
+    answers_for_scoring,
     compute_result,
     kinds_of,
     recompute_snapshots,
@@ -284,17 +285,39 @@ def _write_answers(
     compiled: CompiledReferential,
     user: User,
     reasons: Mapping[str, str],
-) -> set[str]:
-    """Store the answers (and N/A reasons) that changed, with their history; returns their codes.
+) -> tuple[set[str], dict[str, Any], dict[str, Any] | None]:
+    """Store the answers (and N/A reasons) that changed, with their history.
 
-    ``reasons``: the N/A reason to store per code ("" clears it); a code absent keeps its own.
+    Returns the codes changed, the assessment's own answers {code: value} as now stored and, for
+    a member of a GHT, the GHT-level answers of its support (all read in one query, before the
+    write, so that scoring reads nothing more). ``reasons``: the N/A reason to store per code
+    ("" clears it); a code absent keeps its own.
     """
-    existing = {
-        answer.requirement_id: answer
-        for answer in Answer.objects.filter(
-            assessment=assessment,
-            requirement_id__in=[compiled.id_by_code[code] for code in cleaned],
+    establishment = assessment.establishment
+    ght = establishment.ght if establishment.ght_id else None
+    held_by_support = (
+        ght is not None
+        and compiled.ght_level_codes
+        and ght.support_establishment_id not in (None, establishment.pk)
+    )
+    wanted = Q(assessment=assessment)
+    if held_by_support:
+        wanted |= Q(
+            assessment__campaign_id=assessment.campaign_id,
+            assessment__establishment_id=ght.support_establishment_id,
+            requirement_id__in=compiled.ght_level_ids,
+            value__isnull=False,
         )
+    existing, ght_answers = {}, ({} if held_by_support else None)
+    for answer in Answer.objects.filter(wanted):
+        if answer.assessment_id == assessment.pk:
+            existing[answer.requirement_id] = answer
+        elif ght_answers is not None:
+            ght_answers[compiled.code_by_id[answer.requirement_id]] = answer.value
+    stored = {
+        compiled.code_by_id[rid]: answer.value
+        for rid, answer in existing.items()
+        if rid in compiled.code_by_id and answer.value is not None
     }
     now = timezone.now()
     to_create, to_update, changed = [], [], set()
@@ -327,6 +350,11 @@ def _write_answers(
         answer.updated_by, answer.updated_at = user, now
         to_update.append(answer)
         changed.add(code)
+    for code in changed:
+        if cleaned[code] is None:
+            stored.pop(code, None)
+        else:
+            stored[code] = cleaned[code]
     if to_create:
         bulk_create_with_history(to_create, Answer, default_user=user, default_date=now)
     if to_update:
@@ -337,10 +365,9 @@ def _write_answers(
             default_user=user,
             default_date=now,
         )
-    return changed
+    return changed, stored, ght_answers
 
 
-@transaction.atomic
 def save_answers(
     *,
     assessment: Assessment,
@@ -350,6 +377,29 @@ def save_answers(
     na_reasons: Mapping[str, Any] | None = None,
 ) -> AssessmentResult:
     """Validate and store answers, bump the version and refresh the score snapshot.
+
+    See :func:`save_answers_scored`, which also returns the answers the result is scored on.
+    """
+    return save_answers_scored(
+        assessment=assessment,
+        answers=answers,
+        expected_version=expected_version,
+        user=user,
+        na_reasons=na_reasons,
+    )[0]
+
+
+@transaction.atomic
+def save_answers_scored(
+    *,
+    assessment: Assessment,
+    answers: Mapping[str, Any],
+    expected_version: int,
+    user: User,
+    na_reasons: Mapping[str, Any] | None = None,
+) -> tuple[AssessmentResult, dict[str, Any]]:
+    """Validate and store answers, bump the version and refresh the score snapshot; returns the
+    result and the answers {code: value} it is scored on (nothing is read back after the write).
 
     All or nothing: raises AssessmentLocked (submitted), PermissionDenied, StaleVersion (someone
     saved since ``expected_version``) or AnswersRejected (one message per bad answer), and then
@@ -396,7 +446,7 @@ def save_answers(
     )
     if not bumped:
         raise StaleVersion(Assessment.objects.values_list("version", flat=True).get(pk=locked.pk))
-    changed = _write_answers(
+    changed, own, ght_answers = _write_answers(
         assessment=locked, cleaned=cleaned, compiled=compiled, user=user, reasons=reasons
     )
     locked.version = assessment.version = expected_version + 1
@@ -412,19 +462,22 @@ def save_answers(
             },
         )
 
-    result = compute_result(locked)
+    scored = answers_for_scoring(locked, own=own, ght_answers=ght_answers)
+    result = compute_result(locked, answers=scored)
     refresh_snapshot(locked, result=result)
     if changed & compiled.ght_level_codes:
         # The members of the GHT are scored on these answers too.
+        ght_id = locked.establishment.ght_id
         recompute_snapshots(
             Assessment.objects.filter(
-                campaign_id=locked.campaign_id, establishment__ght_id=locked.establishment.ght_id
-            ).exclude(pk=locked.pk)
+                campaign_id=locked.campaign_id, establishment__ght_id=ght_id
+            ).exclude(pk=locked.pk),
+            ght_answers={ght_id: {c: v for c, v in own.items() if c in compiled.ght_level_codes}},
         )
     if changed & compiled.ej_level_codes:
         # The other sites of the legal entity are scored on these answers too.
         recompute_snapshots(sites_sharing(locked))
-    return result
+    return result, scored
 
 
 def check_answers(

@@ -18,11 +18,12 @@ from assessments.answers import (
     AssessmentLocked,
     StaleVersion,
     na_reasons_of,
-    save_answers,
+    save_answers_scored,
 )
 from assessments.models import Assessment
 from assessments.scoring.compiled import compiled_referential
-from assessments.scoring.peers import PEER_MINIMUM, Withheld, peer_position
+from assessments.scoring.model import AssessmentResult
+from assessments.scoring.peers import PEER_MINIMUM, Withheld, by_care_score, peer_position
 from assessments.scoring.service import answers_for_scoring, compute_result
 from care_portal.api_filters import ApiFilterSet, IntegerFilter
 from care_portal.api_schema import ERROR, VALIDATION_ERROR
@@ -120,10 +121,20 @@ class AssessmentApiFilter(ApiFilterSet):
         fields = ["year", "region", "status", "kind", "ght"]
 
 
-def assessment_state(assessment: Assessment) -> dict[str, Any]:
-    """The assessment as the API shows it, scored afresh from its answers."""
-    answers = answers_for_scoring(assessment)
-    result = compute_result(assessment, answers=answers)
+def assessment_state(
+    assessment: Assessment,
+    *,
+    scored: tuple[AssessmentResult, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The assessment as the API shows it, scored afresh from its answers.
+
+    ``scored``: the result and answers a save has just computed (then nothing is re-read).
+    """
+    if scored is None:
+        answers = answers_for_scoring(assessment)
+        result = compute_result(assessment, answers=answers)
+    else:
+        result, answers = scored
     establishment = assessment.establishment
     return {
         "id": assessment.pk,
@@ -140,7 +151,15 @@ def assessment_state(assessment: Assessment) -> dict[str, Any]:
         "gaps": [gap.as_dict() for gap in result.gaps],
         "headline": result.headline,
         "counts": result.counts,
-        "peers": PeerPositionSerializer(peer_position(assessment)).data,
+        # A save passes its fresh score; a read ranks the stored one, as the peers' are.
+        "peers": PeerPositionSerializer(
+            peer_position(assessment)
+            if scored is None
+            else peer_position(
+                assessment,
+                score=result.score_care if by_care_score(assessment) else result.score_global,
+            )
+        ).data,
     }
 
 
@@ -300,7 +319,7 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
         if errors:
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         try:
-            save_answers(
+            scored = save_answers_scored(
                 assessment=assessment,
                 answers=answers,
                 expected_version=version,
@@ -336,4 +355,4 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response(assessment_state(assessment))
+        return Response(assessment_state(assessment, scored=scored))

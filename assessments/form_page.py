@@ -30,7 +30,7 @@ from assessments.consistency import Contradiction, contradictions
 from assessments.ej_level import held_answers, holder_of, sites_sharing
 from assessments.models import Answer, Assessment, ScoreSnapshot
 from assessments.permissions import is_ght_lead_of, is_ght_support, is_rssi_of
-from assessments.scoring.compiled import compiled_referential
+from assessments.scoring.compiled import beside_compiled, compiled_referential
 from assessments.scoring.model import AssessmentResult, Progress
 from assessments.scoring.service import kinds_of
 from assessments.scoring.snapshot import SnapshotView
@@ -207,14 +207,19 @@ class FormPage:
     # --- loading --------------------------------------------------------------------------------
 
     def _requirements(self) -> list[Requirement]:
-        requirements = (
-            Requirement.objects.filter(
-                referential_id=self.assessment.campaign.referential_id,
-                objective__national_only=False,
+        referential_id = self.assessment.campaign.referential_id
+
+        def read() -> list[Requirement]:
+            return list(
+                Requirement.objects.filter(
+                    referential_id=referential_id, objective__national_only=False
+                )
+                .select_related("objective__axis")
+                .order_by("objective__axis__number", "objective__number", "order", "pk")
             )
-            .select_related("objective__axis")
-            .order_by("objective__axis__number", "objective__number", "order", "pk")
-        )
+
+        # The referential's rows change only with the referential: read once per version.
+        requirements = beside_compiled(referential_id, "form_requirements", read)
         return [r for r in requirements if self.kinds & set(r.applies_to)]
 
     def _answers(self, requirements: list[Requirement]) -> dict[int, Answer]:

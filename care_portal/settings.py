@@ -333,6 +333,8 @@ if CARE_S3_BUCKET:
 STORAGES["reports"] = dict(STORAGES["default"])
 # Uploaded evidence lives outside the web root and is only served through a scoped view.
 MEDIA_ROOT = Path(env_str("CARE_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# The PDF reports of transmitted assessments (reports.stored): beside the uploads.
+STORAGES["reports"] = STORAGES["default"]
 # No route serves this prefix: evidence files go out only through the scoped download view.
 MEDIA_URL = "/media/"
 # Messages and DSFR components escape their text: messages may quote what people typed or

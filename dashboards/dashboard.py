@@ -20,12 +20,14 @@ from care_portal.formats import format_number
 from dashboards.figures import (
     Figures,
     campaign_establishments,
+    complete_rows,
     ght_requirement_counts,
     grouped_counts,
     rollup,
     total_of,
 )
 from dashboards.listing import ListFilterForm, establishment_rows
+from dashboards.summary import scope_q, summary_rows
 from dashboards.targets import STATUS_BADGES, STATUS_LABELS, target_status
 from establishments.models import GHT, Department, Kind, Region
 from referential.targets import (
@@ -90,8 +92,13 @@ class Dashboard:
     @cached_property
     def count_rows(self) -> list[dict]:
         """Additive counts per (department, GHT, kind, legal status): every breakdown and the
-        total are sums of these rows. Grouping by keys alone (no join to the registry tables
+        total are sums of these rows. Read from the campaign's summary once built (the same
+        counts, stored), else counted live. Grouping by keys alone (no join to the registry tables
         for names) keeps the one scan cheap."""
+        if self.campaign is not None:
+            stored = summary_rows(self.campaign, scope_q(region=self.region, ght=self.ght))
+            if stored is not None:
+                return complete_rows(stored, self.targets)
         return grouped_counts(self.base, GROUP_FIELDS, self.targets, self.campaign)
 
     @cached_property

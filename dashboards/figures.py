@@ -133,12 +133,27 @@ def grouped_counts(
     """One row of additive counts per distinct value of `group_by`, which must hold the
     establishment kind (one query). Targets counted over sites (ET, candidates) are in
     them; those counted over EJ, OG or PMSI units are not additive and come apart."""
+    return complete_rows(raw_counts(base, group_by, targets, campaign), targets)
+
+
+def raw_counts(
+    base: QuerySet,
+    group_by: Sequence[str],
+    targets: Sequence[HeadlineTarget],
+    campaign: Campaign | None = None,
+) -> QuerySet:
+    """The grouped query of :func:`grouped_counts`, its rows not completed yet (what the
+    campaign summary stores)."""
     if "kind" not in group_by:
         raise ValueError("Counts are grouped by kind at least: targets depend on it.")
     aggregates = _aggregates(targets, campaign)
-    rows = base.order_by().values(*group_by).annotate(**aggregates).order_by()
+    return base.order_by().values(*group_by).annotate(**aggregates).order_by()
+
+
+def complete_rows(rows: Iterable[dict], targets: Sequence[HeadlineTarget]) -> list[dict]:
+    """Raw grouped rows (:func:`raw_counts`, or the summary's) completed as the pages read them."""
     names = count_names(targets)
-    return [_complete(row, targets, names) for row in rows]
+    return [_complete(dict(row), targets, names) for row in rows]
 
 
 @dataclass

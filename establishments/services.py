@@ -8,7 +8,7 @@ the same file again changes nothing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -94,6 +94,21 @@ class FinessImportSummary:
         )
 
 
+_registry_listeners: list[Callable[[], None]] = []
+
+
+def on_registry_changed(listener: Callable[[], None]) -> None:
+    """Have `listener` told, in the importing transaction, that establishments changed (a
+    FINESS or GHT import): whatever is counted per group of establishments is counted again."""
+    if listener not in _registry_listeners:
+        _registry_listeners.append(listener)
+
+
+def _registry_changed() -> None:
+    for listener in _registry_listeners:
+        listener()
+
+
 def import_finess(*, path: str | Path, dry_run: bool = False) -> FinessImportSummary:
     """Import the establishments (ES and ESSMS) of a FINESS extract, upserted by FINESS ET.
 
@@ -122,6 +137,7 @@ def import_finess(*, path: str | Path, dry_run: bool = False) -> FinessImportSum
                 raise _FileChanged
             if not dry_run:
                 link_ght_supports()
+                _registry_changed()
                 record_event(
                     actor=None,
                     action=AuditAction.REGISTRY_IMPORT,
@@ -275,6 +291,7 @@ def import_ght(*, path: str | Path) -> GHTImportSummary:
     _upsert_members(content, ghts, summary)
     summary.establishments_linked = _link_establishments(ghts)
     link_ght_supports(ghts.values())
+    _registry_changed()
 
     known_ejs = set(
         Establishment.objects.filter(finess_ej__in=[row.finess_ej for row in content.rows])

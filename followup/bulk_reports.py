@@ -17,7 +17,7 @@ from care_portal.formats import format_datetime
 from care_portal.stored_files import sha256_of
 from followup.emails import build_email, bulk_reports_url, greeting_name
 from followup.models import BulkReport
-from reports.pdf import render_report_pdf
+from reports.stored import report_pdf_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def _render(bulk: BulkReport, archive: zipfile.ZipFile) -> tuple[int, list[dict]
             skipped.append({**entry, "reason": _("pas d’auto-évaluation dans cette campagne")})
             continue
         try:
-            pdf = render_report_pdf(assessment)
+            pdf = report_pdf_bytes(assessment)
         except Exception:
             logger.exception("Bulk report %s: rendering the report of %s failed", bulk.pk, entry)
             skipped.append({**entry, "reason": _("le rapport n’a pas pu être produit")})

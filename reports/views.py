@@ -8,17 +8,20 @@ from django.views.decorators.http import require_GET
 from assessments.models import Assessment
 from audit.models import Action
 from audit.services import record_event
-from reports.pdf import REPORT_RELATED, render_report_pdf, report_filename
+from reports.pdf import REPORT_RELATED, report_filename
+from reports.stored import report_pdf_bytes
 
 
 @login_required
 @require_GET
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The report as a PDF download; 404 for an assessment outside the person's scope."""
+    """The report as a PDF download; 404 for an assessment outside the person's scope.
+
+    A transmitted assessment's report comes from the storage while still current."""
     assessment = get_object_or_404(
         Assessment.objects.for_user(request.user).select_related(*REPORT_RELATED), pk=pk
     )
-    response = HttpResponse(render_report_pdf(assessment), content_type="application/pdf")
+    response = HttpResponse(report_pdf_bytes(assessment), content_type="application/pdf")
     record_event(
         actor=request.user,
         action=Action.EXPORT,

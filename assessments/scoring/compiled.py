@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -227,3 +227,17 @@ def forget_referential(referential_id: int | None = None) -> None:
     _renew_token(referential_id)
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: _renew_token(referential_id))
+
+
+_beside: dict[tuple[int, str], tuple[CompiledReferential, Any]] = {}
+
+
+def beside_compiled(referential_id: int, name: str, build: Callable[[], Any]) -> Any:
+    """A value read from a referential version (``build()``), kept in this process as long as
+    the version's compiled form: dropped with it when the referential changes."""
+    compiled = compiled_referential(referential_id)
+    entry = _beside.get((referential_id, name))
+    if entry is None or entry[0] is not compiled:
+        entry = (compiled, build())
+        _beside[(referential_id, name)] = entry
+    return entry[1]

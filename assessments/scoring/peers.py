@@ -14,6 +14,7 @@ figure that moved when a peer saved a draft would let its reader infer that peer
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 from django.db.models import Count, Q
@@ -75,16 +76,21 @@ def peer_snapshots(assessment: Assessment):
     return peers.filter(same_group)
 
 
-def peer_percentile(assessment: Assessment) -> PeerBenchmark:
+_STORED = object()
+
+
+def peer_percentile(assessment: Assessment, *, score: Any = _STORED) -> PeerBenchmark:
     """Percentile of the ranked score (:func:`ranked_field`) among the comparable assessments
     (:func:`peer_snapshots`).
 
     The share of the other peers scoring lower, ties counting half: 100 means above every peer,
-    0 below every peer. None without a score or without a scored peer. Reads snapshots.
+    0 below every peer. None without a score or without a scored peer. Reads snapshots, and
+    the assessment's own stored score unless ``score`` gives it (just computed by a save).
     """
     field_name = ranked_field(assessment)
-    own = ScoreSnapshot.objects.filter(assessment=assessment).values_list(field_name, flat=True)
-    score = next(iter(own), None)
+    if score is _STORED:
+        own = ScoreSnapshot.objects.filter(assessment=assessment).values_list(field_name, flat=True)
+        score = next(iter(own), None)
     peers = peer_snapshots(assessment)
     if score is None:
         return PeerBenchmark(percentile=None, peers=peers.count())
@@ -164,13 +170,13 @@ class PeerPosition:
         return None
 
 
-def peer_position(assessment: Assessment) -> PeerPosition:
+def peer_position(assessment: Assessment, *, score: Any = _STORED) -> PeerPosition:
     """The assessment's percentile among comparable ones, withheld below PEER_MINIMUM peers.
 
     Below the minimum neither the percentile nor the number of peers is given: nothing derived
     from other establishments' scores leaves this function.
     """
-    benchmark = peer_percentile(assessment)
+    benchmark = peer_percentile(assessment, score=score)
     basis = {"by_care_score": by_care_score(assessment)}
     if benchmark.peers < PEER_MINIMUM:
         return PeerPosition(percentile=None, peers=None, withheld=Withheld.TOO_FEW_PEERS, **basis)

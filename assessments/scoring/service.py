@@ -9,7 +9,7 @@ them (``assessments.ej_level``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from assessments.ej_level import ej_key, ej_level_answers
-from assessments.models import Answer, Assessment, ScoreSnapshot
+from assessments.models import Answer, Assessment, Campaign, ScoreSnapshot
 from assessments.scoring.compiled import CompiledReferential, compiled_referential
 from assessments.scoring.model import AssessmentResult
 from assessments.scoring.snapshot import snapshot_detail
@@ -43,6 +43,35 @@ SNAPSHOT_FIELDS = [
     "detail",
     "computed_at",
 ]
+
+
+# A group of establishments as counters keep them: (region, department, GHT or None, kind,
+# legal status).
+Group = tuple[str, str, int | None, str, str]
+_snapshot_listeners: list[Callable[..., None]] = []
+
+
+def on_snapshots_written(listener: Callable[..., None]) -> None:
+    """Have `listener(campaign, groups, whole_campaign=…)` told, in the writing transaction, of
+    the campaign and the groups of establishments whose snapshots were just written;
+    ``whole_campaign``: every assessment of the campaign was (registered once per listener)."""
+    if listener not in _snapshot_listeners:
+        _snapshot_listeners.append(listener)
+
+
+def group_of(establishment) -> Group:
+    return (
+        establishment.region_id,
+        establishment.department_id,
+        establishment.ght_id,
+        establishment.kind,
+        establishment.legal_status,
+    )
+
+
+def _written(campaign, groups: set[Group], *, whole_campaign: Campaign | None = None) -> None:
+    for listener in _snapshot_listeners:
+        listener(campaign, groups, whole_campaign=whole_campaign)
 
 
 # --- scoring one assessment -------------------------------------------------------------------
@@ -86,26 +115,49 @@ def _merge_ght_answers(
     return answers
 
 
-def answers_for_scoring(assessment: Assessment) -> dict[str, Any]:
-    """The answers an assessment is scored on: its own, and its GHT's GHT-level answers."""
+def answers_for_scoring(
+    assessment: Assessment,
+    *,
+    own: Mapping[str, Any] | None = None,
+    ght_answers: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The answers an assessment is scored on: its own, and its GHT's GHT-level answers.
+
+    ``own``: its own answers {code: value} when the caller already holds them (a save), read
+    otherwise; ``ght_answers`` likewise, its GHT's GHT-level answers held by the support.
+    """
     compiled = compiled_referential(assessment.campaign.referential_id)
-    rows = Answer.objects.filter(assessment=assessment, value__isnull=False).values_list(
-        "requirement_id", "value"
-    )
-    answers = {compiled.code_by_id[rid]: value for rid, value in rows if rid in compiled.code_by_id}
-    ght_id = assessment.establishment.ght_id
-    ght_answers = (
-        ght_level_answers(campaign_id=assessment.campaign_id, ght_ids=[ght_id], compiled=compiled)
-        if ght_id
-        else {}
-    )
+    if own is None:
+        rows = Answer.objects.filter(assessment=assessment, value__isnull=False).values_list(
+            "requirement_id", "value"
+        )
+        answers = {
+            compiled.code_by_id[rid]: value for rid, value in rows if rid in compiled.code_by_id
+        }
+    else:
+        answers = {code: value for code, value in own.items() if value is not None}
+    establishment = assessment.establishment
+    ght_id = establishment.ght_id
+    found_ght: Mapping[int, Mapping[str, Any]] = {}
+    if ght_id and compiled.ght_level_codes:
+        if ght_answers is not None:
+            found_ght = {ght_id: ght_answers}
+        elif own is not None and establishment.ght.support_establishment_id == establishment.pk:
+            # The support holds its GHT's answers among its own (the caller loaded its GHT).
+            found_ght = {
+                ght_id: {c: v for c, v in answers.items() if c in compiled.ght_level_codes}
+            }
+        else:
+            found_ght = ght_level_answers(
+                campaign_id=assessment.campaign_id, ght_ids=[ght_id], compiled=compiled
+            )
     ej_answers = ej_level_answers(
         campaign_id=assessment.campaign_id,
         keys=[ej_key(assessment)],
         ids_to_codes=compiled.ej_level_ids,
     )
     return _merge_ght_answers(
-        answers, ght_answers.get(ght_id, {}), compiled, ej_answers.get(ej_key(assessment))
+        answers, found_ght.get(ght_id, {}), compiled, ej_answers.get(ej_key(assessment))
     )
 
 
@@ -155,14 +207,32 @@ def refresh_snapshot(
     if result is None:
         result = compute_result(assessment)
     values = snapshot_values(result, reference_date=assessment.effective_reference_date())
-    snapshot, _created = ScoreSnapshot.objects.update_or_create(
-        assessment=assessment, defaults=values
+    snapshot = ScoreSnapshot(assessment=assessment, **values)
+    # One INSERT … ON CONFLICT DO UPDATE, where update_or_create takes a savepoint, a SELECT
+    # and an UPDATE or INSERT.
+    ScoreSnapshot.objects.bulk_create(
+        [snapshot],
+        update_conflicts=True,
+        unique_fields=["assessment"],
+        update_fields=SNAPSHOT_FIELDS,
     )
+    _written(assessment.campaign, {group_of(assessment.establishment)})
     return snapshot
 
 
-def recompute_snapshots(assessments: QuerySet[Assessment], *, chunk_size: int = 1000) -> int:
-    """Recompute and store the snapshots of many assessments in bulk; returns how many."""
+def recompute_snapshots(
+    assessments: QuerySet[Assessment],
+    *,
+    chunk_size: int = 1000,
+    ght_answers: Mapping[int, Mapping[str, Any]] | None = None,
+    whole_campaign: Campaign | None = None,
+) -> int:
+    """Recompute and store the snapshots of many assessments in bulk; returns how many.
+
+    ``ght_answers``: GHT id -> its GHT-level answers, when the caller holds them (the GHT-level
+    save that triggers the recompute); read otherwise. ``whole_campaign``: the campaign whose
+    every assessment `assessments` are (the counters kept per campaign are then rebuilt).
+    """
     rows = list(
         assessments.order_by("campaign_id", "pk").values_list(
             "pk",
@@ -173,6 +243,9 @@ def recompute_snapshots(assessments: QuerySet[Assessment], *, chunk_size: int = 
             "status",
             "reference_date",
             "establishment__finess_ej",
+            "establishment__region_id",
+            "establishment__department_id",
+            "establishment__legal_status",
         )
     )
     today = timezone.localdate()
@@ -181,10 +254,13 @@ def recompute_snapshots(assessments: QuerySet[Assessment], *, chunk_size: int = 
         by_campaign[(row[1], row[2])].append(row)
     for (campaign_id, referential_id), campaign_rows in by_campaign.items():
         compiled = compiled_referential(referential_id)
-        ght_answers = ght_level_answers(
-            campaign_id=campaign_id,
-            ght_ids={row[4] for row in campaign_rows if row[4]},
-            compiled=compiled,
+        ght_ids = {row[4] for row in campaign_rows if row[4]}
+        known = ght_answers or {}
+        campaign_ght_answers = {ght: known[ght] for ght in ght_ids if ght in known}
+        campaign_ght_answers.update(
+            ght_level_answers(
+                campaign_id=campaign_id, ght_ids=ght_ids - set(known), compiled=compiled
+            )
         )
         ej_answers = ej_level_answers(
             campaign_id=campaign_id,
@@ -193,7 +269,14 @@ def recompute_snapshots(assessments: QuerySet[Assessment], *, chunk_size: int = 
         )
         for start in range(0, len(campaign_rows), chunk_size):
             chunk = campaign_rows[start : start + chunk_size]
-            _store_snapshots(_score_chunk(chunk, compiled, ght_answers, today, ej_answers))
+            _store_snapshots(_score_chunk(chunk, compiled, campaign_ght_answers, today, ej_answers))
+        if _snapshot_listeners:
+            _written(
+                whole_campaign
+                or Campaign.objects.select_related("referential").get(pk=campaign_id),
+                {(r[8], r[9], r[4], r[3], r[10]) for r in campaign_rows},
+                whole_campaign=whole_campaign,
+            )
     return len(rows)
 
 
@@ -213,8 +296,15 @@ def _score_chunk(
         code = code_by_id.get(requirement_id)
         if code is not None:
             answers[assessment_id][code] = value
+    compared = [name for name in SNAPSHOT_FIELDS if name != "computed_at"]
+    stored = {
+        row[0]: row[1:]
+        for row in ScoreSnapshot.objects.filter(
+            assessment_id__in=[row[0] for row in chunk]
+        ).values_list("assessment_id", *compared)
+    }
     snapshots = []
-    for pk, _campaign, _referential, kind, ght_id, status, reference_date, finess_ej in chunk:
+    for pk, _campaign, _referential, kind, ght_id, status, reference_date, finess_ej, *_ in chunk:
         own = _merge_ght_answers(
             answers.get(pk, {}),
             ght_answers.get(ght_id, {}),
@@ -229,11 +319,15 @@ def _score_chunk(
             submitted=status in SUBMITTED_STATUSES,
         )
         values = snapshot_values(result, reference_date=reference_date)
+        if stored.get(pk) == tuple(values[name] for name in compared):
+            continue  # unchanged: not written again
         snapshots.append(ScoreSnapshot(assessment_id=pk, **values))
     return snapshots
 
 
 def _store_snapshots(snapshots: list[ScoreSnapshot]) -> None:
+    if not snapshots:
+        return
     # An upsert (INSERT … ON CONFLICT DO UPDATE): one statement per batch, where bulk_update's
     # CASE WHEN per field and row manages only a few hundred rows per second.
     for snapshot in snapshots:

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--chunk-size", type=int, default=1000)
 
     def handle(self, *args, campaign, chunk_size, **options):
-        found = Campaign.objects.filter(year=campaign).first()
+        found = Campaign.objects.select_related("referential").filter(year=campaign).first()
         if found is None:
             raise CommandError(f"Aucune campagne pour l'année {campaign}.")
         # Started on several nodes at once: one run per campaign works, the others say so.
@@ -29,7 +29,9 @@ class Command(BaseCommand):
     def _recompute(self, found: Campaign, campaign: int, chunk_size: int) -> None:
         started = time.perf_counter()
         count = recompute_snapshots(
-            Assessment.objects.filter(campaign=found), chunk_size=max(1, chunk_size)
+            Assessment.objects.filter(campaign=found),
+            chunk_size=max(1, chunk_size),
+            whole_campaign=found,
         )
         elapsed = time.perf_counter() - started
         rate = count / elapsed if elapsed else 0

@@ -1,0 +1,242 @@
+"""The per-campaign summary: the dashboards' grouped counts, stored and kept exact.
+
+One row per group of establishments (region, department, GHT, kind, legal status) holds the raw
+aggregates of :func:`dashboards.figures.raw_counts` — the same query the dashboards run live,
+so the figures cannot differ. Every snapshot write refreshes the rows of the groups it touched,
+in its own transaction (``assessments.scoring.service.on_snapshots_written``); ``recompute_scores``
+rebuilds a campaign's summary, and a row ``kind="*"`` says it was built (until then the pages
+count live). A registry import (FINESS, GHT) rebuilds the built summaries;
+``manage.py check_summary`` compares the summary with a live count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import reduce
+from operator import or_
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import JSONObject
+
+from assessments.models import Campaign
+from assessments.scoring.compiled import beside_compiled
+from assessments.scoring.service import Group
+from dashboards.figures import campaign_establishments, raw_counts
+from dashboards.models import BUILT, CampaignSummary
+from establishments.models import Establishment
+from referential.targets import HeadlineTarget, headline_targets
+
+KEY_FIELDS = ("region_id", "department_id", "ght_id", "kind", "legal_status")
+
+
+def campaign_targets(campaign: Campaign) -> list[HeadlineTarget]:
+    """The campaign's headline targets, read once per referential version."""
+    return beside_compiled(
+        campaign.referential_id, "headline_targets", lambda: headline_targets(campaign.referential)
+    )
+
+
+def _key(row: dict) -> Group:
+    return tuple(row[name] for name in KEY_FIELDS)  # type: ignore[return-value]
+
+
+def _group_q(groups: Iterable[Group]) -> Q:
+    return reduce(
+        or_,
+        (Q(**dict(zip(KEY_FIELDS, group, strict=True))) for group in groups),
+        Q(pk__in=[]),
+    )
+
+
+def live_rows(
+    campaign: Campaign, establishments: QuerySet | None = None, targets=None
+) -> dict[Group, dict]:
+    """Group -> the raw aggregates counted live (over `establishments`, default all)."""
+    targets = campaign_targets(campaign) if targets is None else targets
+    base = campaign_establishments(
+        Establishment.objects.all() if establishments is None else establishments, campaign
+    )
+    return {_key(row): row for row in raw_counts(base, KEY_FIELDS, targets, campaign)}
+
+
+def _row(campaign_id: int, group: Group, counts: dict) -> CampaignSummary:
+    region, department, ght, kind, legal_status = group
+    return CampaignSummary(
+        campaign_id=campaign_id,
+        region_id=region,
+        department_id=department,
+        ght_id=ght or 0,
+        kind=kind,
+        legal_status=legal_status,
+        counts={k: v for k, v in counts.items() if k not in KEY_FIELDS},
+    )
+
+
+def _upsert(rows: list[CampaignSummary]) -> None:
+    CampaignSummary.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["campaign", *KEY_FIELDS],
+        update_fields=["counts"],
+    )
+
+
+def _built_key(campaign_id: int) -> str:
+    return f"campaign-summary-built:{campaign_id}"
+
+
+def rebuild_summary(campaign: Campaign) -> None:
+    """Count the campaign's every group afresh and mark its summary built (two statements)."""
+    base = campaign_establishments(Establishment.objects.all(), campaign)
+    with transaction.atomic(savepoint=False):
+        CampaignSummary.objects.filter(campaign=campaign).delete()
+        _insert_counted(campaign, base, built=True)
+    # Pages look for the summary only once it is known built (no query otherwise).
+    key = _built_key(campaign.pk)
+    transaction.on_commit(lambda: cache.set(key, True, None))
+
+
+def _insert_counted(campaign: Campaign, base: QuerySet, *, built: bool = False) -> int:
+    """One INSERT … SELECT of the dashboards' grouped query over `base` (updating the groups
+    already stored; with `built`, the row marking the summary built too); returns the rows."""
+    grouped = raw_counts(base, KEY_FIELDS, campaign_targets(campaign), campaign)
+    names = list(grouped.query.annotations)
+    counted = grouped.annotate(counts=JSONObject(**{name: F(name) for name in names})).values(
+        *KEY_FIELDS, "counts"
+    )
+    sql, params = counted.query.sql_with_params()
+    table = CampaignSummary._meta.db_table
+    jsonb = connection.vendor == "postgresql"
+    counts = "CAST(g.counts AS jsonb)" if jsonb else "g.counts"
+    marker = (
+        f" UNION ALL SELECT %s, '', '', 0, '{BUILT}', '', "
+        + ("CAST('{}' AS jsonb)" if jsonb else "'{}'")
+        if built
+        else " WHERE true"
+    )
+    upsert = (
+        ""
+        if built
+        else " ON CONFLICT (campaign_id, region_id, department_id, ght_id, kind, legal_status)"
+        " DO UPDATE SET counts = excluded.counts"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (campaign_id, region_id, department_id, ght_id, kind, "  # noqa: S608 - names from the model
+            f"legal_status, counts) SELECT %s, g.region_id, g.department_id, "
+            f"COALESCE(g.ght_id, 0), g.kind, g.legal_status, {counts} FROM ({sql}) g"
+            f"{marker}{upsert}",
+            [campaign.pk, *params, *([campaign.pk] if built else [])],
+        )
+        return cursor.rowcount
+
+
+def refresh_groups(campaign: Campaign, groups: set[Group]) -> None:
+    """Count these groups afresh (in the caller's transaction): one INSERT … SELECT … ON
+    CONFLICT DO UPDATE over the same grouped query as the dashboards."""
+    if not groups:
+        return
+    base = campaign_establishments(Establishment.objects.filter(_group_q(groups)), campaign)
+    found = _insert_counted(campaign, base)
+    if found < len(groups):
+        # A group left empty (its last active establishment gone): its row goes.
+        present = {_key(row) for row in raw_counts(base, KEY_FIELDS, campaign_targets(campaign))}
+        gone = groups - present
+        if gone:
+            CampaignSummary.objects.filter(campaign=campaign).filter(
+                _group_q((r, d, g or 0, k, s) for r, d, g, k, s in gone)
+            ).delete()
+
+
+def snapshots_written(
+    campaign: Campaign, groups: set[Group], *, whole_campaign: Campaign | None
+) -> None:
+    """Listener of every snapshot write: its groups counted again (all, and the summary marked
+    built, when the whole campaign was rescored)."""
+    if whole_campaign is not None:
+        rebuild_summary(whole_campaign)
+    else:
+        refresh_groups(campaign, groups)
+
+
+def registry_changed() -> None:
+    """Listener of the registry imports: every built summary counted again."""
+    built = CampaignSummary.objects.filter(kind=BUILT).values("campaign_id")
+    for campaign in Campaign.objects.filter(pk__in=built).select_related("referential"):
+        rebuild_summary(campaign)
+
+
+def summary_rows(campaign: Campaign, scope: Q, *, known_built: bool = True) -> list[dict] | None:
+    """The summary's raw rows of `scope` (a filter on the key fields), or None while the
+    campaign's summary is not built. ``known_built``: skip the query unless the cache says it
+    was built (pages); the row marking it built decides in any case."""
+    if known_built and not cache.get(_built_key(campaign.pk)):
+        return None
+    found = list(
+        CampaignSummary.objects.filter(campaign=campaign)
+        .filter(scope | Q(kind=BUILT))
+        .values("kind", *KEY_FIELDS[:-3], "ght_id", "legal_status", "counts")
+    )
+    if not any(row["kind"] == BUILT for row in found):
+        return None
+    return [
+        {
+            "region_id": row["region_id"],
+            "department_id": row["department_id"],
+            "ght_id": row["ght_id"] or None,
+            "kind": row["kind"],
+            "legal_status": row["legal_status"],
+            **row["counts"],
+        }
+        for row in found
+        if row["kind"] != BUILT
+    ]
+
+
+def differences(campaign: Campaign) -> list[str]:
+    """Where the stored summary and a live count disagree, in French (empty when they agree)."""
+    stored = summary_rows(campaign, scope_q(), known_built=False)
+    if stored is None:
+        return [f"Campagne {campaign.year} : synthèse non construite."]
+    live = live_rows(campaign)
+    found = {_key(row): row for row in stored}
+    problems = []
+    for group in sorted(set(live) | set(found), key=str):
+        a, b = live.get(group), found.get(group)
+        a = {k: v for k, v in (a or {}).items() if k not in KEY_FIELDS}
+        b = {k: v for k, v in (b or {}).items() if k not in KEY_FIELDS}
+        if not _same(a, b):
+            problems.append(f"Campagne {campaign.year}, groupe {group} : {b} au lieu de {a}.")
+    return problems
+
+
+def _same(a: dict, b: dict) -> bool:
+    if set(a) != set(b) and any(a.get(k) or b.get(k) for k in set(a) ^ set(b)):
+        return False
+    for name in set(a) | set(b):
+        x, y = a.get(name) or 0, b.get(name) or 0
+        if isinstance(x, float) or isinstance(y, float):
+            if abs(x - y) > 1e-6 * max(1.0, abs(x)):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def scope_q(*, region=None, ght=None) -> Q:
+    if ght is not None:
+        return Q(ght_id=ght.pk)
+    if region is not None:
+        return Q(region_id=region.code)
+    return Q(pk__isnull=False)
+
+
+__all__: Sequence[str] = (
+    "rebuild_summary",
+    "refresh_groups",
+    "registry_changed",
+    "summary_rows",
+    "differences",
+)

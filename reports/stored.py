@@ -1,0 +1,115 @@
+"""Reports of transmitted assessments, rendered once by the worker and served from the storage.
+
+When an assessment is submitted or validated, the worker renders its PDF and stores it (the
+``reports`` storage) with its SHA-256. A download serves that file while the assessment (its
+version, status and dates), its referential and the report's template are unchanged — the
+:func:`report_key` of those — after checking the file against its checksum; otherwise (a
+reopening, a new answer, a new template) the report is rendered again and stored. A draft's
+report is rendered on demand and never stored.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import get_template
+from django.utils import timezone
+
+from assessments.models import Assessment, Transition
+from care_portal.stored_files import DamagedFile, open_verified
+from reports import pdf
+from reports.models import StoredReport
+
+logger = logging.getLogger(__name__)
+
+STORED_STATUSES = frozenset({Assessment.Status.SUBMITTED, Assessment.Status.VALIDATED})
+# The templates and stylesheet the report is made of: a change to any gives a new key.
+TEMPLATE_NAMES = ("reports/report.html", "reports/_answer_checks.html", "reports/report.css")
+
+
+@functools.cache
+def template_version() -> str:
+    """A digest of the report's templates as deployed."""
+    digest = hashlib.sha256()
+    for name in TEMPLATE_NAMES:
+        origin = get_template(name).origin.name
+        with open(origin, "rb") as handle:
+            digest.update(handle.read())
+    return digest.hexdigest()[:16]
+
+
+def report_key(assessment: Assessment) -> str:
+    """What a stored report was rendered from: unchanged key, unchanged report."""
+    parts = [
+        assessment.pk,
+        assessment.version,
+        assessment.status,
+        assessment.reference_date,
+        assessment.submitted_at,
+        assessment.validated_at,
+        assessment.campaign.referential_id,
+        template_version(),
+    ]
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+
+
+def _store(assessment: Assessment, key: str) -> bytes:
+    content = pdf.render_report_pdf(assessment)
+    digest = hashlib.sha256(content).hexdigest()
+    previous = StoredReport.objects.filter(assessment=assessment).first()
+    name = (
+        f"reports/{assessment.campaign.year}/{pdf.report_filename(assessment)[:-4]}-{key[:12]}.pdf"
+    )
+    stored = previous or StoredReport(assessment=assessment)
+    old_name = previous.file.name if previous else ""
+    stored.file.save(name, ContentFile(content), save=False)
+    stored.key, stored.sha256, stored.size = key, digest, len(content)
+    stored.rendered_at = timezone.now()
+    stored.save()
+    if old_name and old_name != stored.file.name:
+        stored.file.storage.delete(old_name)
+    return content
+
+
+def report_pdf_bytes(assessment: Assessment) -> bytes:
+    """The assessment's report: the stored file when still current, else a fresh rendering
+    (stored for a transmitted assessment). ``assessment`` comes with ``pdf.REPORT_RELATED``."""
+    if assessment.status not in STORED_STATUSES:
+        return pdf.render_report_pdf(assessment)
+    key = report_key(assessment)
+    stored = StoredReport.objects.filter(assessment=assessment, key=key).first()
+    if stored is not None:
+        try:
+            with open_verified(stored.file, stored.sha256) as handle:
+                return handle.read()
+        except (FileNotFoundError, DamagedFile):
+            logger.warning("Stored report of assessment %s unusable: rendered again", assessment.pk)
+    return _store(assessment, key)
+
+
+def store_report(assessment_id: int) -> bool:
+    """Render and store a transmitted assessment's report unless current; True when rendered."""
+    assessment = (
+        Assessment.objects.select_related(*pdf.REPORT_RELATED).filter(pk=assessment_id).first()
+    )
+    if assessment is None or assessment.status not in STORED_STATUSES:
+        return False
+    key = report_key(assessment)
+    if StoredReport.objects.filter(assessment=assessment, key=key).exists():
+        return False
+    _store(assessment, key)
+    return True
+
+
+def render_when_transmitted(assessment: Assessment, transition: Transition) -> None:
+    """Workflow listener: once a submission or validation is committed, the worker renders."""
+    if assessment.status not in STORED_STATUSES:
+        return
+    from reports.tasks import render_stored_report
+
+    pk = assessment.pk
+    transaction.on_commit(lambda: render_stored_report.enqueue(pk))
