@@ -23,6 +23,9 @@ from referential.models import AnswerType, Headline, Requirement
 from referential.numbers import NumberRefused, read_number, shown
 from referential.rules import MAX_AMOUNT, MAX_NAME_LENGTH, NOT_APPLICABLE_VALUE, get_rule
 
+# The longest reason of "not applicable" (checked again when saving, see assessments.answers).
+MAX_NA_REASON_LENGTH = 2000
+
 NA = NOT_APPLICABLE_VALUE
 PART_SEPARATOR = "__"
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
@@ -150,7 +153,37 @@ class AnswerInput:
         parts = {part_name(self.code, key): field for key, field in self.value_parts().items()}
         if self.na_allowed and not self.na_in_choices:
             parts[part_name(self.code, "na")] = _flag(str(self.na_label))
+        if self.na_allowed:
+            parts[self.reason_part] = self.reason_field()
         return parts
+
+    @property
+    def reason_part(self) -> str:
+        """The box of the reason given with "not applicable"."""
+        return part_name(self.code, "na_reason")
+
+    def reason_field(self) -> forms.CharField:
+        required = self.requirement.reason_required_for_na
+        return forms.CharField(
+            label=_("Motif de « non applicable »"),
+            help_text=(
+                _(
+                    "Obligatoire si vous répondez « non applicable » : la direction et l'ARS le liront."
+                )
+                if required
+                else _("Facultatif : la direction et l'ARS le liront.")
+            ),
+            required=False,
+            strip=True,
+            max_length=MAX_NA_REASON_LENGTH,
+            widget=forms.Textarea(attrs={"rows": 2, "data-na-reason": ""}),
+        )
+
+    def reason(self, cleaned: dict[str, Any]) -> str | None:
+        """The reason typed, when the form offers one (None otherwise)."""
+        if not self.na_allowed:
+            return None
+        return cleaned.get(self.reason_part) or ""
 
     na_in_choices = False
 
@@ -298,6 +331,18 @@ class RatioAtLeastInput(AnswerInput):
         return self.requirement.headline == Headline.BUDGET or "BUDGET" in self.code
 
     def labels(self) -> tuple[str, str]:
+        if self.is_budget and self.requirement.is_ej_level:
+            # The plan's ratio: the same perimeter on both sides, for the legal entity.
+            return (
+                _(
+                    "Dépenses numériques et cybersécurité de l'entité juridique, exploitation et "
+                    "investissement, du dernier exercice clos (€)"
+                ),
+                _(
+                    "Budget global de l'entité juridique, exploitation et investissement, du "
+                    "dernier exercice clos (€)"
+                ),
+            )
         if self.is_budget:
             return (
                 _("Dépenses numériques et cybersécurité du dernier exercice (€)"),

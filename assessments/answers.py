@@ -3,6 +3,12 @@ all or nothing, with history, and the score snapshot refreshed.
 
 GHT-level requirements (``applies_to == ["GHT"]``) are answered once per GHT, on the assessment of
 the GHT's support establishment for the same campaign: written there by the GHT lead alone.
+EJ-level requirements (``answered_at: EJ``, the budget) are answered once per legal entity, on the
+assessment of the site that holds them (``assessments.ej_level``): refused on its other sites.
+
+"Not applicable" may come with the reason the RSSI gives; where the requirement says so
+(``reason_required_for_na``), an N/A without a reason is refused (``na_reason_error``: the one
+rule the form, the API and the JSON import apply). Any other answer clears the reason.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from assessments.answer_fields import MAX_NA_REASON_LENGTH
+from assessments.ej_level import holder_of, sites_sharing
 from assessments.models import Answer, Assessment
 from assessments.scoring.compiled import CompiledReferential, compiled_referential
 from assessments.scoring.model import AssessmentResult
@@ -27,7 +35,7 @@ from assessments.scoring.service import (
     refresh_snapshot,
 )
 from establishments.models import User
-from referential.rules import AnswerError
+from referential.rules import NOT_APPLICABLE_VALUE, AnswerError
 
 
 class AssessmentLocked(Exception):
@@ -48,6 +56,60 @@ class AnswersRejected(Exception):
     def __init__(self, errors: dict[str, str]):
         super().__init__(errors)
         self.errors = errors
+
+
+# --- the reason of "not applicable" ------------------------------------------------------------
+
+
+def na_reason_error(
+    *, value: Any, reason: Any, reason_required: bool, stored_reason: str = ""
+) -> str | None:
+    """Why this N/A reason is refused for the answer ``value`` (already cleaned), or None.
+
+    ``reason``: the reason given (None: none given, the stored one, ``stored_reason``, stays).
+    """
+    if reason is not None and not isinstance(reason, str):
+        return _("Le motif de « non applicable » doit être un texte.")
+    given = reason.strip() if reason is not None else None
+    if value != NOT_APPLICABLE_VALUE:
+        if given:
+            return _(
+                "Un motif n'accompagne qu'une réponse « non applicable » : retirez le motif "
+                "ou répondez « non applicable »."
+            )
+        return None
+    if given is not None and len(given) > MAX_NA_REASON_LENGTH:
+        return _("Le motif dépasse %(max)s caractères : résumez-le.") % {
+            "max": MAX_NA_REASON_LENGTH
+        }
+    effective = given if given is not None else stored_reason.strip()
+    if reason_required and not effective:
+        return _(
+            "Indiquez pourquoi cette exigence ne s'applique pas à l'établissement : pour "
+            "« non applicable », le motif est obligatoire ; la direction et l'ARS le liront."
+        )
+    return None
+
+
+def na_reasons_of(assessment: Assessment) -> dict[str, str]:
+    """{code: reason} of the assessment's own "not applicable" answers given with a reason."""
+    return dict(
+        Answer.objects.filter(assessment=assessment, value=NOT_APPLICABLE_VALUE)
+        .exclude(na_reason="")
+        .order_by("requirement__order")
+        .values_list("requirement__code", "na_reason")
+    )
+
+
+def _stored_reasons(assessment: Assessment, ids: Iterable[int]) -> dict[int, str]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    return dict(
+        Answer.objects.filter(
+            assessment=assessment, requirement_id__in=ids, value=NOT_APPLICABLE_VALUE
+        ).values_list("requirement_id", "na_reason")
+    )
 
 
 # --- saving answers ---------------------------------------------------------------------------
@@ -83,8 +145,12 @@ def _clean_answers(
     compiled: CompiledReferential,
     may_edit: bool,
     may_edit_ght: bool,
-) -> dict[str, Any]:
-    """The answers normalized by their rules; raises AnswersRejected with one message per code."""
+    na_reasons: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The answers normalized by their rules, and the N/A reasons to store with them.
+
+    Raises AnswersRejected with one message per code.
+    """
     establishment = assessment.establishment
     kinds = kinds_of(establishment.kind, establishment.ght_id)
     is_support = establishment.is_ght_support
@@ -98,6 +164,15 @@ def _clean_answers(
         if may_edit_ght or not is_support
         else _unchanged_codes(assessment, answers, compiled.ght_level_codes, compiled)
     )
+    ej_codes = compiled.ej_level_codes & set(answers)
+    holder = holder_of(assessment) if ej_codes else assessment
+    if holder.pk != assessment.pk:
+        unchanged |= _unchanged_codes(holder, answers, ej_codes, compiled)
+    for code in na_reasons:
+        if code not in answers:
+            errors[code] = _(
+                "Un motif de « non applicable » se donne avec la réponse « non applicable »."
+            )
     for code, value in answers.items():
         spec = compiled.model.by_code.get(code)
         if spec is None:
@@ -127,6 +202,19 @@ def _clean_answers(
         elif code not in asked:
             errors[code] = _("Cette exigence ne s'applique pas à ce type d'établissement.")
             continue
+        elif code in ej_codes and holder.pk != assessment.pk:
+            if code in unchanged and code not in na_reasons:
+                continue  # sent back as the legal entity's answer reads
+            errors[code] = _(
+                "Exigence de l'entité juridique (FINESS EJ %(ej)s) : elle se renseigne une seule "
+                "fois, sur l'auto-évaluation de %(site)s (FINESS ET %(finess)s), et s'affiche ici "
+                "en lecture seule."
+            ) % {
+                "ej": assessment.establishment.finess_ej,
+                "site": holder.establishment.name,
+                "finess": holder.establishment.finess,
+            }
+            continue
         elif not may_edit:
             errors[code] = _("Seul le RSSI de l'établissement peut renseigner cette exigence.")
             continue
@@ -138,9 +226,30 @@ def _clean_answers(
             )
         except AnswerError as error:
             errors[code] = error.message
+    stored = _stored_reasons(
+        assessment,
+        [compiled.id_by_code[c] for c, v in cleaned.items() if v == NOT_APPLICABLE_VALUE],
+    )
+    reasons: dict[str, str] = {}
+    for code, value in cleaned.items():
+        spec = compiled.model.by_code[code]
+        reason = na_reasons.get(code)
+        problem = na_reason_error(
+            value=value,
+            reason=reason,
+            reason_required=code in compiled.na_reason_codes,
+            stored_reason=stored.get(compiled.id_by_code[code], ""),
+        )
+        if problem:
+            errors[code] = problem
+        elif value == NOT_APPLICABLE_VALUE and spec.not_applicable_allowed:
+            if reason is not None:
+                reasons[code] = reason.strip()
+        else:
+            reasons[code] = ""
     if errors:
         raise AnswersRejected(errors)
-    return cleaned
+    return cleaned, reasons
 
 
 def _write_answers(
@@ -149,8 +258,12 @@ def _write_answers(
     cleaned: Mapping[str, Any],
     compiled: CompiledReferential,
     user: User,
+    reasons: Mapping[str, str],
 ) -> set[str]:
-    """Store the answers that changed (with their history); returns their codes."""
+    """Store the answers (and N/A reasons) that changed, with their history; returns their codes.
+
+    ``reasons``: the N/A reason to store per code ("" clears it); a code absent keeps its own.
+    """
     existing = {
         answer.requirement_id: answer
         for answer in Answer.objects.filter(
@@ -171,15 +284,23 @@ def _write_answers(
                     assessment=assessment,
                     requirement_id=requirement_id,
                     value=value,
+                    na_reason=reasons.get(code, ""),
                     updated_by=user,
                     updated_at=now,
                 )
             )
-        elif answer.value == value and type(answer.value) is type(value):
+            changed.add(code)
             continue
-        else:
-            answer.value, answer.updated_by, answer.updated_at = value, user, now
-            to_update.append(answer)
+        reason = reasons.get(code, answer.na_reason)
+        if (
+            answer.value == value
+            and type(answer.value) is type(value)
+            and answer.na_reason == reason
+        ):
+            continue
+        answer.value, answer.na_reason = value, reason
+        answer.updated_by, answer.updated_at = user, now
+        to_update.append(answer)
         changed.add(code)
     if to_create:
         bulk_create_with_history(to_create, Answer, default_user=user, default_date=now)
@@ -187,7 +308,7 @@ def _write_answers(
         bulk_update_with_history(
             to_update,
             Answer,
-            ["value", "updated_by", "updated_at"],
+            ["value", "na_reason", "updated_by", "updated_at"],
             default_user=user,
             default_date=now,
         )
@@ -196,7 +317,12 @@ def _write_answers(
 
 @transaction.atomic
 def save_answers(
-    *, assessment: Assessment, answers: Mapping[str, Any], expected_version: int, user: User
+    *,
+    assessment: Assessment,
+    answers: Mapping[str, Any],
+    expected_version: int,
+    user: User,
+    na_reasons: Mapping[str, Any] | None = None,
 ) -> AssessmentResult:
     """Validate and store answers, bump the version and refresh the score snapshot.
 
@@ -204,7 +330,9 @@ def save_answers(
     saved since ``expected_version``) or AnswersRejected (one message per bad answer), and then
     writes nothing. GHT-level answers are written by the GHT lead alone
     (``assessments.edit_ght_answers``); from anyone else, they are refused unless given exactly
-    as stored. On success ``assessment.version`` holds the new version.
+    as stored. EJ-level answers are written on the site holding them alone. ``na_reasons``
+    {code: text} gives the reason of a "not applicable" answer among ``answers``. On success
+    ``assessment.version`` holds the new version.
     """
     locked = (
         Assessment.objects.select_for_update(of=("self",))
@@ -220,12 +348,13 @@ def save_answers(
     if locked.version != expected_version:
         raise StaleVersion(locked.version)
     compiled = compiled_referential(locked.campaign.referential_id)
-    cleaned = _clean_answers(
+    cleaned, reasons = _clean_answers(
         assessment=locked,
         answers=answers,
         compiled=compiled,
         may_edit=may_edit,
         may_edit_ght=may_edit_ght,
+        na_reasons=na_reasons or {},
     )
     # The conditional update is what guarantees no lost update where rows are not locked.
     bumped = Assessment.objects.filter(pk=locked.pk, version=expected_version).update(
@@ -233,7 +362,9 @@ def save_answers(
     )
     if not bumped:
         raise StaleVersion(Assessment.objects.values_list("version", flat=True).get(pk=locked.pk))
-    changed = _write_answers(assessment=locked, cleaned=cleaned, compiled=compiled, user=user)
+    changed = _write_answers(
+        assessment=locked, cleaned=cleaned, compiled=compiled, user=user, reasons=reasons
+    )
     locked.version = assessment.version = expected_version + 1
 
     result = compute_result(locked)
@@ -245,4 +376,7 @@ def save_answers(
                 campaign_id=locked.campaign_id, establishment__ght_id=locked.establishment.ght_id
             ).exclude(pk=locked.pk)
         )
+    if changed & compiled.ej_level_codes:
+        # The other sites of the legal entity are scored on these answers too.
+        recompute_snapshots(sites_sharing(locked))
     return result

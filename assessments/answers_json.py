@@ -11,8 +11,12 @@ against another version's rules or poured into another establishment's assessmen
       "establishment": {"finess": "690000017", "name": "..."},
       "assessment_version": 12,
       "exported_at": "2025-03-01T10:00:00+01:00",
-      "answers": {"GOV-RSSI": {"name": "...", "email": "..."}, "BUDGET": null, ...}
+      "answers": {"GOV-RSSI": {"name": "...", "email": "..."}, "BUDGET": null, ...},
+      "na_reasons": {"TM-BASTION": "Aucun accès de télémaintenance."}
     }
+
+``na_reasons`` (optional) gives the reason of "not applicable" answers; where the requirement
+requires one, an N/A without it is refused like any bad answer.
 
 Importing writes the answers the file holds (``null`` clears one) through ``save_answers``: all of
 them or, at the first problem, none. Answers not in the file are left as they are.
@@ -30,7 +34,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.answer_fields import format_number
-from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
+from assessments.answers import (
+    AnswersRejected,
+    AssessmentLocked,
+    StaleVersion,
+    na_reasons_of,
+    save_answers,
+)
 from assessments.models import Answer, Assessment
 from assessments.scoring.compiled import compiled_referential
 from audit.models import Action as AuditAction
@@ -78,6 +88,7 @@ def export_answers(assessment: Assessment) -> dict[str, Any]:
         "assessment_version": assessment.version,
         "exported_at": timezone.localtime().isoformat(timespec="seconds"),
         "answers": dict(sorted(answers.items(), key=lambda item: order.get(item[0], 0))),
+        "na_reasons": na_reasons_of(assessment),
     }
 
 
@@ -201,6 +212,12 @@ def _check_header(data: dict[str, Any], assessment: Assessment) -> list[str]:
         )
     if not isinstance(data.get("answers"), dict):
         errors.append(_("« answers » doit être un objet {code de l'exigence : réponse}."))
+    if not isinstance(data.get("na_reasons", {}), dict):
+        errors.append(
+            _(
+                "« na_reasons » doit être un objet {code de l'exigence : motif de « non applicable »}."
+            )
+        )
     return errors
 
 
@@ -249,7 +266,11 @@ def import_answers(
         )
     try:
         save_answers(
-            assessment=assessment, answers=answers, expected_version=expected_version, user=user
+            assessment=assessment,
+            answers=answers,
+            expected_version=expected_version,
+            user=user,
+            na_reasons=data.get("na_reasons") or {},
         )
     except AnswersRejected as rejected:
         raise ImportRejected(_rejection_messages(rejected.errors, text)) from None

@@ -13,7 +13,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
+from assessments.answers import (
+    AnswersRejected,
+    AssessmentLocked,
+    StaleVersion,
+    na_reasons_of,
+    save_answers,
+)
 from assessments.models import Assessment
 from assessments.scoring.peers import PEER_MINIMUM, Withheld, peer_position
 from assessments.scoring.service import answers_for_scoring, compute_result
@@ -21,6 +27,7 @@ from care_portal.api_filters import ApiFilterSet, IntegerFilter
 from care_portal.api_schema import ERROR, VALIDATION_ERROR
 from care_portal.ids import ID_PATTERN
 from establishments.models import Kind
+from referential.rules import NOT_APPLICABLE_VALUE
 
 
 class AssessmentListSerializer(serializers.ModelSerializer):
@@ -96,6 +103,7 @@ def assessment_state(assessment: Assessment) -> dict[str, Any]:
         "version": assessment.version,
         "reference_date": assessment.effective_reference_date().isoformat(),
         "answers": {code: answers[code] for code in result.statuses if code in answers},
+        "na_reasons": na_reasons_of(assessment) if NOT_APPLICABLE_VALUE in answers.values() else {},
         "scores": result.scores,
         "gaps": [gap.as_dict() for gap in result.gaps],
         "headline": result.headline,
@@ -109,6 +117,10 @@ def _answers_body(data: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
     errors: dict[str, str] = {}
     if not isinstance(data, dict):
         return 0, {}, {"detail": _("Le corps de la requête doit être un objet JSON.")}
+    if not isinstance(data.get("na_reasons", {}), dict):
+        errors["na_reasons"] = _(
+            "« na_reasons » doit être un objet {code de l'exigence: motif de « non applicable »}."
+        )
     version = data.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
         errors["version"] = _("« version » doit être le numéro de version lu (entier positif).")
@@ -151,6 +163,10 @@ class AssessmentDetailSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0)
     reference_date = serializers.DateField()
     answers = serializers.DictField(help_text=_("{code de l'exigence: réponse}"))
+    na_reasons = serializers.DictField(
+        child=serializers.CharField(),
+        help_text=_("{code de l'exigence: motif donné avec « non applicable »}"),
+    )
     scores = serializers.SerializerMethodField()
     gaps = GapSerializer(many=True)
     headline = serializers.DictField(child=serializers.BooleanField(allow_null=True))
@@ -194,6 +210,14 @@ class AnswersPatchSerializer(serializers.Serializer):
     )
     answers = serializers.DictField(
         help_text=_("{code de l'exigence: réponse} ; null efface la réponse.")
+    )
+    na_reasons = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text=_(
+            "{code de l'exigence: motif} pour les réponses « non applicable » envoyées ; "
+            "obligatoire là où l'exigence l'exige."
+        ),
     )
 
 
@@ -247,6 +271,7 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
                 answers=answers,
                 expected_version=version,
                 user=request.user,
+                na_reasons=request.data.get("na_reasons") or {},
             )
         except AssessmentLocked:
             return Response(

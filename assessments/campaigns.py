@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from assessments.answers import save_answers
+from assessments.ej_level import holder_of
 from assessments.models import Answer, Assessment, Campaign
 from assessments.scoring.compiled import compiled_referential
 from assessments.scoring.service import kinds_of, recompute_snapshots
@@ -30,7 +31,7 @@ from audit.models import Action as AuditAction
 from audit.services import record_event
 from establishments.models import Establishment, Region, User
 from referential.models import ReferentialVersion
-from referential.rules import AnswerError
+from referential.rules import NOT_APPLICABLE_VALUE, AnswerError
 
 # Called with (campaign, the new assessments' queryset) inside open_campaign's transaction: the
 # apps above (the action plans) register here in their AppConfig.ready; this module imports none.
@@ -276,6 +277,7 @@ def carry_over_answers(
     answerable = compiled.model.asked(None, kinds=kinds, ght_support=establishment.is_ght_support)
     asked = {spec.code for spec in answerable}
     result = CarryOverResult(previous=previous)
+    holder = holder_of(assessment) if compiled.ej_level_codes else assessment
     answers: dict[str, Any] = {}
     rows = Answer.objects.filter(assessment=previous, value__isnull=False).values_list(
         "requirement_id", "value"
@@ -300,6 +302,11 @@ def carry_over_answers(
         elif code not in asked:
             result.skipped[code] = _("ne s'applique plus à ce type d'établissement")
             continue
+        if code in compiled.ej_level_codes and holder.pk != assessment.pk:
+            result.skipped[code] = _(
+                "exigence de l'entité juridique, renseignée sur l'auto-évaluation de %(site)s"
+            ) % {"site": holder.establishment.name}
+            continue
         try:
             answers[code] = compiled.model.rules[code].clean(
                 value,
@@ -308,6 +315,10 @@ def carry_over_answers(
             )
         except AnswerError as error:
             result.skipped[code] = error.message
+            continue
+        if answers[code] == NOT_APPLICABLE_VALUE and code in compiled.na_reason_codes:
+            del answers[code]
+            result.skipped[code] = _("« non applicable » demande désormais un motif : à renseigner")
     if not answers:
         raise CarryOverError(_("Aucune réponse de la campagne précédente n'est reprenable."))
     save_answers(

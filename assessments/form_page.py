@@ -4,7 +4,10 @@ Loaded in a fixed number of queries whatever the referential's size. Only the re
 apply to the establishment's kind appear; objectives carried by the national level alone are
 left out. GHT-level requirements (``applies_to == ["GHT"]``) are answered once per GHT, on the
 assessment of the GHT's support establishment: the GHT lead edits them there, and every member's
-form shows them read-only with the support's answers.
+form shows them read-only with the support's answers. EJ-level requirements (``answered_at: EJ``,
+the budget) likewise, once per legal entity: its RSSI answers them on the site that holds them
+(``assessments.ej_level``), and its other sites show them read-only, saying who answered from
+which site.
 
 Which follow-ups are shown, and the progress per step and overall, come from scoring the answers
 shown (``ScoringModel.asked`` and ``AssessmentResult.progress``): the requirements asked, and among
@@ -21,14 +24,18 @@ from typing import Any
 from django.utils.functional import cached_property
 
 from assessments.answer_fields import AnswerInput, answer_input
+from assessments.consistency import Contradiction, contradictions
+from assessments.ej_level import held_answers, holder_of, sites_sharing
 from assessments.models import Answer, Assessment, ScoreSnapshot
 from assessments.permissions import is_ght_lead_of, is_ght_support, is_rssi_of
 from assessments.scoring.compiled import compiled_referential
 from assessments.scoring.model import AssessmentResult, Progress
 from assessments.scoring.service import kinds_of
 from assessments.scoring.snapshot import SnapshotView
+from assessments.views.scoped import form_url
 from establishments.models import User
 from referential.models import Axis, Objective, Requirement
+from referential.rules import NOT_APPLICABLE_VALUE as NA
 from referential.rules import NOT_ASKED, UNANSWERED
 
 
@@ -46,6 +53,9 @@ class Item:
     answer: Answer | None
     editable: bool
     ght_level: bool
+    ej_level: bool = False
+    # The contradictions this answer is part of (consistency rules of the version).
+    contradictions: list[Contradiction] = field(default_factory=list)
     # The status scored from the answers shown ("not asked": a follow-up left hidden).
     scored_status: str = UNANSWERED
 
@@ -69,6 +79,11 @@ class Item:
     @property
     def answered(self) -> bool:
         return self.value is not None
+
+    @property
+    def na_reason(self) -> str:
+        """Why it was declared not applicable, as typed (empty for any other answer)."""
+        return self.answer.justification if self.answer is not None and self.value == NA else ""
 
 
 @dataclass
@@ -122,6 +137,10 @@ class FormPage:
             self.may_edit = user.has_perm("assessments.edit_answers", assessment)
             self.may_edit_ght = user.has_perm("assessments.edit_ght_answers", assessment)
         requirements = self._requirements()
+        self.ej_holder = (
+            holder_of(assessment) if any(r.is_ej_level for r in requirements) else assessment
+        )
+        self.holds_ej_answers = self.ej_holder.pk == assessment.pk
         answers = self._answers(requirements)
         self.items: dict[str, Item] = {}
         self.steps: list[Step] = []
@@ -134,13 +153,18 @@ class FormPage:
                 groups[objective.pk] = ObjectiveGroup(objective)
                 self.steps[-1].groups.append(groups[objective.pk])
             ght_level = requirement.is_ght_level
+            ej_level = requirement.is_ej_level
+            if ght_level:
+                editable = self.may_edit_ght
+            else:
+                editable = self.may_edit and (self.holds_ej_answers or not ej_level)
             item = Item(
                 requirement=requirement,
                 input=answer_input(requirement),
                 answer=answers.get(requirement.pk),
-                editable=(self.may_edit_ght if ght_level else self.may_edit)
-                and requirement.asked_of_establishment,
+                editable=editable and requirement.asked_of_establishment,
                 ght_level=ght_level,
+                ej_level=ej_level,
             )
             groups[objective.pk].items.append(item)
             self.items[requirement.code] = item
@@ -155,6 +179,15 @@ class FormPage:
             item.scored_status = self.result.statuses.get(
                 code, self.result.recorded_by_ars.get(code, UNANSWERED)
             )
+        self.contradictions: list[Contradiction] = contradictions(
+            assessment.campaign.referential, self.values, asked=self._asked_now()
+        )
+        for contradiction in self.contradictions:
+            for code in contradiction.codes:
+                self.items[code].contradictions.append(contradiction)
+
+    def _asked_now(self) -> set[str]:
+        return {code for code, item in self.items.items() if item.shown}
 
     # --- loading --------------------------------------------------------------------------------
 
@@ -185,7 +218,21 @@ class FormPage:
                     requirement_id__in=ght_ids,
                 ).select_related("updated_by")
                 answers.update({a.requirement_id: a for a in held})
+        ej_ids = [r.pk for r in requirements if r.is_ej_level]
+        if ej_ids and not self.holds_ej_answers:
+            for requirement_id in ej_ids:
+                answers.pop(requirement_id, None)
+            answers.update(held_answers(self.assessment, ej_ids))
         return answers
+
+    @cached_property
+    def ej_sites(self) -> list[str]:
+        """The names of the other sites of the legal entity that share its EJ-level answers."""
+        return list(
+            sites_sharing(self.assessment)
+            .order_by("establishment__finess")
+            .values_list("establishment__name", flat=True)
+        )
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -209,6 +256,12 @@ class FormPage:
             if step.editable_items:
                 return step
         return self.steps[0] if self.steps else None
+
+    def item_url(self, code: str) -> str:
+        """The form at a requirement: its step and anchor."""
+        item = self.items.get(code)
+        step = item.requirement.objective.axis.code if item else None
+        return form_url(self.assessment, step, code)
 
     def next_step(self, step: Step) -> Step | None:
         return self.steps[step.number] if step.number < len(self.steps) else None

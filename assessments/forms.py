@@ -22,10 +22,12 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from assessments.answer_fields import (
+    NA,
     PART_SEPARATOR,
     RatioAtLeastInput,
     rule_error_part,
 )
+from assessments.answers import na_reason_error
 from assessments.form_page import FormPage, Item, Step, same_answer
 from assessments.scoring.model import RequirementStatus
 from care_portal.formats import format_number
@@ -88,7 +90,7 @@ class RequirementBlock:
             "part_errors": [form[name] for name in names if form[name].errors],
             # Radios have no box of their own to show an error on: the question's fieldset does.
             "choice_error": any(
-                form[name].errors and form[name].field.widget.input_type == "radio"
+                form[name].errors and getattr(form[name].field.widget, "input_type", "") == "radio"
                 for name in names
             ),
             "conflict": form.conflicts.get(self.code),
@@ -99,6 +101,10 @@ class RequirementBlock:
             "display": item.input.display(item.value),
             "condition_values": json.dumps(page.condition_html_values(item.requirement)),
             "supporting": page.assessment.establishment.ght,
+            "contradictions": [
+                (contradiction, [(code, page.item_url(code)) for code in contradiction.codes])
+                for contradiction in item.contradictions
+            ],
         }
         if isinstance(item.input, RatioAtLeastInput):
             ratio = item.input.ratio(item.value)
@@ -108,6 +114,12 @@ class RequirementBlock:
                 ratio_percent=format_number(100 * ratio, decimals=2) if ratio is not None else None,
                 target_percent=format_number(
                     100 * item.input.rule.params.get("met", 0), decimals=2
+                ),
+                # From version 2 on, the partial step is said to be the portal's choice.
+                portal_step_percent=(
+                    format_number(100 * item.input.rule.params["partial"], decimals=2)
+                    if item.requirement.source and item.input.rule.params.get("partial")
+                    else None
                 ),
             )
         return render_to_string(self.template, context)
@@ -126,9 +138,13 @@ class StepForm(forms.Form):
         self.step = step
         self.conflicts: dict[str, dict[str, Any]] = {}
         self.answers: dict[str, Any] = {}
+        # The reasons typed with "not applicable" answers.
+        self.reasons: dict[str, str] = {}
         initial = {"version": page.assessment.version, "baseline": self.baseline_json()}
         for item in step.editable_items:
             initial.update(item.input.initial(item.value))
+            if item.input.na_allowed:
+                initial[item.input.reason_part] = item.na_reason
         super().__init__(data, initial=initial)
         self.parts_of: dict[str, list[str]] = {}
         for item in step.editable_items:
@@ -209,7 +225,18 @@ class StepForm(forms.Form):
             except AnswerError as error:
                 self.add_error(rule_error_part(item.input, error.message), error.message)
                 continue
+            reason = item.input.reason(cleaned) if value == NA else None
+            problem = na_reason_error(
+                value=value,
+                reason=reason,
+                reason_required=item.requirement.reason_required_for_na,
+            )
+            if problem:
+                self.add_error(item.input.reason_part, problem)
+                continue
             self.answers[item.code] = value
+            if reason is not None:
+                self.reasons[item.code] = reason
         # A follow-up whose condition no longer holds is neither checked nor saved.
         asked = self.page.asked_codes({**self.page.values, **self.answers})
         for item in self.step.editable_items:
@@ -225,7 +252,13 @@ class StepForm(forms.Form):
             code: value
             for code, value in self.answers.items()
             if not same_answer(value, self.page.values.get(code))
+            or (code in self.reasons and self.reasons[code] != self.page.items[code].na_reason)
         }
+
+    def changed_reasons(self) -> dict[str, str]:
+        """The N/A reasons typed with the changed answers."""
+        changed = self.changed_answers()
+        return {code: reason for code, reason in self.reasons.items() if code in changed}
 
     def changed_elsewhere(self) -> list[str]:
         """Codes of this step's answers changed by someone else since the page was shown."""

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from assessments.scoring.snapshot import SnapshotView
 from establishments.models import Establishment, EstablishmentScopedQuerySet
 from referential.models import ReferentialVersion, Requirement
+from referential.rules import NOT_APPLICABLE_VALUE
 
 
 class Campaign(models.Model):
@@ -125,6 +126,16 @@ class Assessment(models.Model):
         return timezone.localdate()
 
 
+class AnswerQuerySet(EstablishmentScopedQuerySet):
+    """The answers of the establishments a person may see (`for_user`)."""
+
+    establishment_path = "assessment__establishment__"
+
+    def not_applicable(self) -> AnswerQuerySet:
+        """Answers "not applicable" (with their reason in ``na_reason``)."""
+        return self.filter(value=NOT_APPLICABLE_VALUE)
+
+
 class Answer(models.Model):
     """One answer to one requirement, stored as typed JSON (see the API's answer values)."""
 
@@ -139,6 +150,9 @@ class Answer(models.Model):
     )
     value = models.JSONField(_("réponse"), null=True, blank=True)
     comment = models.TextField(_("commentaire"), blank=True)
+    # Why the requirement does not apply, typed with "not applicable" (cleared with any other
+    # answer); required where the requirement says so (see assessments.answers).
+    na_reason = models.TextField(_("motif de « non applicable »"), blank=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -149,6 +163,7 @@ class Answer(models.Model):
         verbose_name=_("modifiée par"),
     )
 
+    objects = AnswerQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -162,6 +177,11 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id} / {self.requirement.code}"
+
+    @property
+    def justification(self) -> str:
+        """Why it is declared not applicable: the reason typed with it, else the answer's comment."""
+        return (self.na_reason or self.comment or "").strip()
 
 
 class ScoreSnapshot(models.Model):

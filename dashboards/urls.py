@@ -9,6 +9,11 @@ urlpatterns: list = [
     path("national/export/", views.national_export, name="national_export"),
     path("region/<str:code>/", views.region, name="region"),
     path("region/<str:code>/export/", views.region_export, name="region_export"),
+    path(
+        "region/<str:code>/not-applicable/",
+        views.region_not_applicable,
+        name="region_not_applicable",
+    ),
     path("ght/<str:code>/", views.ght, name="ght"),
     path("ght/<str:code>/export/", views.ght_export, name="ght_export"),
 ]

@@ -28,6 +28,8 @@ from dashboards.exports import (
 )
 from dashboards.figures import PROGRESS
 from dashboards.listing import decorate
+from dashboards.not_applicable import counts_by_requirement
+from dashboards.not_applicable import region_not_applicable as region_not_applicable_answers
 from dashboards.targets import NEAR_DEADLINE_DAYS, STATUS_TONES
 from establishments.models import GHT, Establishment, Region
 
@@ -112,7 +114,10 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         dashboard,
         title=_("Tableau de bord régional — %(name)s") % {"name": dashboard.region.name},
         export_url=reverse("dashboards:region_export", args=[code]),
-        extra={"ght_level_figures": dashboard.ght_level_figures(request.user)},
+        extra={
+            "ght_level_figures": dashboard.ght_level_figures(request.user),
+            "na_list_url": reverse("dashboards:region_not_applicable", args=[code]),
+        },
     )
 
 
@@ -367,3 +372,40 @@ def _record_export(
         target=_("Export %(list)s — %(scope)s") % {"list": list_name, "scope": scope_name},
         detail={"format": fmt, "list": list_name, "filters": request.GET.dict()},
     )
+
+
+@reads_from_replica
+def region_not_applicable(request: HttpRequest, code: str) -> HttpResponse:
+    """The region's "not applicable" answers with their reasons, filterable by requirement."""
+    dashboard = _region(request, code)
+    campaign = dashboard.campaign
+    context = {
+        "page_title": _("Réponses « non applicable » — %(name)s") % {"name": dashboard.region.name},
+        "dashboard": dashboard,
+        "parents": [
+            *_parents(request, dashboard),
+            (dashboard.region.name, reverse("dashboards:region", args=[code])),
+        ],
+    }
+    if campaign is not None:
+        answers = region_not_applicable_answers(request.user, dashboard.region, campaign)
+        counts = counts_by_requirement(answers)
+        requirement = request.GET.get("requirement") or ""
+        if requirement and requirement not in {row.code for row in counts}:
+            requirement = ""
+        if requirement:
+            answers = answers.filter(requirement__code=requirement)
+        page = Paginator(answers, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            {
+                "counts": counts,
+                "total": sum(row.count for row in counts),
+                "requirement": requirement,
+                "page_obj": page,
+                "querystring": query.urlencode(),
+                "campaign_query": _campaign_query(dashboard),
+            }
+        )
+    return render(request, "dashboards/not_applicable.html", context)

@@ -53,6 +53,7 @@ class RequirementData:
     threshold_source: str = ""
     answered_by: str = "establishment"
     reason_required_for_na: bool = False
+    answered_at: str = ""
     domain_title: str = ""
     line: int | None = field(default=None, compare=False)
 

@@ -48,6 +48,12 @@ class AnsweredBy(models.TextChoices):
     ARS = "ars", _("L'ARS, pour l'établissement")
 
 
+class AnsweredAt(models.TextChoices):
+    """Where an answer is given once for several sites (blank: on each site's assessment)."""
+
+    EJ = "EJ", _("Une fois par entité juridique (FINESS EJ)")
+
+
 class TargetUnit(models.TextChoices):
     """What a headline target counts (care-targets.md); ``candidates:<call>`` is built apart."""
 
@@ -286,6 +292,13 @@ class Requirement(models.Model):
     reason_required_for_na = models.BooleanField(
         _("motif exigé pour « non applicable »"), default=False
     )
+    answered_at = models.CharField(
+        _("renseigné une seule fois pour"),
+        max_length=2,
+        choices=AnsweredAt.choices,
+        blank=True,
+        help_text=_("EJ : une réponse pour l'entité juridique, affichée sur chacun de ses sites."),
+    )
     order = models.PositiveIntegerField(_("ordre"), default=0)
 
     class Meta:
@@ -327,6 +340,12 @@ class Requirement(models.Model):
     def asked_of_establishment(self) -> bool:
         """The establishment answers it (an item the ARS records for it is never its gap)."""
         return self.answered_by == AnsweredBy.ESTABLISHMENT
+
+    @property
+    def is_ej_level(self) -> bool:
+        """Answered once per legal entity, on the assessment of the site that holds it
+        (see ``assessments.ej_level``), and shown on each of its sites."""
+        return self.answered_at == AnsweredAt.EJ
 
     @property
     def is_ght_level(self) -> bool:

@@ -23,6 +23,7 @@ from referential.data import (
 from referential.fields import Fields, is_number, max_length
 from referential.headlines import ANSWERED_HEADLINES
 from referential.models import (
+    AnsweredAt,
     AnsweredBy,
     Domain,
     Objective,
@@ -44,6 +45,7 @@ HEADLINES = ANSWERED_HEADLINES
 DOMAINS = tuple(Domain.values)
 SOURCES = tuple(Source.values)
 ANSWERED_BY = tuple(AnsweredBy.values)
+ANSWERED_AT = tuple(AnsweredAt.values)
 # Rule types whose parameters set a threshold someone chose (the plan, a call or the portal).
 THRESHOLD_RULES = ("ratio_at_least", "percent_at_least", "within_days", "level")
 STATUSES = tuple(ReferentialVersion.Status.values)
@@ -84,6 +86,7 @@ REQUIREMENT_KEYS = {
     "threshold_source",
     "answered_by",
     "reason_required_for_na",
+    "answered_at",
 }
 TARGET_KEYS = {"share", "population"}
 CONDITION_KEYS = {"requirement", "in"}
@@ -294,6 +297,7 @@ class _Parser:
             answered_by=fields.choice("answered_by", ANSWERED_BY, label=_("« answered_by »"))
             or AnsweredBy.ESTABLISHMENT,
             reason_required_for_na=fields.boolean("reason_required_for_na", False),
+            answered_at=fields.choice("answered_at", ANSWERED_AT, label=_("« answered_at »")),
             line=_line(raw),
         )
         if requirement.domain and self.sections.domain_titles:
@@ -336,6 +340,16 @@ class _Parser:
                 _(
                     "« reason_required_for_na » n'a de sens que si « non applicable » est "
                     "autorisé (not_applicable_allowed: true)."
+                )
+            )
+        if requirement.answered_at == AnsweredAt.EJ and (
+            requirement.applies_to == ["GHT"] or requirement.answered_by != AnsweredBy.ESTABLISHMENT
+        ):
+            fields.error(
+                _(
+                    "« answered_at: EJ » : une réponse par entité juridique se donne par "
+                    "l'établissement, pour ses sites (ni exigence de niveau GHT, ni exigence "
+                    "renseignée par l'ARS)."
                 )
             )
         if requirement.answered_by == AnsweredBy.ARS:

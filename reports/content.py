@@ -38,6 +38,7 @@ from referential.rules import (
     NOT_ASKED,
 )
 from referential.targets import headline_targets
+from reports.annex import AnswerChecks, answer_checks
 from reports.comparison import Trend, previous_campaign_trend
 
 # A note or a link longer than this is cut in the evidence list.
@@ -220,6 +221,7 @@ class Report:
     trend: Trend | None
     peers: PeerPosition
     evidence: list[EvidenceLine]
+    answer_checks: AnswerChecks | None = None
 
     @property
     def two_scores(self) -> bool:
@@ -526,4 +528,5 @@ def build_report(assessment: Assessment) -> Report:
         ),
         peers=peer_position(assessment),
         evidence=evidence,
+        answer_checks=answer_checks(assessment, answers),
     )

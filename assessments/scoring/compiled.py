@@ -36,6 +36,10 @@ class CompiledReferential:
     id_by_code: dict[str, int]
     # Requirements answered once per GHT, on the support establishment's assessment.
     ght_level_codes: frozenset[str]
+    # Requirements answered once per legal entity, on the holding site's assessment.
+    ej_level_codes: frozenset[str] = frozenset()
+    # Requirements whose "not applicable" needs the RSSI's reason.
+    na_reason_codes: frozenset[str] = frozenset()
 
     @property
     def specs(self) -> tuple[RequirementSpec, ...]:
@@ -44,6 +48,10 @@ class CompiledReferential:
     @property
     def ght_level_ids(self) -> list[int]:
         return [self.id_by_code[code] for code in self.ght_level_codes]
+
+    @property
+    def ej_level_ids(self) -> dict[int, str]:
+        return {self.id_by_code[code]: code for code in self.ej_level_codes}
 
 
 def spec_of(requirement: Requirement) -> RequirementSpec:
@@ -109,6 +117,21 @@ def specs_from_data(data: Mapping[str, Any]) -> list[RequirementSpec]:
     return specs
 
 
+def answer_codes(referential_id: int) -> tuple[frozenset[str], frozenset[str]]:
+    """The codes answered once per legal entity (``answered_at: EJ``), and those whose "not
+    applicable" needs a reason (``reason_required_for_na``)."""
+    from referential.models import AnsweredAt, Requirement
+
+    rows = Requirement.objects.filter(referential_id=referential_id).values_list(
+        "code", "answered_at", "reason_required_for_na"
+    )
+    rows = list(rows)
+    return (
+        frozenset(code for code, at, _reason in rows if at == AnsweredAt.EJ),
+        frozenset(code for code, _at, reason in rows if reason),
+    )
+
+
 def build_specs(referential_id: int) -> tuple[tuple[RequirementSpec, ...], dict[int, str]]:
     """The specs of a referential version in its order, and requirement id -> code."""
     # Imported here so that reading a YAML file (specs_from_data) needs no configured database.
@@ -164,12 +187,15 @@ def compiled_referential(referential_id: int) -> CompiledReferential:
         return entry[1]
     specs, code_by_id = build_specs(referential_id)
     model = ScoringModel(specs)
+    ej_codes, na_reason_codes = answer_codes(referential_id)
     compiled = CompiledReferential(
         referential_id=referential_id,
         model=model,
         code_by_id=code_by_id,
         id_by_code={code: pk for pk, code in code_by_id.items()},
         ght_level_codes=model.ght_level_codes,
+        ej_level_codes=ej_codes,
+        na_reason_codes=na_reason_codes,
     )
     if token is not None:
         with _lock:

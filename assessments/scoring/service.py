@@ -2,6 +2,8 @@
 
 GHT-level requirements (``applies_to == ["GHT"]``) are answered once per GHT, on the assessment of
 the GHT's support establishment for the same campaign; every member's scores use those answers.
+EJ-level requirements (``answered_at: EJ``) likewise, once per legal entity, on the site that holds
+them (``assessments.ej_level``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.db.models import F, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from assessments.ej_level import ej_key, ej_level_answers
 from assessments.models import Answer, Assessment, ScoreSnapshot
 from assessments.scoring.compiled import CompiledReferential, compiled_referential
 from assessments.scoring.model import AssessmentResult
@@ -70,11 +73,15 @@ def ght_level_answers(
 
 
 def _merge_ght_answers(
-    answers: dict[str, Any], ght_answers: Mapping[str, Any], compiled: CompiledReferential
+    answers: dict[str, Any],
+    ght_answers: Mapping[str, Any],
+    compiled: CompiledReferential,
+    ej_answers: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    for code in compiled.ght_level_codes:
+    for code in compiled.ght_level_codes | compiled.ej_level_codes:
         answers.pop(code, None)
     answers.update(ght_answers)
+    answers.update(ej_answers or {})
     return answers
 
 
@@ -91,7 +98,14 @@ def answers_for_scoring(assessment: Assessment) -> dict[str, Any]:
         if ght_id
         else {}
     )
-    return _merge_ght_answers(answers, ght_answers.get(ght_id, {}), compiled)
+    ej_answers = ej_level_answers(
+        campaign_id=assessment.campaign_id,
+        keys=[ej_key(assessment)],
+        ids_to_codes=compiled.ej_level_ids,
+    )
+    return _merge_ght_answers(
+        answers, ght_answers.get(ght_id, {}), compiled, ej_answers.get(ej_key(assessment))
+    )
 
 
 def compute_result(
@@ -156,6 +170,7 @@ def recompute_snapshots(assessments: QuerySet[Assessment], *, chunk_size: int = 
             "establishment__ght_id",
             "status",
             "reference_date",
+            "establishment__finess_ej",
         )
     )
     today = timezone.localdate()
@@ -169,9 +184,14 @@ def recompute_snapshots(assessments: QuerySet[Assessment], *, chunk_size: int = 
             ght_ids={row[4] for row in campaign_rows if row[4]},
             compiled=compiled,
         )
+        ej_answers = ej_level_answers(
+            campaign_id=campaign_id,
+            keys={(row[7], row[3]) for row in campaign_rows},
+            ids_to_codes=compiled.ej_level_ids,
+        )
         for start in range(0, len(campaign_rows), chunk_size):
             chunk = campaign_rows[start : start + chunk_size]
-            _store_snapshots(_score_chunk(chunk, compiled, ght_answers, today))
+            _store_snapshots(_score_chunk(chunk, compiled, ght_answers, today, ej_answers))
     return len(rows)
 
 
@@ -180,6 +200,7 @@ def _score_chunk(
     compiled: CompiledReferential,
     ght_answers: Mapping[int, Mapping[str, Any]],
     today: date,
+    ej_answers: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
 ) -> list[ScoreSnapshot]:
     code_by_id = compiled.code_by_id
     answers: dict[int, dict[str, Any]] = defaultdict(dict)
@@ -191,8 +212,13 @@ def _score_chunk(
         if code is not None:
             answers[assessment_id][code] = value
     snapshots = []
-    for pk, _campaign, _referential, kind, ght_id, status, reference_date in chunk:
-        own = _merge_ght_answers(answers.get(pk, {}), ght_answers.get(ght_id, {}), compiled)
+    for pk, _campaign, _referential, kind, ght_id, status, reference_date, finess_ej in chunk:
+        own = _merge_ght_answers(
+            answers.get(pk, {}),
+            ght_answers.get(ght_id, {}),
+            compiled,
+            (ej_answers or {}).get((finess_ej, kind)),
+        )
         reference_date = reference_date or today
         result = compiled.model.score(
             own,

@@ -65,7 +65,11 @@ def _save_step(request: HttpRequest, page: FormPage, step: Step) -> HttpResponse
     if changed:
         try:
             save_answers(
-                assessment=assessment, answers=changed, expected_version=expected, user=request.user
+                assessment=assessment,
+                answers=changed,
+                expected_version=expected,
+                user=request.user,
+                na_reasons=form.changed_reasons(),
             )
             saved = len(changed)
         except StaleVersion:

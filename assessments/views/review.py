@@ -9,12 +9,33 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from assessments.review import review
+from assessments.review import Review, review
 from assessments.views.mine import progress_of
 from assessments.views.scoped import assessment_for, form_url
 from assessments.workflow import SubmissionIncomplete, submit
 
 CONFIRM = "confirm"
+
+
+def answer_checks(assessment, checked: Review) -> dict:
+    """The N/A answers with their reason and the contradictions, with links to the form."""
+    return {
+        "not_applicable": [
+            {"item": item, "url": form_url(assessment, item.step, item.code)}
+            for item in checked.not_applicable
+        ],
+        "contradictions": [
+            {
+                "line": line,
+                "links": [
+                    (code, label, form_url(assessment, step, code))
+                    for code, label, step in line.requirements
+                ],
+            }
+            for line in checked.contradictions
+        ],
+        "has_consistency_rules": bool(assessment.campaign.referential.consistency_rules),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -53,10 +74,7 @@ def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
                 {"item": item, "url": form_url(assessment, item.step, item.code)}
                 for item in checked.missing
             ],
-            "not_applicable": [
-                {"item": item, "url": form_url(assessment, item.step, item.code)}
-                for item in checked.not_applicable
-            ],
+            **answer_checks(assessment, checked),
             "progress": progress_of(assessment),
             "may_submit": may_submit and assessment.is_editable,
             "error": error,

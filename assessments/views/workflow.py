@@ -13,7 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion
 from assessments.campaigns import CarryOverError, carry_over_answers, carry_over_offer
 from assessments.models import Assessment, Transition
+from assessments.review import review
 from assessments.views.mine import progress_of
+from assessments.views.review import answer_checks
 from assessments.views.scoped import assessment_for, form_url
 from assessments.workflow import (
     SubmissionIncomplete,
@@ -112,6 +114,7 @@ def _render_status(
         "timeline": _timeline(assessment),
         "previous": previous,
         "form_url": form_url(assessment),
+        **answer_checks(assessment, review(assessment)),
     }
     return render(request, "assessments/status.html", context, status=status)
 
