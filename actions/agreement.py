@@ -105,27 +105,36 @@ def _targets(assessment: Assessment) -> list[HeadlineTarget]:
     ]
 
 
-def target_states(assessment: Assessment) -> list[TargetState]:
-    """The headline targets the establishment is counted in, each with its plan."""
+def target_states(
+    assessment: Assessment, *, flags: dict | None = None, empty_plan: bool = False
+) -> list[TargetState]:
+    """The headline targets the establishment is counted in, each with its plan.
+
+    ``flags``: the headline flags to read (default: the stored snapshot's); ``empty_plan``: the
+    caller knows the assessment has no action and no target plan (no query for them)."""
     targets = _targets(assessment)
-    flags = assessment.snapshot_view.headline
+    if flags is None:
+        flags = assessment.snapshot_view.headline
     feeders: dict[str, list[str]] = {}
-    for code, key in Requirement.objects.filter(
-        referential_id=assessment.campaign.referential_id,
-        headline__in=[t.key for t in targets],
-    ).values_list("code", "headline"):
-        feeders.setdefault(key, []).append(code)
-    plans = {
-        plan.target: plan
-        for plan in TargetPlan.objects.filter(assessment=assessment).prefetch_related(
-            "steps", "actions"
+    plans: dict[str, TargetPlan] = {}
+    live: list[Action] = []
+    if not empty_plan:
+        for code, key in Requirement.objects.filter(
+            referential_id=assessment.campaign.referential_id,
+            headline__in=[t.key for t in targets],
+        ).values_list("code", "headline"):
+            feeders.setdefault(key, []).append(code)
+        plans = {
+            plan.target: plan
+            for plan in TargetPlan.objects.filter(assessment=assessment).prefetch_related(
+                "steps", "actions"
+            )
+        }
+        live = list(
+            Action.objects.filter(assessment=assessment)
+            .exclude(status=Action.Status.ABANDONED)
+            .prefetch_related("gaps")
         )
-    }
-    live = list(
-        Action.objects.filter(assessment=assessment)
-        .exclude(status=Action.Status.ABANDONED)
-        .prefetch_related("gaps")
-    )
     states = []
     for target in targets:
         codes = feeders.get(target.key) or [target.requirement_code]

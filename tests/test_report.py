@@ -102,7 +102,7 @@ def test_cover_names_the_establishment_and_the_campaign(world, answered):
 def test_summary_figures_are_the_api_figures(client, world, answered):
     client.force_login(world.national)
     api = client.get(f"/api/assessments/{answered.pk}/").json()
-    summary = pdf_text(render_report_pdf(answered), page=2)
+    summary = pdf_text(render_report_pdf(answered), page=3)
 
     assert "1. Synthèse" in summary
     assert percent(api["scores"]["global"]) in summary
