@@ -101,20 +101,27 @@ def _targets(assessment: Assessment) -> list[HeadlineTarget]:
     return [
         t
         for t in headline_targets(assessment.campaign.referential)
-        if t.kind_applies(kind) and not t.headline.from_status
+        if t.kind_applies(kind) and not t.from_status
     ]
 
 
 def target_states(
-    assessment: Assessment, *, flags: dict | None = None, empty_plan: bool = False
+    assessment: Assessment,
+    *,
+    flags: dict | None = None,
+    statuses: dict | None = None,
+    empty_plan: bool = False,
 ) -> list[TargetState]:
     """The headline targets the establishment is counted in, each with its plan.
 
-    ``flags``: the headline flags to read (default: the stored snapshot's); ``empty_plan``: the
-    caller knows the assessment has no action and no target plan (no query for them)."""
+    ``flags`` and ``statuses``: the headline flags (version 1) and requirement statuses
+    (version 2) to read, default the stored snapshot's; ``empty_plan``: the caller knows the
+    assessment has no action and no target plan (no query for them)."""
     targets = _targets(assessment)
-    if flags is None:
-        flags = assessment.snapshot_view.headline
+    if flags is None or statuses is None:
+        view = assessment.snapshot_view
+        flags = view.headline if flags is None else flags
+        statuses = view.statuses if statuses is None else statuses
     feeders: dict[str, list[str]] = {}
     plans: dict[str, TargetPlan] = {}
     live: list[Action] = []
@@ -137,12 +144,12 @@ def target_states(
         )
     states = []
     for target in targets:
-        codes = feeders.get(target.key) or [target.requirement_code]
+        codes = list(target.requirements) or feeders.get(target.key) or [target.requirement_code]
         actions = [a for a in live if any(r.code in codes for r in a.gaps.all())]
         states.append(
             TargetState(
                 target=target,
-                met=flags.get(target.key),
+                met=target.assessment_flag(headline=flags, statuses=statuses, submitted=False),
                 plan=plans.get(target.key),
                 feeders=codes,
                 actions=actions,

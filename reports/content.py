@@ -542,6 +542,6 @@ def build_report(assessment: Assessment) -> Report:
         peers=peer_position(assessment),
         evidence=evidence,
         answer_checks=answer_checks(assessment, answers),
-        decisions=build_decisions(assessment, gaps, result.headline),
+        decisions=build_decisions(assessment, gaps, result),
         validation=validation(assessment),
     )

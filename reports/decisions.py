@@ -208,9 +208,12 @@ def _groups(actions: list[ActionLine]) -> list[tuple[str, str, list[ActionLine]]
 PLAN_NONE = "none"
 
 
-def _targets_not_met(assessment: Assessment, flags: dict, empty: bool) -> list[TargetLine]:
+def _targets_not_met(assessment: Assessment, result, empty: bool) -> list[TargetLine]:
     lines = []
-    for state in target_states(assessment, flags=flags, empty_plan=empty):
+    states = target_states(
+        assessment, flags=result.headline, statuses=result.statuses, empty_plan=empty
+    )
+    for state in states:
         if state.met is not False:
             continue
         plan = state.plan
@@ -233,14 +236,14 @@ def _no_plan(assessment: Assessment) -> bool:
     return not counts["actions"] and not counts["plans"]
 
 
-def build_decisions(assessment: Assessment, gaps, flags: dict) -> Decisions:
-    """The « décisions » page and the plan section; `gaps`: the report's gap lines, `flags`:
-    its headline flags."""
+def build_decisions(assessment: Assessment, gaps, result) -> Decisions:
+    """The « décisions » page and the plan section; `gaps`: the report's gap lines, `result`:
+    its scoring result (the targets met or not)."""
     if _no_plan(assessment):
         return Decisions(
             priority_actions=[],
             actions=[],
-            targets_not_met=_targets_not_met(assessment, flags, empty=True),
+            targets_not_met=_targets_not_met(assessment, result, empty=True),
             funding_calls=funding_call_lines(assessment),
             open_gaps=[
                 OpenGapLine(
@@ -266,7 +269,7 @@ def build_decisions(assessment: Assessment, gaps, flags: dict) -> Decisions:
     return Decisions(
         priority_actions=live[:PRIORITY_ACTIONS],
         actions=actions,
-        targets_not_met=_targets_not_met(assessment, flags, empty=False),
+        targets_not_met=_targets_not_met(assessment, result, empty=False),
         funding_calls=funding_call_lines(assessment),
         open_gaps=[
             OpenGapLine(
