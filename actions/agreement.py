@@ -3,7 +3,8 @@
 ::
 
     (not met) ──file──▶ filed ──agree──▶ agreed ("plan agréé")
-                 ▲        │
+                 ▲        │  ▲              │ an action of the plan changed or abandoned
+                 │        │  └──agree── to_reagree ("à ré-agréer") ◀─┘
                  └────────┴──ask_changes (with a comment)──▶ changes_requested
 
 Whether the establishment meets a target is the scoring service's headline flag (stored in the
@@ -18,13 +19,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from actions.models import Action, TargetPlan, TargetPlanStep
 from assessments.models import Assessment
+from assessments.scoring.service import counts_changed
 from assessments.workflow import COMMENT_MAX_LENGTH
 from audit.models import Action as AuditAction
 from audit.services import record_event
@@ -46,6 +48,9 @@ STATE_LABELS = {
 }
 STATE_BADGES = {MET: "success", NOT_MET: "error", UNKNOWN: "info", PLAN_AGREED: "new"}
 PLAN_AGREED_LABEL = STATE_LABELS[PLAN_AGREED]
+# The plans the RSSI may file again, and those awaiting the ARS's decision.
+REFILABLE = (TargetPlan.Status.CHANGES_REQUESTED, TargetPlan.Status.TO_REAGREE)
+AWAITING_ARS = (TargetPlan.Status.FILED, TargetPlan.Status.TO_REAGREE)
 
 
 class AgreementError(Exception):
@@ -88,7 +93,7 @@ class TargetState:
         return (
             self.met is False
             and bool(self.actions)
-            and (self.plan is None or self.plan.status == TargetPlan.Status.CHANGES_REQUESTED)
+            and (self.plan is None or self.plan.status in REFILABLE)
         )
 
 
@@ -97,39 +102,55 @@ def _targets(assessment: Assessment) -> list[HeadlineTarget]:
     return [
         t
         for t in headline_targets(assessment.campaign.referential)
-        if t.kind_applies(kind) and not t.headline.from_status
+        if t.kind_applies(kind) and not t.from_status
     ]
 
 
-def target_states(assessment: Assessment) -> list[TargetState]:
-    """The headline targets the establishment is counted in, each with its plan."""
+def target_states(
+    assessment: Assessment,
+    *,
+    flags: dict | None = None,
+    statuses: dict | None = None,
+    empty_plan: bool = False,
+) -> list[TargetState]:
+    """The headline targets the establishment is counted in, each with its plan.
+
+    ``flags`` and ``statuses``: the headline flags (version 1) and requirement statuses
+    (version 2) to read, default the stored snapshot's; ``empty_plan``: the caller knows the
+    assessment has no action and no target plan (no query for them)."""
     targets = _targets(assessment)
-    flags = assessment.snapshot_view.headline
+    if flags is None or statuses is None:
+        view = assessment.snapshot_view
+        flags = view.headline if flags is None else flags
+        statuses = view.statuses if statuses is None else statuses
     feeders: dict[str, list[str]] = {}
-    for code, key in Requirement.objects.filter(
-        referential_id=assessment.campaign.referential_id,
-        headline__in=[t.key for t in targets],
-    ).values_list("code", "headline"):
-        feeders.setdefault(key, []).append(code)
-    plans = {
-        plan.target: plan
-        for plan in TargetPlan.objects.filter(assessment=assessment).prefetch_related(
-            "steps", "actions"
+    plans: dict[str, TargetPlan] = {}
+    live: list[Action] = []
+    if not empty_plan:
+        for code, key in Requirement.objects.filter(
+            referential_id=assessment.campaign.referential_id,
+            headline__in=[t.key for t in targets],
+        ).values_list("code", "headline"):
+            feeders.setdefault(key, []).append(code)
+        plans = {
+            plan.target: plan
+            for plan in TargetPlan.objects.filter(assessment=assessment).prefetch_related(
+                "steps", "actions"
+            )
+        }
+        live = list(
+            Action.objects.filter(assessment=assessment)
+            .exclude(status=Action.Status.ABANDONED)
+            .prefetch_related("gaps")
         )
-    }
-    live = list(
-        Action.objects.filter(assessment=assessment)
-        .exclude(status=Action.Status.ABANDONED)
-        .prefetch_related("gaps")
-    )
     states = []
     for target in targets:
-        codes = feeders.get(target.key) or [target.requirement_code]
+        codes = list(target.requirements) or feeders.get(target.key) or [target.requirement_code]
         actions = [a for a in live if any(r.code in codes for r in a.gaps.all())]
         states.append(
             TargetState(
                 target=target,
-                met=flags.get(target.key),
+                met=target.assessment_flag(headline=flags, statuses=statuses, submitted=False),
                 plan=plans.get(target.key),
                 feeders=codes,
                 actions=actions,
@@ -168,6 +189,13 @@ def agreed_plan_counts(assessments: QuerySet[Assessment]) -> dict[str, int]:
     return {row["target"]: row["n"] for row in rows}
 
 
+def agreed_plan_q(target: HeadlineTarget, prefix: str = "cur__") -> Q:
+    """Sites (their campaign assessment reached through `prefix`) whose plan for the target the
+    ARS agreed: the dashboards' fifth state, counted over the target's unit like the others."""
+    agreed = TargetPlan.objects.agreed().filter(target=target.key).values("assessment_id")
+    return Q(**{f"{prefix}pk__in": agreed})
+
+
 def _comment(comment: str, *, required: bool) -> str:
     comment = (comment or "").strip() if isinstance(comment, str) else ""
     if required and not comment:
@@ -184,6 +212,7 @@ def _step(plan: TargetPlan, *, step: str, user: User, comment: str, audit: str, 
         plan=plan, step=step, actor=user, actor_label=str(user)[:254], comment=comment
     )
     assessment = plan.assessment
+    counts_changed(assessment)  # the dashboards' « plan agréé » counts
     record_event(
         actor=user,
         action=audit,
@@ -216,7 +245,7 @@ def file_target_plan(
         raise AgreementError(
             _("Aucune action du plan ne corrige les écarts de cette cible : ajoutez-en d'abord.")
         )
-    if state.plan is not None and state.plan.status != TargetPlan.Status.CHANGES_REQUESTED:
+    if state.plan is not None and state.plan.status not in REFILABLE:
         raise AgreementError(
             _("Le plan de cette cible est déjà au statut « %(status)s ».")
             % {"status": state.plan.get_status_display()}
@@ -248,12 +277,40 @@ def _decide(plan: TargetPlan, user: User) -> TargetPlan:
         raise PermissionDenied(
             _("Seule l'ARS de la région agrée un plan ou demande des modifications.")
         )
-    if locked.status != TargetPlan.Status.FILED:
+    if locked.status not in AWAITING_ARS:
         raise AgreementError(
             _("Action impossible : le plan est au statut « %(status)s ».")
             % {"status": locked.get_status_display()}
         )
     return locked
+
+
+@transaction.atomic
+def send_back_for_reagreement(
+    *, action: Action, user: User, change: str, request=None
+) -> list[TargetPlan]:
+    """An action of agreed plans changed (``change`` says how): each such plan goes back to the
+    ARS, « à ré-agréer », with a step and an audit event. Returns the plans sent back."""
+    plans = list(
+        TargetPlan.objects.agreed()
+        .filter(actions=action)
+        .select_for_update(of=("self",))
+        .select_related("assessment__establishment", "assessment__campaign")
+    )
+    comment = _("« %(title)s » : %(change)s") % {"title": action.title, "change": change}
+    for plan in plans:
+        plan.status = TargetPlan.Status.TO_REAGREE
+        plan.updated_at = timezone.now()
+        plan.save(update_fields=["status", "updated_at"])
+        _step(
+            plan,
+            step=TargetPlanStep.Step.REOPEN,
+            user=user,
+            comment=comment[:COMMENT_MAX_LENGTH],
+            audit=AuditAction.ACTION_PLAN_CHANGE,
+            request=request,
+        )
+    return plans
 
 
 @transaction.atomic

@@ -45,6 +45,10 @@ class ActionSerializer(serializers.Serializer):
     title = serializers.CharField()
     gaps = serializers.ListField(child=serializers.CharField(), help_text="Requirement codes.")
     owner = serializers.CharField(allow_blank=True)
+    owner_account = serializers.IntegerField(
+        required=False,
+        help_text="Id of the owner's account (a role at the establishment); absent when none.",
+    )
     due_on = serializers.DateField(allow_null=True)
     cost_eur = CostSerializer()
     funding = serializers.CharField(allow_blank=True, help_text="own, fir, other or call:<code>")
@@ -60,6 +64,7 @@ class ActionWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=TITLE_MAX, min_length=1)
     gaps = serializers.ListField(child=serializers.CharField(max_length=40), min_length=1)
     owner = serializers.CharField(max_length=OWNER_MAX, allow_blank=True, required=False)
+    owner_account = serializers.IntegerField(allow_null=True, required=False)
     due_on = serializers.DateField(allow_null=True, required=False)
     cost_eur = CostSerializer(required=False)
     funding = serializers.RegexField(FUNDING_PATTERN, allow_blank=True, required=False)
@@ -87,6 +92,8 @@ def action_data(action: Action, *, agreed: set[int], rank: int) -> dict[str, Any
         "abandon_reason": action.abandon_reason,
         "agreed_by_ars": action.pk in agreed,
         "rank": rank,
+        # Present when the owner has an account in the portal.
+        **({"owner_account": action.owner_account_id} if action.owner_account_id else {}),
     }
 
 
@@ -119,7 +126,7 @@ class _BodyError(Exception):
         self.errors = errors
 
 
-def _fields(data: Any, *, partial: bool) -> dict[str, Any]:
+def _fields(data: Any, *, partial: bool, assessment: Assessment) -> dict[str, Any]:
     """The service's fields from a JSON body; raises _BodyError with one message per field."""
     if not isinstance(data, dict):
         raise _BodyError({"detail": _("Le corps de la requête doit être un objet JSON.")})
@@ -134,6 +141,23 @@ def _fields(data: Any, *, partial: bool) -> dict[str, Any]:
             fields[name] = data[name]
     if "owner" in data:
         fields["owner_name"] = data["owner"]
+    if "owner_account" in data:
+        value = data["owner_account"]
+        if value is None:
+            fields["owner_account"] = None
+        elif isinstance(value, int) and not isinstance(value, bool):
+            account = services.owner_accounts(assessment).filter(pk=value).first()
+            if account is None:
+                errors["owner_account"] = [
+                    _(
+                        "Ce compte n'a pas de rôle dans l'établissement : choisissez-en un qui en a un."
+                    )
+                ]
+            fields["owner_account"] = account
+        else:
+            errors["owner_account"] = [
+                _("« owner_account » est l'identifiant d'un compte ou null.")
+            ]
     if "due_on" in data:
         value, parsed = data["due_on"], None
         if value is not None:
@@ -200,7 +224,7 @@ def action_list(request: Request, pk: int) -> Response:
     def write():
         if not request.user.has_perm("actions.edit_plan", assessment):
             raise PermissionDenied(_("Seul le RSSI de l'établissement modifie le plan d'actions."))
-        fields = _fields(request.data, partial=False)
+        fields = _fields(request.data, partial=False, assessment=assessment)
         fields.pop("status", None)
         fields.pop("abandon_reason", None)
         created.append(
@@ -236,7 +260,7 @@ def action_detail(request: Request, pk: int, action_id: int) -> Response:
         if request.method == "DELETE":
             services.delete_action(action=action, user=request.user, request=request)
         else:
-            fields = _fields(request.data, partial=True)
+            fields = _fields(request.data, partial=True, assessment=assessment)
             services.update_action(action=action, user=request.user, request=request, **fields)
 
     refused = _write(request, assessment, write)

@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from actions.funding import funding_choices
 from actions.gaps import assessment_gaps, requirements_by_code
 from actions.models import Action
-from actions.services import NOTE_MAX, OWNER_MAX, REASON_MAX, TITLE_MAX
+from actions.services import NOTE_MAX, OWNER_MAX, REASON_MAX, TITLE_MAX, owner_accounts
 from assessments.answer_fields import AmountField
 from assessments.models import Assessment
+from establishments.models import User
 
 
 class ActionForm(forms.Form):
@@ -20,6 +21,13 @@ class ActionForm(forms.Form):
     )
     owner_name = forms.CharField(
         label=_("Porteur (nom et fonction)"), max_length=OWNER_MAX, required=False
+    )
+    owner_account = forms.ModelChoiceField(
+        label=_("Compte du porteur dans le portail"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Aucun (porteur hors du portail)"),
+        help_text=_("Un compte ayant un rôle dans l'établissement."),
     )
     due_on = forms.DateField(
         label=_("Date cible"),
@@ -48,6 +56,7 @@ class ActionForm(forms.Form):
             (code, f"{code} — {by_code[code].label}") for code in codes if code in by_code
         ]
         self.fields["funding"].choices = funding_choices(assessment.campaign.referential)
+        self.fields["owner_account"].queryset = owner_accounts(assessment)
         if action is None:
             del self.fields["status"], self.fields["abandon_reason"]
 

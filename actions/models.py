@@ -225,6 +225,8 @@ class TargetPlan(models.Model):
         FILED = "filed", _("Plan déposé auprès de l'ARS")
         CHANGES_REQUESTED = "changes_requested", _("Modifications demandées par l'ARS")
         AGREED = "agreed", _("Plan agréé")
+        # An action of the agreed plan changed or was abandoned: the ARS agrees it again.
+        TO_REAGREE = "to_reagree", _("Plan à ré-agréer par l'ARS")
 
     assessment = models.ForeignKey(
         Assessment,
@@ -259,6 +261,7 @@ class TargetPlanStep(models.Model):
         FILE = "file", _("Dépôt du plan")
         AGREE = "agree", _("Agrément de l'ARS")
         ASK_CHANGES = "ask_changes", _("Demande de modifications")
+        REOPEN = "reopen", _("Action modifiée : plan à ré-agréer")
 
     plan = models.ForeignKey(
         TargetPlan, on_delete=models.CASCADE, related_name="steps", verbose_name=_("plan")

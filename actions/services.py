@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from actions.agreement import send_back_for_reagreement
 from actions.funding import funding_problem
 from actions.gaps import gap_codes, requirements_by_code
 from actions.models import (
@@ -85,11 +86,20 @@ def clean_cost(value: Any) -> Decimal | None:
     return amount.quantize(Decimal(1).scaleb(-COST_DECIMALS))
 
 
+def owner_accounts(assessment: Assessment):
+    """The accounts that may own an action: those with a role at the establishment."""
+    return (
+        User.objects.filter(role_assignments__establishment_id=assessment.establishment_id)
+        .distinct()
+        .order_by("last_name", "first_name", "email")
+    )
+
+
 def _owner_problem(assessment: Assessment, account: User | None) -> str | None:
     if account is None:
         return None
-    if not account.role_assignments.filter(establishment_id=assessment.establishment_id).exists():
-        return _("ce compte n'a pas de rôle dans l'établissement")
+    if not isinstance(account, User) or not owner_accounts(assessment).filter(pk=account.pk):
+        return _("Ce compte n'a pas de rôle dans l'établissement : choisissez-en un qui en a un.")
     return None
 
 
@@ -261,6 +271,10 @@ def update_action(*, action: Action, user: User, request=None, **data) -> Action
     if status is not None and status != action.status:
         _check_status(status, reason)
     codes = cleaned.pop("gaps", None)
+    changed = [name for name, value in cleaned.items() if getattr(action, name) != value]
+    if codes is not None and set(codes) != set(action.gaps.values_list("code", flat=True)):
+        changed.append("gaps")
+    abandoned = status == Action.Status.ABANDONED and action.status != status
     for name, value in cleaned.items():
         setattr(action, name, value)
     if cleaned:
@@ -269,6 +283,8 @@ def update_action(*, action: Action, user: User, request=None, **data) -> Action
         _set_gaps(action, codes)
     if status is not None and status != action.status:
         _apply_status(action, user, status, reason)
+    if changed or abandoned:
+        _reagree(action, user, changed=changed, abandoned=abandoned, request=request)
     _audit(
         user=user,
         assessment=assessment,
@@ -278,6 +294,20 @@ def update_action(*, action: Action, user: User, request=None, **data) -> Action
         fields=sorted([*cleaned, *(["gaps"] if codes is not None else [])]),
     )
     return action
+
+
+def _reagree(
+    action: Action, user: User, *, changed=(), abandoned=False, deleted=False, request=None
+):
+    """The plans the ARS agreed with this action go back to it, saying what changed."""
+    if deleted:
+        change = _("action supprimée du plan")
+    elif abandoned:
+        change = _("action abandonnée (%(reason)s)") % {"reason": action.abandon_reason}
+    else:
+        names = [str(Action._meta.get_field(name).verbose_name) for name in changed]
+        change = _("modifiée (%(fields)s)") % {"fields": ", ".join(names)}
+    send_back_for_reagreement(action=action, user=user, change=change, request=request)
 
 
 def _check_status(status: str, reason: str) -> None:
@@ -320,6 +350,8 @@ def set_status(*, action: Action, user: User, status: str, reason: str = "", req
     _check_status(status, reason)
     if status != action.status:
         _apply_status(action, user, status, reason)
+        if status == Action.Status.ABANDONED:
+            _reagree(action, user, abandoned=True, request=request)
         _audit(
             user=user,
             assessment=action.assessment,
@@ -349,6 +381,7 @@ def add_note(*, action: Action, user: User, text: str, request=None) -> ActionNo
 def delete_action(*, action: Action, user: User, request=None) -> None:
     """Remove an action entered by mistake (the audit log keeps its title)."""
     _may_edit(user, action, action.assessment)
+    _reagree(action, user, deleted=True, request=request)
     _audit(user=user, assessment=action.assessment, what="delete", action=action, request=request)
     action.delete()
 

@@ -114,6 +114,7 @@ def action_edit(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
             "title": action.title,
             "gaps": [r.code for r in action.gaps.all()],
             "owner_name": action.owner_name,
+            "owner_account": action.owner_account_id,
             "due_on": action.due_on,
             "cost_investment": action.cost_investment,
             "cost_operating": action.cost_operating,
@@ -256,6 +257,7 @@ def agreement_page(request: HttpRequest, pk: int) -> HttpResponse:
             "may_decide": request.user.has_perm("actions.decide_target_plan", assessment),
             "decision_form": DecisionForm(),
             "filed": TargetPlan.Status.FILED,
+            "awaiting": agreement.AWAITING_ARS,
         },
     )
 

@@ -157,6 +157,8 @@ class UnitCount:
     population: int = 0
     met: int = 0
     apart: int = 0
+    # Units not meeting it whose every site not meeting it has a plan the ARS agreed.
+    agreed: int = 0
 
 
 def unit_rows(
@@ -164,10 +166,13 @@ def unit_rows(
     targets: Sequence[HeadlineTarget],
     campaign: Campaign | None,
     group_by: Sequence[str],
+    agreed_q: Callable[[HeadlineTarget], Q] | None = None,
 ) -> list[dict]:
     """Per unit and group (`group_by` fields of the sites): for each grouped-unit target, its
-    concerned sites (``sites_<key>``), those meeting it and not (``met_``, ``not_met_``) and
-    those counted apart (``apart_``). One query per kind of unit key (EJ, PMSI)."""
+    concerned sites (``sites_<key>``), those meeting it and not (``met_``, ``not_met_``), those
+    counted apart (``apart_``) and, given `agreed_q` (the sites with an agreed plan for a
+    target), those not meeting it with an agreed plan (``agreed_``). One query per kind of unit
+    key (EJ, PMSI)."""
     by_key: dict[str, list[HeadlineTarget]] = defaultdict(list)
     for target in targets:
         if target.unit in GROUPED_UNITS:
@@ -187,6 +192,10 @@ def unit_rows(
             aggregates[f"not_met_{target.key}"] = Count(
                 "pk", filter=concerned & site_not_met_q(target)
             )
+            if agreed_q is not None:
+                aggregates[f"agreed_{target.key}"] = Count(
+                    "pk", filter=concerned & site_not_met_q(target) & agreed_q(target)
+                )
         kinds = sorted({kind for target in members for kind in target.kinds})
         rows += list(
             base.filter(kind__in=kinds)
@@ -213,7 +222,7 @@ def count_units(
         if target.unit not in GROUPED_UNITS:
             continue
         name = target.key
-        sites: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        sites: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         groups: dict[str, set] = defaultdict(set)
         apart: dict[object, int] = defaultdict(int)
         for row in rows:
@@ -224,17 +233,23 @@ def count_units(
             unit = row["unit_key"]
             sites[unit][0] += row[f"met_{name}"]
             sites[unit][1] += row[f"not_met_{name}"]
+            sites[unit][2] += row.get(f"agreed_{name}") or 0
             groups[unit].add(key(row))
         population: dict[object, int] = defaultdict(int)
         met: dict[object, int] = defaultdict(int)
-        for unit, (met_sites, not_met_sites) in sites.items():
+        agreed: dict[object, int] = defaultdict(int)
+        for unit, (met_sites, not_met_sites, agreed_sites) in sites.items():
             meets = legal_entity_meets(met_sites=met_sites, not_met_sites=not_met_sites)
             for group in groups[unit]:
                 population[group] += 1
                 met[group] += meets is True
+                agreed[group] += meets is False and agreed_sites == not_met_sites
         for group in set(population) | set(apart):
             counted[group][name] = UnitCount(
-                population=population[group], met=met[group], apart=apart[group]
+                population=population[group],
+                met=met[group],
+                apart=apart[group],
+                agreed=agreed[group],
             )
     return counted
 

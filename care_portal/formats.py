@@ -113,17 +113,26 @@ def _local(value: dt.date) -> dt.date:
     return value
 
 
+def _long_day(value: dt.date) -> str:
+    """ "30 juin 2025"; the first of the month is an ordinal in French: "1er juillet 2025"."""
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {formats.date_format(value, LONG_DATE.removeprefix('j '))}"
+
+
 def format_date(value: dt.date | None, *, long: bool = False) -> str:
-    """A day: "30/06/2025", or "30 juin 2025" with `long`; "—" when there is none.
-    An aware date-time is read in the portal's time zone."""
+    """A day: "30/06/2025", or "30 juin 2025" ("1er juillet 2025") with `long`; "—" when
+    there is none. An aware date-time is read in the portal's time zone."""
     if value is None:
         return EMPTY
-    return formats.date_format(_local(value), LONG_DATE if long else SHORT_DATE)
+    value = _local(value)
+    return _long_day(value) if long else formats.date_format(value, SHORT_DATE)
 
 
 def format_datetime(value: dt.datetime | None, *, long: bool = False) -> str:
-    """A moment: "30/06/2025 à 14:05", or "30 juin 2025 à 14:05" with `long`."""
+    """A moment: "30/06/2025 à 14:05", or "30 juin 2025 à 14:05" (the first of the month:
+    "1er juillet 2025 à 14:05") with `long`."""
     if value is None:
         return EMPTY
-    day = LONG_DATE if long else SHORT_DATE
-    return formats.date_format(_local(value), f"{day} à H:i")
+    value = _local(value)
+    day = _long_day(value) if long else formats.date_format(value, SHORT_DATE)
+    return f"{day} à {formats.date_format(value, 'H:i')}"

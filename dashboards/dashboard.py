@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from actions.agreement import agreed_plan_q
 from assessments.models import Assessment, Campaign
 from assessments.scoring.model import UNANSWERED, RequirementStatus
 from assessments.target_units import count_units, ght_target_counts, unit_rows
@@ -99,13 +100,17 @@ class Dashboard:
             stored = summary_rows(self.campaign, scope_q(region=self.region, ght=self.ght))
             if stored is not None:
                 return complete_rows(stored, self.targets)
-        return grouped_counts(self.base, GROUP_FIELDS, self.targets, self.campaign)
+        return grouped_counts(
+            self.base, GROUP_FIELDS, self.targets, self.campaign, agreed_q=agreed_plan_q
+        )
 
     @cached_property
     def unit_rows(self) -> list[dict]:
         """Per EJ, OG or PMSI unit and group: its sites against the targets counted over
         such units (none, and no query, when the campaign has no such target)."""
-        return unit_rows(self.base, self.targets, self.campaign, GROUP_FIELDS)
+        return unit_rows(
+            self.base, self.targets, self.campaign, GROUP_FIELDS, agreed_q=agreed_plan_q
+        )
 
     @cached_property
     def departments(self) -> dict[str, Department]:

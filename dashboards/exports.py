@@ -16,6 +16,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from actions.agreement import PLAN_AGREED, PLAN_AGREED_LABEL
 from care_portal.formats import format_number
 from care_portal.spreadsheets import safe_text, xlsx_value
 from dashboards.figures import PROGRESS_LABELS
@@ -42,6 +43,7 @@ def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> l
     """The columns of the establishment list; `site_url` is the portal's address, no slash."""
     # Translated once per export, not once per cell: tens of thousands of rows.
     flags = {"n/a": _("Non concerné"), None: _("Non renseigné"), True: _("Oui"), False: _("Non")}
+    flags[PLAN_AGREED] = str(PLAN_AGREED_LABEL)
     progress_labels = {key: str(label) for key, label in PROGRESS_LABELS.items()}
 
     def link(suffix: str):
@@ -107,6 +109,12 @@ def figures_columns(targets: Sequence[HeadlineTarget], group_header: str) -> lis
         columns.append(
             Column(
                 _("%(target)s — unité") % {"target": target.label}, lambda _f, t=target: t.unit_noun
+            )
+        )
+        columns.append(
+            Column(
+                _("%(target)s — non atteinte, plan agréé") % {"target": target.label},
+                lambda f, i=i: f.target_figures[i].agreed,
             )
         )
     return columns

@@ -21,7 +21,14 @@ from assessments.models import Assessment, Campaign
 from assessments.scoring.snapshot import status_lookup
 from assessments.target_units import GROUPED_UNITS, UnitCount, figure_text
 from care_portal.formats import format_number
-from dashboards.targets import STATUS_BADGES, STATUS_LABELS, met_q, population_q, target_status
+from dashboards.targets import (
+    STATUS_BADGES,
+    STATUS_LABELS,
+    met_q,
+    not_met_q,
+    population_q,
+    target_status,
+)
 from referential.models import Headline
 from referential.targets import HeadlineTarget
 
@@ -61,9 +68,14 @@ PROGRESS_Q[NOT_STARTED] = ~(PROGRESS_Q[VALIDATED] | PROGRESS_Q[SUBMITTED] | PROG
 STARTED_Q = PROGRESS_Q[VALIDATED] | PROGRESS_Q[SUBMITTED] | PROGRESS_Q[DRAFT]
 
 
-def _aggregates(targets: Sequence[HeadlineTarget], campaign: Campaign | None = None) -> dict:
+def _aggregates(
+    targets: Sequence[HeadlineTarget],
+    campaign: Campaign | None = None,
+    agreed_q: Callable[[HeadlineTarget], Q] | None = None,
+) -> dict:
     """The counts of one group, additive (sums and counts) so that rows can be summed into
-    coarser groups. Populations and "not started" are derived from these in `_complete`."""
+    coarser groups. Populations and "not started" are derived from these in `_complete`;
+    `agreed_q` gives the sites with a plan the ARS agreed for a target (the fifth state)."""
     score = "cur__snapshot__score_global"
     aggregates = {"total": Count("pk")}
     for name in (VALIDATED, SUBMITTED, DRAFT):
@@ -86,7 +98,14 @@ def _aggregates(targets: Sequence[HeadlineTarget], campaign: Campaign | None = N
             aggregates[f"cand_{target.key}"] = Count("pk", filter=concerned)
             aggregates[f"hit_{target.key}"] = Count("pk", filter=concerned & met_q(target))
         elif target.key != Headline.SUBMITTED:
+            concerned = Q()
             aggregates[f"hit_{target.key}"] = Count("pk", filter=met_q(target))
+        else:
+            continue
+        if agreed_q is not None:
+            aggregates[f"plan_{target.key}"] = Count(
+                "pk", filter=concerned & not_met_q(target) & agreed_q(target)
+            )
     return aggregates
 
 
@@ -95,7 +114,7 @@ def count_names(targets: Sequence[HeadlineTarget]) -> list[str]:
     names = ["total", NOT_STARTED, DRAFT, SUBMITTED, VALIDATED, "score_sum", "score_n"]
     names += [f"bucket_{i}" for i in range(len(BUCKETS))]
     for target in targets:
-        names += [f"pop_{target.key}", f"met_{target.key}"]
+        names += [f"pop_{target.key}", f"met_{target.key}", f"agreed_{target.key}"]
     return names
 
 
@@ -119,6 +138,7 @@ def _complete(row: dict, targets: Sequence[HeadlineTarget], names: Sequence[str]
         population = row[f"cand_{target.key}"] if target.call_code else row["total"]
         row[f"pop_{target.key}"] = population if concerned else 0
         row[f"met_{target.key}"] = met if concerned else 0
+        row[f"agreed_{target.key}"] = (row.get(f"plan_{target.key}") or 0) if concerned else 0
     # The counts in `count_names` order, summed as they are by `rollup`.
     row[VALUES] = [row.get(name) or 0 for name in names]
     return row
@@ -129,11 +149,12 @@ def grouped_counts(
     group_by: Sequence[str],
     targets: Sequence[HeadlineTarget],
     campaign: Campaign | None = None,
+    agreed_q: Callable[[HeadlineTarget], Q] | None = None,
 ) -> list[dict]:
     """One row of additive counts per distinct value of `group_by`, which must hold the
     establishment kind (one query). Targets counted over sites (ET, candidates) are in
     them; those counted over EJ, OG or PMSI units are not additive and come apart."""
-    return complete_rows(raw_counts(base, group_by, targets, campaign), targets)
+    return complete_rows(raw_counts(base, group_by, targets, campaign, agreed_q), targets)
 
 
 def raw_counts(
@@ -141,12 +162,13 @@ def raw_counts(
     group_by: Sequence[str],
     targets: Sequence[HeadlineTarget],
     campaign: Campaign | None = None,
+    agreed_q: Callable[[HeadlineTarget], Q] | None = None,
 ) -> QuerySet:
     """The grouped query of :func:`grouped_counts`, its rows not completed yet (what the
     campaign summary stores)."""
     if "kind" not in group_by:
         raise ValueError("Counts are grouped by kind at least: targets depend on it.")
-    aggregates = _aggregates(targets, campaign)
+    aggregates = _aggregates(targets, campaign, agreed_q)
     return base.order_by().values(*group_by).annotate(**aggregates).order_by()
 
 
@@ -167,6 +189,23 @@ class TargetFigure:
     status: str
     # Sites left out of a PMSI count: the registry does not give their legal status.
     apart: int = 0
+    # Units not meeting the target whose plan for it the ARS agreed: "plan agréé".
+    agreed: int = 0
+
+    @property
+    def not_met(self) -> int:
+        return self.population - self.met
+
+    @property
+    def agreed_text(self) -> str:
+        """ "2 sur 46 unités PMSI sous la cible" """
+        if not self.not_met:
+            return "—"
+        return _("%(agreed)s sur %(not_met)s %(unit)s sous la cible") % {
+            "agreed": format_number(self.agreed),
+            "not_met": format_number(self.not_met),
+            "unit": self.unit_noun,
+        }
 
     @property
     def unit_noun(self) -> str:
@@ -268,9 +307,11 @@ class Figures:
             if target.unit in GROUPED_UNITS:
                 count = self.units.get(target.key) or UnitCount()
                 population, met, apart = count.population, count.met, count.apart
+                agreed = count.agreed
             else:
                 population = self.counts.get(f"pop_{target.key}") or 0
                 met = self.counts.get(f"met_{target.key}") or 0
+                agreed = self.counts.get(f"agreed_{target.key}") or 0
             share = 100 * met / population if population else None
             figures.append(
                 TargetFigure(
@@ -280,6 +321,7 @@ class Figures:
                     share=share,
                     status=target_status(share, target.share, target.deadline, self.today),
                     apart=apart,
+                    agreed=agreed,
                 )
             )
         return figures

@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from actions.agreement import PLAN_AGREED, agreed_plan_q
 from dashboards.figures import (
     DRAFT,
     NOT_STARTED,
@@ -198,6 +199,15 @@ class ListFilterForm(forms.Form):
 def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: str) -> QuerySet:
     """The list's rows as dicts, in the requested order."""
     flags = {f"hl_{t.key}": _site_flag(t) for t in targets if t.key != Headline.SUBMITTED}
+    flags |= {
+        f"plan_{t.key}": Case(
+            When(agreed_plan_q(t), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+        for t in targets
+        if t.key != Headline.SUBMITTED
+    }
     return (
         base.annotate(
             progress=progress_rank(),
@@ -243,7 +253,8 @@ def _site_flag(target: HeadlineTarget):
 
 
 def decorate(row: dict, targets: Sequence[HeadlineTarget]) -> dict:
-    """Add the progress key and label and one flag per target (True, False or None) to a row."""
+    """Add the progress key and label and one flag per target (True, False, None, or
+    PLAN_AGREED: not met with a plan the ARS agreed) to a row."""
     progress = PROGRESS[row["progress"]]
     row["progress_key"] = progress
     row["progress_label"] = PROGRESS_LABELS[progress]
@@ -254,6 +265,8 @@ def decorate(row: dict, targets: Sequence[HeadlineTarget]) -> dict:
                 value = progress not in (NOT_STARTED, DRAFT)
             else:
                 value = row.get(f"hl_{target.key}")
+                if value is False and row.get(f"plan_{target.key}"):
+                    value = PLAN_AGREED
         else:
             value = "n/a"
         row["flags"].append((target, value))

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import JSONObject
 
+from actions.agreement import agreed_plan_q
 from assessments.models import Campaign
 from assessments.scoring.compiled import beside_compiled
 from assessments.scoring.service import Group
@@ -58,7 +59,9 @@ def live_rows(
     base = campaign_establishments(
         Establishment.objects.all() if establishments is None else establishments, campaign
     )
-    return {_key(row): row for row in raw_counts(base, KEY_FIELDS, targets, campaign)}
+    return {
+        _key(row): row for row in raw_counts(base, KEY_FIELDS, targets, campaign, agreed_plan_q)
+    }
 
 
 def _row(campaign_id: int, group: Group, counts: dict) -> CampaignSummary:
@@ -101,7 +104,7 @@ def rebuild_summary(campaign: Campaign) -> None:
 def _insert_counted(campaign: Campaign, base: QuerySet, *, built: bool = False) -> int:
     """One INSERT … SELECT of the dashboards' grouped query over `base` (updating the groups
     already stored; with `built`, the row marking the summary built too); returns the rows."""
-    grouped = raw_counts(base, KEY_FIELDS, campaign_targets(campaign), campaign)
+    grouped = raw_counts(base, KEY_FIELDS, campaign_targets(campaign), campaign, agreed_plan_q)
     names = list(grouped.query.annotations)
     counted = grouped.annotate(counts=JSONObject(**{name: F(name) for name in names})).values(
         *KEY_FIELDS, "counts"

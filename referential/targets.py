@@ -145,6 +145,15 @@ def headline_targets(referential: ReferentialVersion) -> list[HeadlineTarget]:
             for raw in referential.headline_targets
             if raw["unit"] != TargetUnit.GHT
         ]
+    # Read once per loaded version (a report asks for them twice).
+    cached = getattr(referential, "_requirement_targets", None)
+    if cached is None:
+        cached = referential._requirement_targets = _requirement_targets(referential)
+    return list(cached)
+
+
+def _requirement_targets(referential: ReferentialVersion) -> list[HeadlineTarget]:
+    """Version 1: the targets from the requirements' headline keys (one query)."""
     requirements = list(
         Requirement.objects.filter(referential=referential)
         .filter(Q(headline__gt="") | Q(care_action__in=FALLBACK_ACTIONS))

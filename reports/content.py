@@ -41,6 +41,7 @@ from referential.rules import (
 from referential.targets import headline_targets
 from reports.annex import AnswerChecks, answer_checks
 from reports.comparison import Trend, previous_campaign_trend
+from reports.decisions import Decisions, Validation, build_decisions, validation
 
 # A note or a link longer than this is cut in the evidence list.
 EVIDENCE_NAME_LENGTH = 160
@@ -225,6 +226,8 @@ class Report:
     peers: PeerPosition
     evidence: list[EvidenceLine]
     answer_checks: AnswerChecks | None = None
+    decisions: Decisions | None = None
+    validation: Validation | None = None
 
     @property
     def two_scores(self) -> bool:
@@ -283,11 +286,20 @@ class Report:
         return self.gaps[:URGENT_GAPS]
 
     @property
+    def gaps_without_action(self) -> list[GapLine]:
+        """The gaps no action of the plan closes (all of them without a plan)."""
+        if self.decisions is None:
+            return self.gaps
+        codes = {gap.code for gap in self.decisions.open_gaps}
+        return [gap for gap in self.gaps if gap.code in codes]
+
+    @property
     def gaps_by_severity(self) -> list[tuple[str, str, str, list[GapLine]]]:
-        """(severity, label, explanation, gaps) in the documented order, empty groups left out."""
+        """(severity, label, explanation, gaps) of the gaps without an action, in the
+        documented order, empty groups left out."""
         groups = []
         for severity in GapSeverity:
-            gaps = [gap for gap in self.gaps if gap.severity == severity]
+            gaps = [gap for gap in self.gaps_without_action if gap.severity == severity]
             if gaps:
                 groups.append((severity.value, severity.label, severity.help, gaps))
         return groups
@@ -515,13 +527,14 @@ def build_report(assessment: Assessment) -> Report:
         if domains
         else None
     )
+    gaps = _gap_lines(result.gaps, {r.code: r for r in requirements})
     return Report(
         assessment=assessment,
         result=result,
         generated_at=timezone.localtime(),
         reference_date=assessment.effective_reference_date(),
         headlines=_headlines(assessment, result),
-        gaps=_gap_lines(result.gaps, {r.code: r for r in requirements}),
+        gaps=gaps,
         axes=axes,
         domains=domains,
         axes_chart=axes_chart,
@@ -535,4 +548,6 @@ def build_report(assessment: Assessment) -> Report:
         peers=peer_position(assessment),
         evidence=evidence,
         answer_checks=answer_checks(assessment, answers),
+        decisions=build_decisions(assessment, gaps, result),
+        validation=validation(assessment),
     )

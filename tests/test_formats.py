@@ -115,7 +115,7 @@ def test_dates_read_in_the_portal_time_zone():
     late = datetime(2025, 6, 30, 22, 30, tzinfo=UTC)
     assert format_date(late) == "01/07/2025"
     assert format_datetime(late) == "01/07/2025 à 00:30"
-    assert format_datetime(late, long=True) == "1 juillet 2025 à 00:30"
+    assert format_datetime(late, long=True) == "1er juillet 2025 à 00:30"
 
 
 def test_template_filters_are_builtins_and_say_the_same():
@@ -197,3 +197,19 @@ def test_every_file_size_reads_in_mo(size):
     text = format_file_size(size)
     assert text.endswith(f"{NBSP}Mo")
     assert "Ko" not in text and "octet" not in text
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)))
+def test_the_first_of_the_month_is_an_ordinal_everywhere(day):
+    """ "1er décembre 2025", never "1 décembre"; other days as numbers; pages and PDF alike."""
+    expected = ("1er" if day.day == 1 else str(day.day)) + " "
+    assert format_date(day, long=True).startswith(expected)
+    moment = datetime(day.year, day.month, day.day, 12, 0)
+    assert format_datetime(moment, long=True).startswith(expected)
+    rendered = Template("{{ day|long_date }}").render(Context({"day": day}))
+    assert rendered == format_date(day, long=True)
+
+
+def test_first_and_second_of_december():
+    assert format_date(date(2025, 12, 1), long=True) == "1er décembre 2025"
+    assert format_date(date(2025, 12, 2), long=True) == "2 décembre 2025"

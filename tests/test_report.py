@@ -94,7 +94,7 @@ def test_cover_names_the_establishment_and_the_campaign(world, answered):
     assert "GHT Rhône Centre (GHT-RHONE) — établissement support" in cover
     assert "Auvergne-Rhône-Alpes" in cover
     assert "Campagne 2025 — statut : Brouillon" in cover
-    assert "Scores et échéances calculés à la date du 1 mars 2025" in cover
+    assert "Scores et échéances calculés à la date du 1er mars 2025" in cover
     assert "Référentiel de test" in cover
     assert "Visa de la direction" in cover
 
@@ -102,7 +102,7 @@ def test_cover_names_the_establishment_and_the_campaign(world, answered):
 def test_summary_figures_are_the_api_figures(client, world, answered):
     client.force_login(world.national)
     api = client.get(f"/api/assessments/{answered.pk}/").json()
-    summary = pdf_text(render_report_pdf(answered), page=2)
+    summary = pdf_text(render_report_pdf(answered), page=3)
 
     assert "1. Synthèse" in summary
     assert percent(api["scores"]["global"]) in summary
@@ -198,7 +198,7 @@ def test_draft_submitted_and_validated_reports(world, answered):
     assert "BROUILLON" not in text and "NON VALIDÉ" not in text
     director = world.director.get_full_name()
     assert f"Validée le 12 juillet 2025 à 10:30 par {director}." in text
-    assert f"Transmise le 1 juillet 2025 par {world.rssi.get_full_name()}." in text
+    assert f"Transmise le 1er juillet 2025 par {world.rssi.get_full_name()}." in text
 
 
 def test_pdf_is_tagged_with_title_language_and_author(world, answered):
@@ -273,7 +273,8 @@ def test_position_among_peers_names_no_one(world, answered):
 def test_report_reads_a_bounded_number_of_queries(django_assert_max_num_queries, answered):
     recompute_snapshots(Assessment.objects.all())
     assessment = Assessment.objects.get(pk=answered.pk)
-    with django_assert_max_num_queries(16):
+    # Content, scores, peers, the decisions page (actions, plans, calls), evidence: a fixed set.
+    with django_assert_max_num_queries(17):
         render_report_html(assessment)
 
 

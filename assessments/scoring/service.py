@@ -69,6 +69,13 @@ def group_of(establishment) -> Group:
     )
 
 
+def counts_changed(assessment: Assessment) -> None:
+    """Tell the snapshot listeners that what the dashboards count of this assessment changed
+    without a snapshot write (a plan the ARS agreed, or no longer), in the same transaction."""
+    if _snapshot_listeners:
+        _written(assessment.campaign, {group_of(assessment.establishment)})
+
+
 def _written(campaign, groups: set[Group], *, whole_campaign: Campaign | None = None) -> None:
     for listener in _snapshot_listeners:
         listener(campaign, groups, whole_campaign=whole_campaign)
