@@ -350,6 +350,9 @@ def evidence_upload_to(instance: Evidence, filename: str) -> str:
     return f"evidence/{instance.assessment_id}/{secrets.token_hex(16)}.{extension}"
 
 
+TITLE_MAX_LENGTH = 200
+
+
 class Evidence(models.Model):
     """What backs up an answer: a file, a link or a short note, attached to one requirement."""
 
@@ -369,6 +372,12 @@ class Evidence(models.Model):
     )
     kind = models.CharField(_("type"), max_length=4, choices=Kind.choices)
     file = models.FileField(_("fichier"), upload_to=evidence_upload_to, blank=True, max_length=200)
+    title = models.CharField(
+        _("titre"),
+        max_length=TITLE_MAX_LENGTH,
+        blank=True,
+        help_text=_("Ce que le document prouve, tel qu'il est affiché partout où la preuve est listée."),
+    )
     original_name = models.CharField(_("nom du fichier déposé"), max_length=255, blank=True)
     content_type = models.CharField(_("type de contenu"), max_length=100, blank=True)
     size = models.PositiveIntegerField(_("taille (octets)"), default=0)
@@ -393,4 +402,10 @@ class Evidence(models.Model):
         verbose_name_plural = _("preuves")
 
     def __str__(self) -> str:
-        return self.original_name or self.url or self.note[:60]
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """What the evidence is called wherever it is listed: its title, else the file's name,
+        the link or the start of the note."""
+        return self.title or self.original_name or self.url or self.note[:60]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from assessments.campaigns import carry_over_offer
 from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
 from assessments.form_page import FormPage, Step
 from assessments.forms import SAVE_AND_CONTINUE, SAVE_AND_REVIEW, StepForm
@@ -87,14 +88,17 @@ def _save_step(request: HttpRequest, page: FormPage, step: Step) -> HttpResponse
         if saved:
             messages.success(request, _saved_message(saved))
         return _show_again(request, page, step)
+    told = bool(saved) or "save" in request.POST
     if saved:
         messages.success(request, _saved_message(saved))
-    elif "save" in request.POST:
+    elif told:
         messages.info(request, _("Aucune modification à enregistrer."))
     if SAVE_AND_REVIEW in request.POST:
         return redirect("assessments:review", pk=assessment.pk)
     next_step = page.next_step(step) if SAVE_AND_CONTINUE in request.POST else None
-    return redirect(_step_url(assessment, next_step or step) + f"#step-{(next_step or step).code}")
+    # The confirmation is where the eye goes: the page opens on the message, else on the step.
+    anchor = "messages" if told else f"step-{(next_step or step).code}"
+    return redirect(_step_url(assessment, next_step or step) + f"#{anchor}")
 
 
 def _saved_message(count: int) -> str:
@@ -170,6 +174,7 @@ def _render(
         "nothing_saved": nothing_saved or stale,
         "unsaved": unsaved,
         "returned": pending_comment(page.assessment),
+        "previous": carry_over_offer(page.assessment) if page.may_edit else None,
         "page_title": _("Auto-évaluation %(year)s — %(name)s")
         % {"year": page.assessment.campaign.year, "name": page.assessment.establishment.name},
     }
