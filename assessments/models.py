@@ -376,7 +376,9 @@ class Evidence(models.Model):
         _("titre"),
         max_length=TITLE_MAX_LENGTH,
         blank=True,
-        help_text=_("Ce que le document prouve, tel qu'il est affiché partout où la preuve est listée."),
+        help_text=_(
+            "Ce que le document prouve, tel qu'il est affiché partout où la preuve est listée."
+        ),
     )
     original_name = models.CharField(_("nom du fichier déposé"), max_length=255, blank=True)
     content_type = models.CharField(_("type de contenu"), max_length=100, blank=True)

@@ -10,9 +10,10 @@ from assessments.models import Evidence
 from care_portal.formats import format_count, format_file_size
 from reports.content import build_report
 from tests import evidence_samples as samples
+from tests import test_assessment_form as form_tests
 from tests.answers import complete_answers, given_by_ght_lead
 from tests.campaigns import build_campaign
-from tests.test_assessment_form import forms_world, post_step, url  # noqa: F401
+from tests.test_assessment_form import post_step, url
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def forms_world(world):
+    """The form-test referential (several steps, every kind of answer)."""
+    return form_tests.forms_world.__wrapped__(world)
 
 
 def text(response) -> str:
@@ -58,7 +65,7 @@ def test_side_panel_explains_the_score_and_links_to_the_method(client, world, fo
     page = text(client.get(url(forms_world.hospital, "1")))
     assert "le score est leur moyenne pondérée, sur 100." in page
     label = forms_world.hospital.campaign.referential.label
-    link = f'/referential/?version={label.replace(":", "%3A")}#methode'
+    link = f"/referential/?version={label.replace(':', '%3A')}#methode"
     assert link in page
     method = text(client.get(link.split("#")[0]))
     assert 'id="methode"' in method

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from assessments.campaigns import carry_over_offer
 from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
+from assessments.campaigns import carry_over_offer
 from assessments.form_page import FormPage, Step
 from assessments.forms import SAVE_AND_CONTINUE, SAVE_AND_REVIEW, StepForm
 from assessments.models import Assessment
