@@ -217,6 +217,14 @@ def version_form(s: Scenario, role, side):
     return {"version": assessment.version}
 
 
+def comment_form(s: Scenario, role, side):
+    return {"text": "À voir avec la direction."}
+
+
+def assignee_form(s: Scenario, role, side):
+    return {"assignee": s.world.director.pk}
+
+
 def answers_patch(s: Scenario, role, side):
     assessment = s.assessment(role, side)
     assessment.refresh_from_db()
@@ -281,6 +289,16 @@ ROUTES: dict[str, Route] = {
     "assessments:evidence_download": Route(assessment_and_evidence, IN_SCOPE),
     "assessments:evidence_delete": Route(
         assessment_and_evidence, only({"rssi": Expect(302)}), method="post"
+    ),
+    "assessments:question": Route(assessment_and_requirement, IN_SCOPE),
+    "assessments:question_comment": Route(
+        assessment_and_requirement,
+        only({"rssi": Expect(302), "director": Expect(302)}),
+        method="post",
+        body=comment_form,
+    ),
+    "assessments:question_assign": Route(
+        assessment_and_requirement, only({"rssi": Expect(302)}), method="post", body=assignee_form
     ),
     "assessments:exercises": Route(assessment_pk, IN_SCOPE),
     "assessments:exercise_delete": Route(

@@ -1,18 +1,15 @@
 """The questionnaire as an RSSI walks it: the confirmation where the eye is, the score explained,
-evidence titles, sizes in Mo, plurals agreed, the carry-over offer on the empty questionnaire."""
+evidence titles, sizes in Mo, plurals agreed."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessments.answers import save_answers
 from assessments.models import Evidence
 from care_portal.formats import format_count, format_file_size
 from reports.content import build_report
 from tests import evidence_samples as samples
 from tests import test_assessment_form as form_tests
-from tests.answers import complete_answers, given_by_ght_lead
-from tests.campaigns import build_campaign
 from tests.test_assessment_form import post_step, url
 
 pytestmark = pytest.mark.django_db
@@ -153,32 +150,3 @@ def test_counts_on_the_pages(client, world, forms_world):
     assert format_count(1, "réponse obligatoire", "réponses obligatoires") == (
         "1 réponse obligatoire"
     )
-
-
-# --- carry-over offer on the empty questionnaire -------------------------------------------------
-
-
-def test_carry_over_offered_on_the_empty_questionnaire(client, world):
-    last = build_campaign(world, year=2024)
-    save_answers(
-        assessment=last.hospital,
-        answers=given_by_ght_lead(last.hospital, complete_answers()),
-        expected_version=0,
-        user=world.rssi,
-    )
-    current = build_campaign(world, year=2025)
-    client.force_login(world.rssi)
-    form = text(client.get(f"/assessments/{current.hospital.pk}/"))
-    assert "Reprendre les réponses de 2024" in form
-    client.force_login(world.director)
-    form = text(client.get(f"/assessments/{current.hospital.pk}/"))
-    assert "Reprendre les réponses" not in form
-    client.force_login(world.rssi)
-    save_answers(
-        assessment=current.hospital,
-        answers={"GOV-COMITE": "yes"},
-        expected_version=current.hospital.version,
-        user=world.rssi,
-    )
-    form = text(client.get(f"/assessments/{current.hospital.pk}/"))
-    assert "Reprendre les réponses" not in form

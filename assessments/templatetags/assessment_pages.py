@@ -7,6 +7,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from assessments import questions
 from assessments.evidence import evidence_by_requirement, may_manage
 from assessments.scoring.model import GapSeverity, RequirementStatus
 from assessments.views.scoped import form_url, report_url, url_or_none
@@ -55,6 +56,26 @@ def requirement_evidence(context, assessment, requirement, user=None) -> dict:
         "manage_url": reverse(
             "assessments:requirement_evidence", args=[assessment.pk, requirement.code]
         ),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def question_discussion(context, assessment, requirement) -> dict:
+    """The comments and the assignee of one question, read once per page for the whole
+    assessment, and whether the person may add to them."""
+    by_requirement = getattr(assessment, "_discussions", None)
+    if by_requirement is None:
+        by_requirement = assessment._discussions = questions.discussions(assessment)
+        user = context["request"].user
+        assessment._may_discuss = questions.may_comment(user, assessment) or questions.may_assign(
+            user, assessment
+        )
+    discussion = by_requirement.get(requirement.pk) or questions.Discussion()
+    return {
+        "comments": discussion.comments,
+        "assignment": discussion.assignment,
+        "may_discuss": assessment._may_discuss,
+        "url": reverse("assessments:question", args=[assessment.pk, requirement.code]),
     }
 
 

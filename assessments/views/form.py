@@ -22,7 +22,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from assessments.answers import AnswersRejected, AssessmentLocked, StaleVersion, save_answers
-from assessments.campaigns import carry_over_offer
 from assessments.form_page import FormPage, Step
 from assessments.forms import SAVE_AND_CONTINUE, SAVE_AND_REVIEW, StepForm
 from assessments.models import Assessment
@@ -174,7 +173,6 @@ def _render(
         "nothing_saved": nothing_saved or stale,
         "unsaved": unsaved,
         "returned": pending_comment(page.assessment),
-        "previous": carry_over_offer(page.assessment) if page.may_edit else None,
         "page_title": _("Auto-évaluation %(year)s — %(name)s")
         % {"year": page.assessment.campaign.year, "name": page.assessment.establishment.name},
     }
