@@ -314,6 +314,7 @@ ROUTES: dict[str, Route] = {
         body=version_form,
     ),
     "reports:assessment-report": Route(assessment_pk, IN_SCOPE),
+    "reports:assessment-report-preview": Route(assessment_pk, IN_SCOPE),
     # Action plans: read in scope, written by the RSSI; the ARS of the region decides on plans.
     "actions:plan": Route(assessment_pk, IN_SCOPE),
     "actions:export": Route(assessment_pk, IN_SCOPE),

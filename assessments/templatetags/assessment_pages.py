@@ -79,6 +79,13 @@ def question_discussion(context, assessment, requirement) -> dict:
     }
 
 
+@register.simple_tag(takes_context=True)
+def open_label(context, assessment) -> str:
+    """« Remplir » to whoever may write some of its answers now, « Consulter » to anyone else."""
+    user = context["request"].user
+    return _("Remplir") if user.has_perm("assessments.fill", assessment) else _("Consulter")
+
+
 STATUS_BADGES = {
     "draft": "info",
     "submitted": "new",
