@@ -8,13 +8,11 @@ import io
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from actions.agreement import agreed_action_ids
 from actions.priorities import gaps_without_action, ordered_actions
 from assessments.models import Assessment
-from care_portal.spreadsheets import xlsx_value
+from care_portal.spreadsheets import SheetColumn, write_sheet
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "DD/MM/YYYY"
@@ -22,20 +20,7 @@ EURO_FORMAT = '#,##0.00 "€"'
 
 
 def _sheet(workbook, title: str, columns: list[tuple[str, int, str | None]], rows) -> None:
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([xlsx_value(header) for header, _width, _fmt in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([xlsx_value(value) for value in row])
-    for index, (_header, width, number_format) in enumerate(columns, start=1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = width
-        if number_format:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = number_format
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+    write_sheet(workbook, title, [SheetColumn(*column) for column in columns], rows)
 
 
 def plan_workbook(assessment: Assessment) -> Workbook:

@@ -46,9 +46,26 @@ class TransitionAdmin(ReadOnlyAdmin):
 @admin.register(Evidence)
 class EvidenceAdmin(ReadOnlyAdmin):
     # The file itself is only ever served by the scoped download view, never by the admin.
-    list_display = ["assessment", "requirement", "kind", "original_name", "size", "created_at"]
+    list_display = [
+        "assessment",
+        "requirement",
+        "kind",
+        "title",
+        "original_name",
+        "size",
+        "created_at",
+    ]
     list_filter = ["kind"]
-    fields = ["assessment", "requirement", "kind", "original_name", "content_type", "size", "url"]
+    fields = [
+        "assessment",
+        "requirement",
+        "kind",
+        "title",
+        "original_name",
+        "content_type",
+        "size",
+        "url",
+    ]
     search_fields = ["assessment__establishment__finess", "original_name"]
 
 

@@ -28,10 +28,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from assessments.models import Assessment, Evidence
+from assessments.models import TITLE_MAX_LENGTH, Assessment, Evidence
 from audit.models import Action as AuditAction
 from audit.services import record_event
 from care_portal.formats import format_file_size
@@ -304,7 +303,7 @@ class _OfficeArchive:
                     "Cette archive est anormalement volumineuse une fois décompressée "
                     "(%(size)s, %(max)s au plus)."
                 )
-                % {"size": filesizeformat(total), "max": filesizeformat(MAX_UNZIPPED_BYTES)}
+                % {"size": format_file_size(total), "max": format_file_size(MAX_UNZIPPED_BYTES)}
             )
         for info in self.entries:
             if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
@@ -317,8 +316,8 @@ class _OfficeArchive:
                     )
                     % {
                         "name": _short(info.filename),
-                        "packed": filesizeformat(info.compress_size),
-                        "size": filesizeformat(info.file_size),
+                        "packed": format_file_size(info.compress_size),
+                        "size": format_file_size(info.file_size),
                     }
                 )
         mimetype = self.archive.NameToInfo.get("mimetype")
@@ -344,7 +343,7 @@ class _OfficeArchive:
             _(
                 "Cette archive est anormalement volumineuse : sa partie « %(name)s » dépasse %(max)s."
             )
-            % {"name": _short(info.filename), "max": filesizeformat(MAX_XML_PART_BYTES)}
+            % {"name": _short(info.filename), "max": format_file_size(MAX_XML_PART_BYTES)}
         )
 
     def elements(self, info: zipfile.ZipInfo):
@@ -568,7 +567,7 @@ def detect_type(upload: UploadedFile) -> FileType:
     if upload.size > max_bytes():
         raise ValidationError(
             _("Ce fichier pèse %(size)s : la limite est de %(max)s.")
-            % {"size": filesizeformat(upload.size), "max": filesizeformat(max_bytes())}
+            % {"size": format_file_size(upload.size), "max": format_file_size(max_bytes())}
         )
     if upload.size == 0:
         raise ValidationError(_("Ce fichier est vide."))
@@ -624,6 +623,7 @@ def _audit(evidence: Evidence, *, user: User, action: str, request=None) -> None
             "requirement": evidence.requirement.code,
             "kind": evidence.kind,
             **({"name": evidence.original_name} if evidence.original_name else {}),
+            **({"title": evidence.title} if evidence.title else {}),
         },
     )
 
@@ -635,10 +635,13 @@ def add_file(
     requirement: Requirement,
     upload: UploadedFile,
     user: User,
+    title: str = "",
     request=None,
 ) -> Evidence:
-    """Attach a file; raises ValidationError (too large, refused type) or PermissionDenied."""
+    """Attach a file with an optional title; raises ValidationError (too large, refused type, title
+    too long) or PermissionDenied."""
     _check(user, assessment, requirement)
+    title = _clean_title(title)
     file_type = detect_type(upload)
     original = PurePath(upload.name or "").name[:255] or "preuve"
     upload.name = f"upload.{file_type.extension}"
@@ -646,6 +649,7 @@ def add_file(
         assessment=assessment,
         requirement=requirement,
         kind=Evidence.Kind.FILE,
+        title=title,
         original_name=original,
         content_type=file_type.mime,
         size=upload.size,
@@ -684,6 +688,16 @@ def add_link(
         note=_clean_note(note, required=False),
         created_by=user,
     )
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if len(title) > TITLE_MAX_LENGTH:
+        raise ValidationError(
+            _("Le titre dépasse %(max)d caractères (%(length)d saisis).")
+            % {"max": TITLE_MAX_LENGTH, "length": len(title)}
+        )
+    return title
 
 
 def _clean_note(note: str, *, required: bool) -> str:

@@ -67,6 +67,8 @@ class Assessment(models.Model):
     )
     # Bumped at every write; a save carrying an older version is refused (no lost update).
     version = models.PositiveIntegerField(_("version"), default=0)
+    # Comments and entrusted questions on its questions: the form reads them only when there are any.
+    discussion_count = models.PositiveIntegerField(_("échanges sur les questions"), default=0)
     reference_date = models.DateField(_("date de référence"), null=True, blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
@@ -352,6 +354,9 @@ def evidence_upload_to(instance: Evidence, filename: str) -> str:
     return f"evidence/{instance.assessment_id}/{secrets.token_hex(16)}.{extension}"
 
 
+TITLE_MAX_LENGTH = 200
+
+
 class Evidence(models.Model):
     """What backs up an answer: a file, a link or a short note, attached to one requirement."""
 
@@ -371,6 +376,14 @@ class Evidence(models.Model):
     )
     kind = models.CharField(_("type"), max_length=4, choices=Kind.choices)
     file = models.FileField(_("fichier"), upload_to=evidence_upload_to, blank=True, max_length=200)
+    title = models.CharField(
+        _("titre"),
+        max_length=TITLE_MAX_LENGTH,
+        blank=True,
+        help_text=_(
+            "Ce que le document prouve, tel qu'il est affiché partout où la preuve est listée."
+        ),
+    )
     original_name = models.CharField(_("nom du fichier déposé"), max_length=255, blank=True)
     content_type = models.CharField(_("type de contenu"), max_length=100, blank=True)
     size = models.PositiveIntegerField(_("taille (octets)"), default=0)
@@ -395,7 +408,99 @@ class Evidence(models.Model):
         verbose_name_plural = _("preuves")
 
     def __str__(self) -> str:
-        return self.original_name or self.url or self.note[:60]
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """What the evidence is called wherever it is listed: its title, else the file's name,
+        the link or the start of the note."""
+        return self.title or self.original_name or self.url or self.note[:60]
+
+
+COMMENT_TEXT_MAX_LENGTH = 2000
+
+
+class QuestionCommentQuerySet(EstablishmentScopedQuerySet):
+    establishment_path = "assessment__establishment__"
+
+
+class QuestionComment(models.Model):
+    """A remark left on one question of an assessment by someone of the establishment."""
+
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="question_comments",
+        verbose_name=_("auto-évaluation"),
+    )
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.PROTECT, related_name="+", verbose_name=_("exigence")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
+    text = models.TextField(_("commentaire"), max_length=COMMENT_TEXT_MAX_LENGTH)
+    created_at = models.DateTimeField(_("écrit le"), auto_now_add=True)
+
+    objects = QuestionCommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("commentaire sur une question")
+        verbose_name_plural = _("commentaires sur les questions")
+
+    def __str__(self) -> str:
+        return f"{self.requirement.code} — {self.text[:60]}"
+
+
+class QuestionAssignmentQuerySet(EstablishmentScopedQuerySet):
+    establishment_path = "assessment__establishment__"
+
+
+class QuestionAssignment(models.Model):
+    """A question of an assessment entrusted to a named colleague of the establishment."""
+
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="question_assignments",
+        verbose_name=_("auto-évaluation"),
+    )
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.PROTECT, related_name="+", verbose_name=_("exigence")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="question_assignments",
+        verbose_name=_("confiée à"),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("confiée par"),
+    )
+    assigned_at = models.DateTimeField(_("confiée le"), auto_now=True)
+
+    objects = QuestionAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("question confiée")
+        verbose_name_plural = _("questions confiées")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "requirement"], name="one_assignee_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requirement.code} → {self.assignee}"
 
 
 class CarryOver(models.Model):

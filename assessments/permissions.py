@@ -53,6 +53,9 @@ def is_ght_support(user, assessment) -> bool:
 # The RSSI fills and submits; the GHT lead fills the GHT-level items on the support's assessment.
 rules.add_perm("assessments.edit_answers", is_editable & is_rssi_of)
 rules.add_perm("assessments.edit_ght_answers", is_editable & is_ght_support & is_ght_lead_of)
+# Whoever may write some of its answers now: the RSSI, or the GHT lead on the support's items.
+# The one rule behind « Remplir » rather than « Consulter » wherever an assessment is linked.
+rules.add_perm("assessments.fill", is_editable & (is_rssi_of | (is_ght_support & is_ght_lead_of)))
 rules.add_perm("assessments.submit", is_editable & is_rssi_of)
 # The director signs off (or sends back) what the RSSI submitted.
 rules.add_perm("assessments.validate", is_submitted & is_director_of)

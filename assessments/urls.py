@@ -9,6 +9,7 @@ from assessments.views import (
     form,
     history,
     mine,
+    questions,
     review,
     workbook,
     workflow,
@@ -40,6 +41,13 @@ urlpatterns: list = [
         evidence.requirement_evidence,
         name="requirement_evidence",
     ),
+    path("<id:pk>/questions/<str:code>/", questions.question, name="question"),
+    path(
+        "<id:pk>/questions/<str:code>/comment/",
+        questions.question_comment,
+        name="question_comment",
+    ),
+    path("<id:pk>/questions/<str:code>/assign/", questions.question_assign, name="question_assign"),
     path("<id:pk>/exercises/", exercises.exercises, name="exercises"),
     path(
         "<id:pk>/exercises/<id:exercise_id>/delete/",

@@ -11,7 +11,7 @@ from dsfr.forms import DsfrBaseForm
 
 from assessments.evidence import ACCEPT_ATTRIBUTE, NOTE_MAX_LENGTH
 from assessments.exercises import SCENARIO_MAX_LENGTH
-from assessments.models import CrisisExercise
+from assessments.models import TITLE_MAX_LENGTH, CrisisExercise
 from assessments.workflow import COMMENT_MAX_LENGTH
 
 
@@ -56,6 +56,15 @@ def _upload_widget() -> forms.FileInput:
 
 
 class EvidenceFileForm(PortalForm):
+    title = forms.CharField(
+        label=_("Titre"),
+        max_length=TITLE_MAX_LENGTH,
+        required=False,
+        help_text=_(
+            "Ce que le document prouve, par exemple « Procédure de sauvegarde v3 ». "
+            "Sans titre, le nom du fichier est affiché."
+        ),
+    )
     file = forms.FileField(label=_("Fichier"), widget=_upload_widget())
 
     def __init__(self, *args, formats_text: str = "", **kwargs):

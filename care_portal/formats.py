@@ -81,6 +81,15 @@ def format_file_size(size: int | None) -> str:
     return format_number(size / MEGABYTE, "Mo")
 
 
+def format_count(value: int | None, singular: str, plural: str) -> str:
+    """A count and its noun, agreed in French (0 and 1 take the singular): "1 réponse",
+    "19 réponses", "1 250 établissements"; "—" when there is no count."""
+    if value is None or isinstance(value, bool):
+        return EMPTY
+    noun = singular if abs(value) <= 1 else plural
+    return f"{format_number(value, decimals=0)} {noun}"
+
+
 def format_score(value: float | None) -> str:
     """A score out of 100, always with one decimal: "34,0 %"; "—" when there is none."""
     return format_number(value, "%", decimals=SCORE_DECIMALS, fixed=True)

@@ -11,8 +11,14 @@ content, apostrophe included in CSV, and nothing runs. Numbers stay numbers.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")  # and their full-width forms
 CONTROL_STARTS = frozenset("\t\r\n")
@@ -45,3 +51,60 @@ def xlsx_value(value):
     if not isinstance(value, str):
         return value
     return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+
+
+# --- formatted sheets ---------------------------------------------------------------------------
+
+HEADER_FONT = Font(bold=True)
+LINK_FONT = Font(color="000091", underline="single")
+LINK_STARTS = ("https://", "http://")
+# Widths (in characters) a column takes from its content: at least its header's, at most this.
+MAX_WIDTH = 60
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    header: str
+    width: int | None = None  # None: from the header
+    number_format: str | None = None
+
+
+def write_sheet(workbook: Workbook, title: str, columns: Sequence[SheetColumn], rows: Iterable):
+    """One sheet of an export, as every export writes it: a bold header row, frozen and filtered,
+    columns sized, typed number formats, web addresses as links; every text cell safe.
+
+    Works on a write-only workbook (the big lists, streamed row by row) as on a normal one."""
+    sheet = workbook.create_sheet(title=safe_text(title)[:31])
+    for index, column in enumerate(columns, start=1):
+        width = column.width or min(MAX_WIDTH, max(10, len(column.header) + 2))
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=xlsx_value(column.header))
+        cell.font = HEADER_FONT
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in rows:
+        cells, links = [], []
+        for index, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
+            cell = WriteOnlyCell(sheet, value=xlsx_value(value))
+            if isinstance(value, str) and value.startswith(LINK_STARTS):
+                cell.font = LINK_FONT
+                links.append((index, value))
+            if column.number_format and value is not None:
+                cell.number_format = column.number_format
+            cells.append(cell)
+        if workbook.write_only:
+            for index, url in links:
+                cells[index - 1].hyperlink = url
+        sheet.append(cells)
+        count += 1
+        if not workbook.write_only:
+            # A normal sheet places a link once the cell has its coordinate.
+            for index, url in links:
+                sheet.cell(row=count + 1, column=index).hyperlink = url
+    last = get_column_letter(max(1, len(columns)))
+    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+    return sheet

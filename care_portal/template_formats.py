@@ -5,6 +5,7 @@
     {{ 12.345|number }} → 12,3        {{ delta|number:"pts" }} → −4,5 pts
     {{ 34|score }} → 34,0 %           {{ 62.5|percent }} → 62,5 %     {{ 70|percent }} → 70 %
     {{ 1250000|amount }} → 1 250 000 €   {{ 2516582|file_size }} → 2,4 Mo
+    {{ 19|count:"réponse|réponses" }} → 19 réponses   {{ 1|count:"réponse|réponses" }} → 1 réponse
     {{ day|short_date }} → 30/06/2025  {{ day|long_date }} → 30 juin 2025
     {{ moment|short_datetime }} → 30/06/2025 à 14:05  {{ moment|long_datetime }}
 """
@@ -33,6 +34,14 @@ def number(value, unit: str = "") -> str:
 @register.filter
 def file_size(value) -> str:
     return formats.format_file_size(value if isinstance(value, int) else None)
+
+
+@register.filter
+def count(value, nouns: str) -> str:
+    """ "singular|plural": the count with its noun agreed."""
+    singular, _, plural = nouns.partition("|")
+    number = value if isinstance(value, int) and not isinstance(value, bool) else None
+    return formats.format_count(number, singular, plural or singular)
 
 
 @register.filter

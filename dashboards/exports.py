@@ -18,7 +18,7 @@ from openpyxl import Workbook
 
 from actions.agreement import PLAN_AGREED, PLAN_AGREED_LABEL
 from care_portal.formats import format_number
-from care_portal.spreadsheets import safe_text, xlsx_value
+from care_portal.spreadsheets import SheetColumn, safe_text, write_sheet
 from dashboards.figures import PROGRESS_LABELS
 from dashboards.listing import decorate
 from referential.targets import HeadlineTarget
@@ -33,6 +33,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class Column:
     header: str
     value: Callable[[object], object]
+    width: int | None = None  # in the XLSX file; None: from the header
 
 
 def _round(value: float | None) -> float | None:
@@ -56,7 +57,7 @@ def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> l
 
     columns = [
         Column(_("FINESS ET"), lambda r: r["finess"]),
-        Column(_("Établissement"), lambda r: r["name"]),
+        Column(_("Établissement"), lambda r: r["name"], width=45),
         Column(_("Type"), lambda r: r["kind"]),
         Column(_("Catégorie"), lambda r: r["category_label"]),
         Column(_("Statut juridique"), lambda r: r["legal_status"]),
@@ -70,8 +71,8 @@ def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> l
     ]
     for i, target in enumerate(targets):
         columns.append(Column(target.label, lambda r, i=i: flags[r["flags"][i][1]]))
-    columns.append(Column(_("Auto-évaluation"), link("")))
-    columns.append(Column(_("Rapport PDF"), link("report.pdf")))
+    columns.append(Column(_("Auto-évaluation"), link(""), width=45))
+    columns.append(Column(_("Rapport PDF"), link("report.pdf"), width=45))
     return columns
 
 
@@ -153,10 +154,12 @@ def csv_response(columns: Sequence[Column], items: Iterable, filename: str):
 
 def xlsx_response(columns: Sequence[Column], items: Iterable, filename: str, title: str):
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([xlsx_value(c.header) for c in columns])
-    for item in items:
-        sheet.append([xlsx_value(c.value(item)) for c in columns])
+    write_sheet(
+        workbook,
+        title,
+        [SheetColumn(c.header, c.width) for c in columns],
+        ([c.value(item) for c in columns] for item in items),
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)

@@ -170,6 +170,29 @@ REGIONS_BY_CODE: dict[str, RegionInfo] = {region.code: region for region in REGI
 DEPARTMENTS_BY_CODE: dict[str, DepartmentInfo] = {dep.code: dep for dep in DEPARTMENTS}
 
 
+# The INSEE codes people know overseas departments and territories by (FINESS writes letters).
+INSEE_CODE_OF_FINESS = {
+    "9A": "971",
+    "9B": "972",
+    "9C": "973",
+    "9D": "974",
+    "9E": "975",
+    "9F": "976",
+    "9J": "986",
+    "9K": "987",
+    "9L": "988",
+}
+
+
+def department_display_code(code: str | None) -> str:
+    """A department's code as shown to people: "69", "2A", "971" for Guadeloupe (FINESS "9A").
+
+    Only for display: imports, filters and exports keep the FINESS code."""
+    if not code:
+        return ""
+    return INSEE_CODE_OF_FINESS.get(code, code)
+
+
 def get_department(code: str) -> DepartmentInfo | None:
     """The department FINESS writes as `code`, or None when FINESS has no such code."""
     return DEPARTMENTS_BY_CODE.get(code)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from establishments.geography import department_display_code
 from establishments.validators import validate_finess
 
 QuerySetT = TypeVar("QuerySetT", bound=models.QuerySet)
@@ -183,7 +184,12 @@ class Department(models.Model):
         verbose_name_plural = _("départements")
 
     def __str__(self) -> str:
-        return f"{self.code} — {self.name}"
+        return f"{self.display_code} — {self.name}"
+
+    @property
+    def display_code(self) -> str:
+        """The code people know the department by: "971", not FINESS's "9A"."""
+        return department_display_code(self.code)
 
 
 class GHT(models.Model):

@@ -241,6 +241,7 @@ class NotificationKind(models.TextChoices):
     REOPENED = "reopened", _("Auto-évaluation rouverte")
     GHT_ITEMS = "ght_items", _("Exigences de niveau GHT attendues")
     RELAUNCH = "relaunch", _("Relance de l’ARS")
+    ASSIGNED = "assigned", _("Question confiée")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -270,6 +271,8 @@ class Notification(models.Model):
         verbose_name=_("auto-évaluation"),
     )
     text = models.TextField(_("texte"))
+    # A page of the portal more precise than the assessment's status page (a question of the form).
+    link = models.CharField(_("lien"), max_length=300, blank=True)
     created = models.DateTimeField(_("reçue le"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("lue le"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("envoyée par courriel le"), null=True, blank=True)

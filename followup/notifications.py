@@ -22,7 +22,7 @@ from assessments.models import Assessment, Transition
 from assessments.workflow import missing_required_answers
 from care_portal.formats import format_date
 from establishments.models import Role, RoleAssignment, User
-from followup.emails import assessment_url, build_email, greeting_name
+from followup.emails import absolute_url, assessment_url, build_email, greeting_name
 from followup.models import EmailOptOut, Notification, NotificationKind
 
 Kind = NotificationKind
@@ -98,7 +98,12 @@ def _transition_text(kind: str, assessment: Assessment, transition: Transition) 
 
 
 def notify(
-    *, kind: str, people: Iterable[User], text: str, assessment: Assessment | None
+    *,
+    kind: str,
+    people: Iterable[User],
+    text: str,
+    assessment: Assessment | None,
+    link: str = "",
 ) -> list[Notification]:
     """One notification per person (each once), and the e-mails to those who did not opt out."""
     unique = {person.pk: person for person in people}
@@ -106,7 +111,9 @@ def notify(
         return []
     now = timezone.now()
     created = Notification.objects.bulk_create(
-        Notification(recipient_id=pk, kind=kind, assessment=assessment, text=text, created=now)
+        Notification(
+            recipient_id=pk, kind=kind, assessment=assessment, text=text, link=link, created=now
+        )
         for pk in unique
     )
     from followup.tasks import send_notifications
@@ -154,6 +161,34 @@ def ask_ght_lead(*, assessment: Assessment, user: User) -> list[Notification]:
         "items": ", ".join(f"{item.code} ({item.label})" for item in missing),
     }
     return notify(kind=Kind.GHT_ITEMS, people=leads, text=text, assessment=assessment)
+
+
+def on_question_assigned(assignment) -> None:
+    """Tell the colleague a question was entrusted to, with a link to the question."""
+    assessment = assignment.assessment
+    requirement = assignment.requirement
+    by = assignment.assigned_by
+    text = _(
+        "%(who)s vous confie la question %(code)s de l’auto-évaluation %(year)s de %(name)s : "
+        "« %(label)s »."
+    ) % {
+        "who": (by.get_full_name() or by.email) if by else _("Le RSSI"),
+        "code": requirement.code,
+        "year": assessment.campaign.year,
+        "name": assessment.establishment.name,
+        "label": requirement.label,
+    }
+    link = (
+        reverse("assessments:form", args=[assessment.pk])
+        + f"?step={requirement.objective.axis.code}#req-{requirement.code}"
+    )
+    notify(
+        kind=Kind.ASSIGNED,
+        people=[assignment.assignee],
+        text=text,
+        assessment=assessment,
+        link=link,
+    )
 
 
 def notify_relaunch(*, relaunch, assessment_ids: dict[int, int]) -> list[Notification]:
@@ -222,7 +257,11 @@ def send_notification_emails(notification_ids: list[int]) -> int:
             if (person.pk, notification.kind) in off or not person.is_active or not person.email:
                 continue
             link = (
-                assessment_url(notification.assessment_id) if notification.assessment_id else None
+                absolute_url(notification.link)
+                if notification.link
+                else assessment_url(notification.assessment_id)
+                if notification.assessment_id
+                else None
             )
             message = build_email(
                 to=[person.email],

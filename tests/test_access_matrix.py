@@ -230,6 +230,14 @@ def version_form(s: Scenario, role, side):
     return {"version": assessment.version}
 
 
+def comment_form(s: Scenario, role, side):
+    return {"text": "À voir avec la direction."}
+
+
+def assignee_form(s: Scenario, role, side):
+    return {"assignee": s.world.director.pk}
+
+
 def answers_patch(s: Scenario, role, side):
     assessment = s.assessment(role, side)
     assessment.refresh_from_db()
@@ -318,6 +326,16 @@ ROUTES: dict[str, Route] = {
     "assessments:evidence_delete": Route(
         assessment_and_evidence, only({"rssi": Expect(302)}), method="post"
     ),
+    "assessments:question": Route(assessment_and_requirement, IN_SCOPE),
+    "assessments:question_comment": Route(
+        assessment_and_requirement,
+        only({"rssi": Expect(302), "director": Expect(302)}),
+        method="post",
+        body=comment_form,
+    ),
+    "assessments:question_assign": Route(
+        assessment_and_requirement, only({"rssi": Expect(302)}), method="post", body=assignee_form
+    ),
     "assessments:exercises": Route(assessment_pk, IN_SCOPE),
     "assessments:exercise_delete": Route(
         assessment_and_exercise, only({"rssi": Expect(302)}), method="post"
@@ -340,6 +358,7 @@ ROUTES: dict[str, Route] = {
         method="post",
     ),
     "reports:assessment-report": Route(assessment_pk, IN_SCOPE),
+    "reports:assessment-report-preview": Route(assessment_pk, IN_SCOPE),
     # Action plans: read in scope, written by the RSSI; the ARS of the region decides on plans.
     "actions:plan": Route(assessment_pk, IN_SCOPE),
     "actions:export": Route(assessment_pk, IN_SCOPE),

@@ -128,7 +128,7 @@ def test_too_large_file_is_refused(client, world, campaign, settings, _media):
     response = post_file(client, campaign.hospital, "gros.pdf", samples.PDF + b"0" * 2000)
     assert response.status_code == 400
     page = response.content.decode().replace("\xa0", " ")
-    assert "Ce fichier pèse 2,0 Kio : la limite est de 1,0 Kio." in page
+    assert "Ce fichier pèse moins de 0,1 Mo : la limite est de moins de 0,1 Mo." in page
     assert not Evidence.objects.exists()
     assert stored_files(_media) == []
 
@@ -667,7 +667,7 @@ def test_a_mimetype_bomb_is_refused_in_bounded_memory(
     assert response.status_code == 400
     page = html.unescape(response.content.decode()).replace("\xa0", " ")
     assert "Cette archive est anormalement volumineuse une fois décompressée : « mimetype »" in page
-    assert "à 190,0 Mio" in page
+    assert "à 190 Mo" in page
     assert peak < 20 * 1024 * 1024
     assert not Evidence.objects.exists()
     assert stored_files(_media) == []
@@ -708,7 +708,7 @@ def test_an_archive_inflating_beyond_the_limit_is_refused(client, world, campaig
     assert response.status_code == 400
     page = html.unescape(response.content.decode()).replace("\xa0", " ")
     assert (
-        "Cette archive est anormalement volumineuse une fois décompressée (1,2 Mio, 1,0 Mio au plus)."
+        "Cette archive est anormalement volumineuse une fois décompressée (1,2 Mo, 1 Mo au plus)."
         in page
     )
     assert not Evidence.objects.exists()
@@ -745,7 +745,7 @@ def test_an_oversized_xml_part_is_refused_without_parsing_it_all(client, world, 
     response = post_file(client, campaign.hospital, "charte.docx", out.getvalue())
     assert response.status_code == 400
     page = html.unescape(response.content.decode()).replace("\xa0", " ")
-    assert "sa partie « [Content_Types].xml » dépasse 4,0 Mio" in page
+    assert "sa partie « [Content_Types].xml » dépasse 4 Mo" in page
     assert not Evidence.objects.exists()
 
 

@@ -7,6 +7,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from assessments import questions
 from assessments.evidence import evidence_by_requirement, may_manage
 from assessments.scoring.model import GapSeverity, RequirementStatus
 from assessments.views.carry_over import simulation_url
@@ -68,6 +69,33 @@ def requirement_evidence(context, assessment, requirement, user=None) -> dict:
 def simulation_link(context, assessment) -> str | None:
     """The simulation page of an assessment under the version that follows its own, if any."""
     return simulation_url(context["request"].user, assessment)
+
+
+@register.simple_tag(takes_context=True)
+def question_discussion(context, assessment, requirement) -> dict:
+    """The comments and the assignee of one question, read once per page for the whole
+    assessment, and whether the person may add to them."""
+    by_requirement = getattr(assessment, "_discussions", None)
+    if by_requirement is None:
+        by_requirement = assessment._discussions = questions.discussions(assessment)
+        user = context["request"].user
+        assessment._may_discuss = questions.may_comment(user, assessment) or questions.may_assign(
+            user, assessment
+        )
+    discussion = by_requirement.get(requirement.pk) or questions.Discussion()
+    return {
+        "comments": discussion.comments,
+        "assignment": discussion.assignment,
+        "may_discuss": assessment._may_discuss,
+        "url": reverse("assessments:question", args=[assessment.pk, requirement.code]),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def open_label(context, assessment) -> str:
+    """« Remplir » to whoever may write some of its answers now, « Consulter » to anyone else."""
+    user = context["request"].user
+    return _("Remplir") if user.has_perm("assessments.fill", assessment) else _("Consulter")
 
 
 STATUS_BADGES = {

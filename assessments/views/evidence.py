@@ -128,8 +128,10 @@ def requirement_evidence(request: HttpRequest, pk: int, code: str) -> HttpRespon
         common = {"assessment": assessment, "requirement": requirement, "user": request.user}
         try:
             if kind == "file":
-                item = services.add_file(upload=data["file"], request=request, **common)
-                done = _("Fichier « %(name)s » ajouté.") % {"name": item.original_name}
+                item = services.add_file(
+                    upload=data["file"], title=data["title"], request=request, **common
+                )
+                done = _("Fichier « %(name)s » ajouté.") % {"name": item.display_title}
             elif kind == "link":
                 services.add_link(url=data["url"], note=data["note"], **common)
                 done = _("Lien ajouté.")

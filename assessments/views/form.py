@@ -91,14 +91,17 @@ def _save_step(request: HttpRequest, page: FormPage, step: Step) -> HttpResponse
         if saved:
             messages.success(request, _saved_message(saved))
         return _show_again(request, page, step)
+    told = bool(saved) or "save" in request.POST
     if saved:
         messages.success(request, _saved_message(saved))
-    elif "save" in request.POST:
+    elif told:
         messages.info(request, _("Aucune modification à enregistrer."))
     if SAVE_AND_REVIEW in request.POST:
         return redirect("assessments:review", pk=assessment.pk)
     next_step = page.next_step(step) if SAVE_AND_CONTINUE in request.POST else None
-    return redirect(_step_url(assessment, next_step or step) + f"#step-{(next_step or step).code}")
+    # The confirmation is where the eye goes: the page opens on the message, else on the step.
+    anchor = "messages" if told else f"step-{(next_step or step).code}"
+    return redirect(_step_url(assessment, next_step or step) + f"#{anchor}")
 
 
 def _saved_message(count: int) -> str:

@@ -59,8 +59,6 @@ def mine(request: HttpRequest) -> HttpResponse:
                 "score_care": stored.score_care,
                 "deadlines": gap_deadlines(assessment, today),
                 "form_url": form_url(assessment),
-                # "Remplir" only to who may write now; "Consulter" to everyone else.
-                "may_edit": user.has_perm("assessments.edit_answers", assessment),
                 "report_url": report_url(assessment),
                 "roles": sorted(
                     {

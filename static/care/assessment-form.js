@@ -2,9 +2,12 @@
    - shows or hides conditional follow-up questions as the answer they depend on changes;
    - computes the budget ratio as the amounts are typed;
    - greys out the other boxes of a requirement when "not applicable", "never" or "nobody" is ticked;
-   - warns before leaving a step with unsaved changes. */
+   - warns before leaving a step with unsaved changes;
+   - after a save, moves the focus to the confirmation (the page opens on it, #messages). */
 (function () {
   "use strict";
+  var told = document.getElementById("messages");
+  if (told && window.location.hash === "#messages") { told.focus(); }
   var form = document.querySelector("form[data-care-form]");
   if (!form) { return; }
 
