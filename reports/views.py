@@ -1,13 +1,16 @@
-"""The PDF gap report of an assessment, for anyone who may see the assessment."""
+"""The PDF gap report of an assessment and the declaration pack of a candidacy, in scope."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET
 
 from assessments.models import Assessment
 from audit.models import Action
 from audit.services import record_event
+from funding.models import Candidacy
+from reports.declaration import PackError, build_pack, pack_filename
 from reports.pdf import REPORT_RELATED, render_report_pdf, report_filename
 
 
@@ -28,5 +31,34 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{report_filename(assessment)}"'
     # The report holds an establishment's weaknesses: never kept by a shared cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def declaration_pack(request: HttpRequest, pk: int) -> HttpResponse:
+    """The candidacy's declaration pack (ZIP); 404 outside the person's scope."""
+    candidacy = get_object_or_404(
+        Candidacy.objects.for_user(request.user).select_related(
+            "call__referential", "establishment", "ght", "region"
+        ),
+        pk=pk,
+    )
+    try:
+        pack = build_pack(candidacy)
+    except PackError as error:
+        messages.error(request, error.message)
+        return redirect("funding:candidacy", pk=candidacy.pk)
+    record_event(
+        actor=request.user,
+        action=Action.EXPORT,
+        establishment=candidacy.establishment,
+        request=request,
+        detail={"format": "zip", "report": "declaration", "call": candidacy.call.code},
+    )
+    response = FileResponse(
+        pack, as_attachment=True, filename=pack_filename(candidacy), content_type="application/zip"
+    )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -402,6 +402,7 @@ ROUTES: dict[str, Route] = {
         )
         for name in ("candidacy_move", "candidacy_exception", "candidacy_documents")
     },
+    "funding_reports:declaration": Route(candidacy_pk, IN_SCOPE),
     "funding:ght_shares": Route(ght_code, only({"ght_lead": OK, "ars": OK, "national": OK})),
     "funding-call-list": Route(None, everyone(anonymous=API_ANONYMOUS)),
     "funding-call-detail": Route(call_code, everyone(anonymous=API_ANONYMOUS), scoped=False),
