@@ -11,10 +11,14 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from care_portal.formats import format_number
 from care_portal.spreadsheets import safe_text, xlsx_value
@@ -26,6 +30,7 @@ CSV = "csv"
 XLSX = "xlsx"
 FORMATS = (CSV, XLSX)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MIN_WIDTH, XLSX_MAX_WIDTH = 12, 50
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,8 @@ def _csv_cell(value) -> str:
         return ""
     if isinstance(value, float):
         return format_number(value, decimals=1, fixed=True)
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
     return safe_text(str(value))
 
 
@@ -142,11 +149,25 @@ def csv_response(columns: Sequence[Column], items: Iterable, filename: str):
 
 
 def xlsx_response(columns: Sequence[Column], items: Iterable, filename: str, title: str):
+    """Typed cells under a bold, frozen header row with its filters; columns as wide as headers."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([xlsx_value(c.header) for c in columns])
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(columns, start=1):
+        width = min(max(len(str(column.header)) + 4, XLSX_MIN_WIDTH), XLSX_MAX_WIDTH)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=xlsx_value(column.header))
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    rows = 1
     for item in items:
         sheet.append([xlsx_value(c.value(item)) for c in columns])
+        rows += 1
+    if columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{rows}"
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)

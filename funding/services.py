@@ -3,7 +3,8 @@
 ``calls_of(establishment, campaign)`` gives, for each call of the campaign's referential version
 the establishment takes part in (its GHT's candidacy, its legal entity's, or one it files), the
 candidacy's stage and the next stage of the call with the day it closes. ``next_window`` is the
-one rule of "which of the call's stages comes next for a candidacy at this stage".
+one rule of "which of the call's stages comes next for a candidacy at this stage";
+``candidate_establishments`` gives the candidates every ``candidates:<call>`` target counts.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 
 from django.db.models import Q
 
+from establishments.models import Establishment
 from funding.models import Candidacy, FundingCall
 
 Stage = Candidacy.Stage
@@ -82,3 +84,23 @@ def calls_of(establishment, campaign) -> list[CallStanding]:
             )
         )
     return standings
+
+
+def covered_establishments_q(candidacies) -> Q:
+    """The establishments the candidacies cover: a GHT's members, a legal entity's sites."""
+    ghts = [c.ght_id for c in candidacies if c.ght_id]
+    entities = [c.finess_ej for c in candidacies if not c.ght_id]
+    return Q(ght_id__in=ghts) | Q(ght__isnull=True, finess_ej__in=entities)
+
+
+def candidate_establishments(call_code: str, campaign):
+    """The ids of the establishments that applied to the call on the campaign's referential
+    version (every candidacy filed, whatever its stage), or None when none is recorded."""
+    candidacies = list(
+        Candidacy.objects.filter(
+            call__code=call_code, call__referential_id=campaign.referential_id
+        ).only("ght_id", "finess_ej")
+    )
+    if not candidacies:
+        return None
+    return Establishment.objects.filter(covered_establishments_q(candidacies)).values("pk")
