@@ -422,7 +422,7 @@ def region_not_applicable(request: HttpRequest, code: str) -> HttpResponse:
 # --- Funding calls ----------------------------------------------------------------------------
 
 
-def _steering(request: HttpRequest, call_code: str, region_code: str | None):
+def _steering(request: HttpRequest, call_code: str, region_code: str | None, params=None):
     """The call, the regions shown (one, or every region for the national level), the rows."""
     call = get_object_or_404(FundingCall.objects.current(), code=call_code)
     if region_code is None:
@@ -431,7 +431,8 @@ def _steering(request: HttpRequest, call_code: str, region_code: str | None):
         regions = list(Region.objects.for_user(request.user).order_by("name"))
     else:
         regions = [get_object_or_404(Region.objects.for_user(request.user), code=region_code)]
-    form = SteeringFilters(request.GET or None)
+    params = request.GET if params is None else params
+    form = SteeringFilters(params or None)
     candidacies = call_candidacies(call, request.user, regions)
     rows = [steering_row(c) for c in candidacies]
     if form.is_bound and form.is_valid():
@@ -506,8 +507,8 @@ def _steering_export(request: HttpRequest, call_code: str, region_code: str | No
         )
     params = request.GET.copy()
     params.pop("format", None)
-    request.GET = params
-    call, regions, form, _rows, shown = _steering(request, call_code, region_code)
+    params.pop("list", None)
+    call, regions, form, _rows, shown = _steering(request, call_code, region_code, params)
     if form.is_bound and not form.is_valid():
         return HttpResponseBadRequest(
             _("Filtres invalides, rien n’a été exporté : %(errors)s")
