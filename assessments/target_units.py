@@ -91,15 +91,32 @@ def site_unknown_q(target: HeadlineTarget, prefix: str = "cur__") -> Q:
 # --- Who is concerned -------------------------------------------------------------------------
 
 
+# The registers of candidacies to funding calls: each is a function (call code, campaign) giving
+# the candidate establishments (a queryset of their ids), or None when it records no candidacy to
+# that call. The funding app registers its own (``funding.apps``): this app sits below it.
+_CANDIDACY_REGISTERS: list[Callable[[str, Campaign], QuerySet | None]] = []
+
+
+def register_candidacies(register: Callable[[str, Campaign], QuerySet | None]) -> None:
+    if register not in _CANDIDACY_REGISTERS:
+        _CANDIDACY_REGISTERS.append(register)
+
+
 def candidates(call_code: str, campaign: Campaign, scope: QuerySet) -> QuerySet:
     """The establishments of `scope` that are candidates to the funding call `call_code`.
 
-    Today: those whose assessment of `campaign` answers "yes" to the call's candidacy
-    question, the yes/no requirement whose source is the call itself (``source:
-    funding_call``, ``source_ref: D1``, no objective). Every count of a ``candidates:<call>``
-    target goes through here, so that the candidacies a funding-call register records can
-    replace that answer in this one place.
+    Every count of a ``candidates:<call>`` target goes through here. When the portal records
+    candidacies to the call (the funding app's register, on the campaign's referential version),
+    the candidates are the establishments they cover: every member of a GHT's candidacy, every
+    site of a legal entity's. Otherwise (no candidacy recorded to that call, e.g. a campaign on
+    version 1) they are those whose assessment of `campaign` answers "yes" to the call's
+    candidacy question, the yes/no requirement whose source is the call itself (``source:
+    funding_call``, ``source_ref: D1``, no objective).
     """
+    for register in _CANDIDACY_REGISTERS:
+        recorded = register(call_code, campaign)
+        if recorded is not None:
+            return scope.filter(pk__in=recorded)
     answers = Answer.objects.filter(
         assessment__campaign=campaign,
         requirement__source=Source.FUNDING_CALL,

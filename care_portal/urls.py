@@ -23,6 +23,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("followup/", include("followup.urls")),
     path("funding/", include("funding.urls")),
+    path("funding/", include("reports.funding_urls")),
     path("api/", include("care_portal.api_urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ CSV = "csv"
 XLSX = "xlsx"
 FORMATS = (CSV, XLSX)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MIN_WIDTH, XLSX_MAX_WIDTH = 12, 50
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ def _csv_cell(value) -> str:
         return ""
     if isinstance(value, float):
         return format_number(value, decimals=1, fixed=True)
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
     return safe_text(str(value))
 
 
@@ -153,6 +157,7 @@ def csv_response(columns: Sequence[Column], items: Iterable, filename: str):
 
 
 def xlsx_response(columns: Sequence[Column], items: Iterable, filename: str, title: str):
+    """Typed cells under a bold, frozen header row with its filters; columns as wide as headers."""
     workbook = Workbook(write_only=True)
     write_sheet(
         workbook,

@@ -14,6 +14,18 @@ urlpatterns: list = [
         views.region_not_applicable,
         name="region_not_applicable",
     ),
+    path("funding/<str:call>/", views.funding_national, name="funding_national"),
+    path(
+        "funding/<str:call>/export/",
+        views.funding_national_export,
+        name="funding_national_export",
+    ),
+    path("region/<str:code>/funding/<str:call>/", views.funding_region, name="funding_region"),
+    path(
+        "region/<str:code>/funding/<str:call>/export/",
+        views.funding_region_export,
+        name="funding_region_export",
+    ),
     path("ght/<str:code>/", views.ght, name="ght"),
     path("ght/<str:code>/export/", views.ght_export, name="ght_export"),
 ]

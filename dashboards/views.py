@@ -27,11 +27,19 @@ from dashboards.exports import (
     figures_columns,
 )
 from dashboards.figures import PROGRESS
+from dashboards.funding import (
+    SteeringFilters,
+    call_candidacies,
+    export_columns,
+    steering_row,
+    summaries,
+)
 from dashboards.listing import decorate
 from dashboards.not_applicable import counts_by_requirement
 from dashboards.not_applicable import region_not_applicable as region_not_applicable_answers
 from dashboards.targets import NEAR_DEADLINE_DAYS, STATUS_TONES
 from establishments.models import GHT, Establishment, Region
+from funding.models import Candidacy, FundingCall
 
 PAGE_SIZE = 50
 LIST_NAMES = {
@@ -409,3 +417,112 @@ def region_not_applicable(request: HttpRequest, code: str) -> HttpResponse:
             }
         )
     return render(request, "dashboards/not_applicable.html", context)
+
+
+# --- Funding calls ----------------------------------------------------------------------------
+
+
+def _steering(request: HttpRequest, call_code: str, region_code: str | None, params=None):
+    """The call, the regions shown (one, or every region for the national level), the rows."""
+    call = get_object_or_404(FundingCall.objects.current(), code=call_code)
+    if region_code is None:
+        if not rules.has_perm("dashboards.view_national", request.user):
+            raise Http404
+        regions = list(Region.objects.for_user(request.user).order_by("name"))
+    else:
+        regions = [get_object_or_404(Region.objects.for_user(request.user), code=region_code)]
+    params = request.GET if params is None else params
+    form = SteeringFilters(params or None)
+    candidacies = call_candidacies(call, request.user, regions)
+    rows = [steering_row(c) for c in candidacies]
+    if form.is_bound and form.is_valid():
+        listed = {c.pk for c in form.filter(candidacies)}
+        shown = [r for r in rows if r.candidacy.pk in listed]
+    else:
+        shown = rows
+    return call, regions, form, rows, shown
+
+
+def _filter_errors(form) -> str:
+    return "; ".join(
+        f"{form.fields[name].label} : {' '.join(msgs)}" for name, msgs in form.errors.items()
+    )
+
+
+@reads_from_replica
+def funding_national(request: HttpRequest, call: str) -> HttpResponse:
+    return _steering_page(request, call, None)
+
+
+@reads_from_replica
+def funding_region(request: HttpRequest, code: str, call: str) -> HttpResponse:
+    return _steering_page(request, call, code)
+
+
+def _steering_page(request: HttpRequest, call_code: str, region_code: str | None):
+    call, regions, form, rows, shown = _steering(request, call_code, region_code)
+    if region_code is None:
+        title = _("Appel %(call)s — candidatures de toutes les régions") % {"call": call.code}
+        export_url = reverse("dashboards:funding_national_export", args=[call.code])
+    else:
+        title = _("Appel %(call)s — candidatures de la région %(region)s") % {
+            "call": call.code,
+            "region": regions[0].name,
+        }
+        export_url = reverse("dashboards:funding_region_export", args=[region_code, call.code])
+    return render(
+        request,
+        "dashboards/funding.html",
+        {
+            "page_title": title,
+            "call": call,
+            "national": region_code is None,
+            "summaries": summaries(rows, regions),
+            "stages": [str(label) for _value, label in Candidacy.Stage.choices],
+            "form": form,
+            "rows": shown,
+            "export_url": export_url,
+            "query": request.GET.urlencode(),
+        },
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@reads_from_replica
+def funding_national_export(request: HttpRequest, call: str) -> HttpResponse:
+    return _steering_export(request, call, None)
+
+
+@reads_from_replica
+def funding_region_export(request: HttpRequest, code: str, call: str) -> HttpResponse:
+    return _steering_export(request, call, code)
+
+
+def _steering_export(request: HttpRequest, call_code: str, region_code: str | None):
+    fmt = request.GET.get("format", "csv")
+    if fmt not in FORMATS:
+        return HttpResponseBadRequest(
+            _("Format d’export inconnu « %(format)s » : choisissez csv ou xlsx.") % {"format": fmt},
+            content_type="text/plain; charset=utf-8",
+        )
+    params = request.GET.copy()
+    params.pop("format", None)
+    params.pop("list", None)
+    call, regions, form, _rows, shown = _steering(request, call_code, region_code, params)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest(
+            _("Filtres invalides, rien n’a été exporté : %(errors)s")
+            % {"errors": _filter_errors(form)},
+            content_type="text/plain; charset=utf-8",
+        )
+    scope = "national" if region_code is None else f"region-{region_code}"
+    record_event(
+        actor=request.user,
+        action=Action.EXPORT,
+        region=regions[0] if region_code else None,
+        request=request,
+        target=_("Export candidatures %(call)s — %(scope)s") % {"call": call.code, "scope": scope},
+        detail={"format": fmt, "list": "candidacies", "call": call.code, "filters": params.dict()},
+    )
+    filename = f"care-{scope}-appel-{call.code}-candidatures"
+    return export_response(fmt, export_columns(), shown, filename, _("Candidatures"))

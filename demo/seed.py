@@ -18,6 +18,7 @@ from django.db import transaction
 
 from accounts.two_factor import manual_key, otp_demo_device, requires_two_factor
 from demo.campaigns import seed_campaigns
+from demo.funding import seed_candidacies
 from establishments.models import GHT, Establishment, Kind, User
 from establishments.roles import grant_role
 from establishments.services import import_finess, import_ght
@@ -154,6 +155,11 @@ def seed_all(*, stdout) -> None:
             previous_referential=loaded.referential,
             region=DEMO_REGION,
             forced=forced,
+        )
+    )
+    stdout.write(
+        seed_candidacies(
+            region=DEMO_REGION, exclude={account.scope for account in accounts if account.scope}
         )
     )
     stdout.write(

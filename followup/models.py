@@ -242,6 +242,8 @@ class NotificationKind(models.TextChoices):
     GHT_ITEMS = "ght_items", _("Exigences de niveau GHT attendues")
     RELAUNCH = "relaunch", _("Relance de l’ARS")
     ASSIGNED = "assigned", _("Question confiée")
+    FUNDING_STAGE = "funding_stage", _("Étape d’un appel à financement bientôt close")
+    FUNDING_INSTRUCT = "funding_instruct", _("Fin de l’instruction d’un appel à financement")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -287,6 +289,33 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.recipient_id}"
+
+
+class FundingReminder(models.Model):
+    """A funding-call reminder given to one person: `key` names the stage it warned of (the
+    candidacy and its stage, or the call and region for the ARS), so it is given once."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("destinataire"),
+    )
+    key = models.CharField(_("étape rappelée"), max_length=80)
+    notification = models.ForeignKey(
+        Notification, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("donné le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rappel d’appel à financement")
+        verbose_name_plural = _("rappels d’appels à financement")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "key"], name="one_funding_reminder")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} — {self.key}"
 
 
 class EmailOptOut(models.Model):

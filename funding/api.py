@@ -98,6 +98,8 @@ class FundingCallList(generics.ListAPIView):
     """The funding calls of the current referential versions, with stages and objectives."""
 
     serializer_class = FundingCallSerializer
+    # A plain list, as for the headline targets: a handful of calls per referential version.
+    pagination_class = None
 
     def get_queryset(self):
         return FundingCall.objects.current().select_related("referential")

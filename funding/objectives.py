@@ -21,6 +21,7 @@ from assessments.models import Assessment, Campaign, Evidence
 from assessments.scoring.service import compute_result
 from establishments.models import Establishment, GHTMember
 from funding.models import Candidacy, CandidacyDocument
+from funding.services import covered_establishments_q
 from referential.rules import MET, NOT_APPLICABLE, NOT_ASKED
 
 NEUTRAL = {NOT_APPLICABLE, NOT_ASKED}
@@ -55,9 +56,7 @@ class ObjectiveStatus:
 
 
 def applicant_establishments(candidacy: Candidacy):
-    if candidacy.ght_id:
-        return Establishment.objects.filter(ght_id=candidacy.ght_id)
-    return Establishment.objects.filter(finess_ej=candidacy.finess_ej, ght__isnull=True)
+    return Establishment.objects.filter(covered_establishments_q([candidacy]))
 
 
 def current_campaign(candidacy: Candidacy) -> Campaign | None:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessments.models import Evidence
 from establishments.models import GHT, Establishment, GHTMember, Role
-from establishments.permissions import holds_role
+from establishments.permissions import holds_role, is_national
 from funding.models import Candidacy, FundingCall
 from funding.objectives import candidacy_assessments, candidacy_status
 from funding.permissions import may_prepare_for
@@ -96,6 +96,11 @@ def call_detail(request: HttpRequest, code: str) -> HttpResponse:
             "call": call,
             "candidacies": candidacies,
             "applicants": applicants_for(request.user),
+            # The steering pages of the call: the ARS's regions, every region for national.
+            "steering_regions": [
+                a.region_id for a in request.user.assignments if a.role == Role.ARS
+            ],
+            "steering_national": is_national(request.user),
         },
     )
 

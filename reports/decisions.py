@@ -310,3 +310,22 @@ def validation(assessment: Assessment) -> Validation | None:
         at=assessment.validated_at,
         comment=(step.comment or "").strip() if step else "",
     )
+
+
+def followed_calls(assessment: Assessment) -> list[FundingCallLine]:
+    """The calls the establishment's candidacies are in, with the stage that comes next (the
+    funding app's candidacies: its GHT's, its legal entity's or its own)."""
+    from funding.services import calls_of
+
+    return [
+        FundingCallLine(
+            code=standing.call.code,
+            title=standing.call.title,
+            next_stage=(
+                f"{standing.stage_label} — "
+                + (standing.next_stage["label"] if standing.next_stage else _("dernière étape"))
+            ),
+            next_date=standing.next_closes_on,
+        )
+        for standing in calls_of(assessment.establishment, assessment.campaign)
+    ]

@@ -1,15 +1,18 @@
-"""The PDF gap report of an assessment, for anyone who may see the assessment."""
+"""The PDF gap report of an assessment and the declaration pack of a candidacy, in scope."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from assessments.models import Assessment
 from audit.models import Action
 from audit.services import record_event
+from funding.models import Candidacy
 from reports.content import build_report
+from reports.declaration import PackError, build_pack, pack_filename
 from reports.pdf import REPORT_RELATED, report_filename
 from reports.stored import report_pdf_bytes
 
@@ -56,3 +59,32 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
         },
     )
+
+
+@login_required
+@require_GET
+def declaration_pack(request: HttpRequest, pk: int) -> HttpResponse:
+    """The candidacy's declaration pack (ZIP); 404 outside the person's scope."""
+    candidacy = get_object_or_404(
+        Candidacy.objects.for_user(request.user).select_related(
+            "call__referential", "establishment", "ght", "region"
+        ),
+        pk=pk,
+    )
+    try:
+        pack = build_pack(candidacy)
+    except PackError as error:
+        messages.error(request, error.message)
+        return redirect("funding:candidacy", pk=candidacy.pk)
+    record_event(
+        actor=request.user,
+        action=Action.EXPORT,
+        establishment=candidacy.establishment,
+        request=request,
+        detail={"format": "zip", "report": "declaration", "call": candidacy.call.code},
+    )
+    response = FileResponse(
+        pack, as_attachment=True, filename=pack_filename(candidacy), content_type="application/zip"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -158,6 +158,10 @@ def region_code(s: Scenario, role, side):
     return [s.establishment(role, side).region_id]
 
 
+def region_and_call(s: Scenario, role, side):
+    return [*region_code(s, role, side), "D2"]
+
+
 def ght_code(s: Scenario, role, side):
     return [s.ght(role, side).code]
 
@@ -286,6 +290,10 @@ ROUTES: dict[str, Route] = {
     "dashboards:region": Route(region_code, only({"ars": OK, "national": OK})),
     "dashboards:region_export": Route(region_code, only({"ars": OK, "national": OK})),
     "dashboards:region_not_applicable": Route(region_code, only({"ars": OK, "national": OK})),
+    "dashboards:funding_national": Route(call_code, only({"national": OK}), scoped=False),
+    "dashboards:funding_national_export": Route(call_code, only({"national": OK}), scoped=False),
+    "dashboards:funding_region": Route(region_and_call, only({"ars": OK, "national": OK})),
+    "dashboards:funding_region_export": Route(region_and_call, only({"ars": OK, "national": OK})),
     "dashboards:ght": Route(ght_code, only({"ght_lead": OK, "ars": OK, "national": OK})),
     "dashboards:ght_export": Route(ght_code, only({"ght_lead": OK, "ars": OK, "national": OK})),
     # Assessments: pages every role reads within its scope, actions only some may take.
@@ -432,6 +440,7 @@ ROUTES: dict[str, Route] = {
         )
         for name in ("candidacy_move", "candidacy_exception", "candidacy_documents")
     },
+    "funding_reports:declaration": Route(candidacy_pk, IN_SCOPE),
     "funding:ght_shares": Route(ght_code, only({"ght_lead": OK, "ars": OK, "national": OK})),
     "funding-call-list": Route(None, everyone(anonymous=API_ANONYMOUS)),
     "funding-call-detail": Route(call_code, everyone(anonymous=API_ANONYMOUS), scoped=False),

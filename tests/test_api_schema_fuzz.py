@@ -116,7 +116,17 @@ def test_the_api_keeps_to_its_schema(callers, operations, world, campaign):
     assert len(operations) >= 10
     for operation in operations:
         pinned = _real_path_parameters(operation, world, campaign)
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        # An operation without any input (a plain list such as the funding calls) has no
+        # invalid data to generate: only the valid call is made.
+        inputs = any(
+            len(group) for group in (operation.path_parameters, operation.query, operation.body)
+        )
+        modes = (
+            (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+            if inputs
+            else (GenerationMode.POSITIVE,)
+        )
+        for mode in modes:
             checks = CHECKS + ([negative_data_rejection] if mode == GenerationMode.NEGATIVE else [])
             # Invalid data goes in the path too; valid data also reaches real objects.
             real = pinned and mode == GenerationMode.POSITIVE

@@ -27,7 +27,8 @@ def signed_in(client, user):
 @pytest.mark.django_db
 def test_the_calls_as_interfaces_say(client, world):
     load_referential_file("fixtures/referential/care-2026.yaml")
-    data = signed_in(client, world.rssi).get("/api/funding-calls/").json()["results"]
+    data = signed_in(client, world.rssi).get("/api/funding-calls/").json()
+    assert isinstance(data, list)  # a plain list, no pagination envelope
     assert [call["code"] for call in data] == ["D1", "HOSPICONNECT", "D2", "D1BIS"]
     d2 = client.get("/api/funding-calls/D2/").json()
     assert {"code", "title", "arrete_date", "amount_eur", "stages", "objectives"} <= set(d2)

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from assessments.models import Assessment, Campaign, CarryOver
 from assessments.scoring.service import compute_result
 from establishments.models import GHT, Establishment, Kind, Region, User
+from funding.models import Candidacy, CandidacyMove, FundingCall
 from referential.models import ReferentialVersion
 
 
@@ -82,14 +83,39 @@ def test_demo_data_set(client):
     # Started from last year's answers: what to read again and what did not carry is listed.
     assert rssi_hospital.carry_overs.filter(previous__campaign=previous).exists()
 
+    # The four funding calls with their stages; in the demo region, GHTs and legal entities at
+    # every stage, each moved through the workflow inside its stage's window (none forced).
+    assert list(FundingCall.objects.current().values_list("code", flat=True)) == [
+        "D1",
+        "HOSPICONNECT",
+        "D2",
+        "D1BIS",
+    ]
+    assert all(len(call.stages) == 5 for call in FundingCall.objects.all())
+    candidacies = Candidacy.objects.filter(region_id="84")
+    for applicants in (candidacies.filter(ght__isnull=False), candidacies.filter(ght__isnull=True)):
+        assert set(applicants.values_list("stage", flat=True)) == set(Candidacy.Stage.values)
+    assert not CandidacyMove.objects.filter(forced=True).exists()
+    paid = candidacies.filter(stage="paid").first()
+    assert [m.to_stage for m in paid.moves.all()] == [
+        "submitted", "validated", "declared", "signed", "controlled", "paid"
+    ]  # fmt: skip
+    assert not Candidacy.objects.exclude(region_id="84").exists()
+
     # Running it again changes nothing.
-    counts = (Establishment.objects.count(), User.objects.count(), Assessment.objects.count())
+    counts = (
+        Establishment.objects.count(),
+        User.objects.count(),
+        Assessment.objects.count(),
+        Candidacy.objects.count(),
+    )
     versions = sorted(Assessment.objects.values_list("version", flat=True))
     call_command("seed_demo", stdout=StringIO())
     assert (
         Establishment.objects.count(),
         User.objects.count(),
         Assessment.objects.count(),
+        Candidacy.objects.count(),
     ) == counts
     assert sorted(Assessment.objects.values_list("version", flat=True)) == versions
 

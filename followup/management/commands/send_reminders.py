@@ -6,14 +6,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from care_portal.runs import AlreadyRunning, exclusive_run
-from followup.models import ReminderKind
+from followup.funding_reminders import run_funding_reminders
+from followup.models import NotificationKind, ReminderKind
 from followup.services import purge_expired_bulk_reports, run_reminders
 
 
 class Command(BaseCommand):
     help = (
-        "Queue today's reminders (campaign closing, deadlines, validations awaited), each at "
-        "most once per person and period, and delete the expired bulk PDF reports."
+        "Queue today's reminders (campaign closing, deadlines, validations awaited, funding-call "
+        "stages closing), each at most once per person and period, and delete the expired bulk "
+        "PDF reports."
     )
 
     def add_arguments(self, parser):
@@ -47,7 +49,13 @@ class Command(BaseCommand):
                 f"{kind.label} : {run.new[kind]} {verb}, "
                 f"{run.due[kind] - run.new[kind]} déjà envoyés"
             )
-        total = sum(run.new.values())
+        funding = run_funding_reminders(today=today, dry_run=dry_run)
+        for kind in (NotificationKind.FUNDING_STAGE, NotificationKind.FUNDING_INSTRUCT):
+            self.stdout.write(
+                f"{kind.label} : {funding.new[kind]} {verb}, "
+                f"{funding.due[kind] - funding.new[kind]} déjà envoyés"
+            )
+        total = sum(run.new.values()) + sum(funding.new.values())
         if dry_run:
             self.stdout.write(f"Simulation : {total} rappels seraient envoyés ; rien n'est écrit.")
             return
