@@ -61,6 +61,8 @@ def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> l
         Column(_("Département"), lambda r: r["department_id"]),
         Column(_("Région"), lambda r: r["region__name"]),
         Column(_("GHT"), lambda r: r["ght__code"] or ""),
+        Column(_("Statut NIS2"), lambda r: str(r["nis2_label"])),
+        Column(_("OSE"), lambda r: flags[r["is_ose"]]),
         Column(_("Avancement"), lambda r: progress_labels[r["progress_key"]]),
         Column(_("Score global"), lambda r: _round(r["score"])),
     ]

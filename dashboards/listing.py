@@ -20,7 +20,7 @@ from dashboards.figures import (
     STARTED_Q,
 )
 from dashboards.targets import met_q, not_met_q, population_q, unknown_q
-from establishments.models import Kind
+from establishments.models import Kind, Nis2Status
 from referential.models import Headline
 from referential.targets import HeadlineTarget
 
@@ -34,6 +34,7 @@ FLAG_CHOICES = [
     (FLAG_UNKNOWN, _("Non renseignée")),
 ]
 NO_GHT = "-"
+NIS2_LABELS = dict(Nis2Status.choices)
 SUBMITTED_KEY = Headline.SUBMITTED.value
 
 # Sort keys offered on the list's column headers; each maps to an ORDER BY.
@@ -89,6 +90,14 @@ class ListFilterForm(forms.Form):
         label=_("Avancement"),
         required=False,
         choices=[("", _("Tous")), *((key, PROGRESS_LABELS[key]) for key in PROGRESS)],
+    )
+    nis2 = forms.ChoiceField(
+        label=_("Statut NIS2"), required=False, choices=[("", _("Tous")), *Nis2Status.choices]
+    )
+    ose = forms.ChoiceField(
+        label=_("Désignation OSE"),
+        required=False,
+        choices=[("", _("Tous")), ("yes", _("OSE")), ("no", _("Non OSE"))],
     )
     score_min = forms.IntegerField(
         label=_("Score global minimum"), required=False, min_value=0, max_value=100
@@ -173,6 +182,10 @@ class ListFilterForm(forms.Form):
             q &= Q(kind=data["kind"])
         if data.get("status"):
             q &= PROGRESS_Q[data["status"]]
+        if data.get("nis2"):
+            q &= Q(nis2_status=data["nis2"])
+        if data.get("ose"):
+            q &= Q(is_ose=data["ose"] == "yes")
         # Only a started assessment has a score (an empty draft's 0 is none).
         if data.get("score_min") is not None:
             q &= STARTED_Q & Q(cur__snapshot__score_global__gte=data["score_min"])
@@ -216,6 +229,8 @@ def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: 
             "region_id",
             "region__name",
             "ght__code",
+            "nis2_status",
+            "is_ose",
             "progress",
             "score",
             "assessment_id",
@@ -241,6 +256,7 @@ def _site_flag(target: HeadlineTarget):
 def decorate(row: dict, targets: Sequence[HeadlineTarget]) -> dict:
     """Add the progress key and label and one flag per target (True, False or None) to a row."""
     progress = PROGRESS[row["progress"]]
+    row["nis2_label"] = NIS2_LABELS[row["nis2_status"]]
     row["progress_key"] = progress
     row["progress_label"] = PROGRESS_LABELS[progress]
     row["flags"] = []

@@ -272,6 +272,11 @@ ROUTES: dict[str, Route] = {
     # Registry.
     "establishments:list": Route(None, everyone()),
     "establishments:detail": Route(finess, everyone(anonymous=LOGIN) | dict.fromkeys(USERS, OK)),
+    "establishments:regulatory": Route(
+        finess,
+        only({"rssi": Expect(403), "director": Expect(403), "ght_lead": Expect(403)})
+        | {"ars": OK, "national": OK},
+    ),
     # Dashboards and their exports.
     "dashboards:national": Route(None, only({"national": OK})),
     "dashboards:national_export": Route(None, only({"national": OK})),
