@@ -65,6 +65,7 @@ def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> l
         Column(_("OSE"), lambda r: flags[r["is_ose"]]),
         Column(_("Avancement"), lambda r: progress_labels[r["progress_key"]]),
         Column(_("Score global"), lambda r: _round(r["score"])),
+        Column(_("Incidents signalés"), lambda r: r["incidents"]),
     ]
     for i, target in enumerate(targets):
         columns.append(Column(target.label, lambda r, i=i: flags[r["flags"][i][1]]))

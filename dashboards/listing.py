@@ -8,9 +8,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django import forms
-from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from assessments.models import ReportedIncident
 from dashboards.figures import (
     DRAFT,
     NOT_STARTED,
@@ -215,6 +229,7 @@ def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: 
             progress=progress_rank(),
             score=Case(When(STARTED_Q, then=F("cur__snapshot__score_global")), default=None),
             assessment_id=F("cur__id"),
+            incidents=incident_count(),
             **flags,
         )
         .values(
@@ -234,10 +249,23 @@ def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: 
             "progress",
             "score",
             "assessment_id",
+            "incidents",
             *flags,
         )
         .order_by(*order_by_for(sort))
     )
+
+
+def incident_count() -> Coalesce:
+    """How many reported incidents the establishment recorded (a subquery: no row multiplied)."""
+    counted = (
+        ReportedIncident.objects.filter(establishment=OuterRef("pk"))
+        .order_by()
+        .values("establishment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def _site_flag(target: HeadlineTarget):

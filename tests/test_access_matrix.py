@@ -27,7 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from actions.models import Action, TargetPlan
-from assessments.models import CrisisExercise, Evidence
+from assessments.models import CrisisExercise, Evidence, ReportedIncident
 from followup.models import (
     BulkReport,
     Notification,
@@ -187,6 +187,11 @@ def assessment_and_exercise(s: Scenario, role, side):
     return [assessment.pk, s.extra["exercise"][assessment.establishment_id].pk]
 
 
+def assessment_and_incident(s: Scenario, role, side):
+    assessment = s.assessment(role, side)
+    return [assessment.pk, s.extra["incident"][assessment.pk].pk]
+
+
 def assessment_and_requirement(s: Scenario, role, side):
     return [s.assessment(role, side).pk, "GOV-COMITE"]
 
@@ -325,6 +330,8 @@ ROUTES: dict[str, Route] = {
     "assessments:exercise_delete": Route(
         assessment_and_exercise, only({"rssi": Expect(302)}), method="post"
     ),
+    "assessments:incidents": Route(assessment_pk, IN_SCOPE),
+    "assessments:incident": Route(assessment_and_incident, IN_SCOPE),
     "assessments:export": Route(assessment_pk, IN_SCOPE),
     "assessments:import": Route(
         assessment_pk,
@@ -504,6 +511,7 @@ def scenario(world, settings, tmp_path) -> Scenario:
         "bulk_report": {},
         "evidence": {},
         "exercise": {},
+        "incident": {},
         "action": {},
         "candidacy": {},
     }
@@ -548,6 +556,13 @@ def scenario(world, settings, tmp_path) -> Scenario:
             held_on=timezone.localdate() - timedelta(days=30),
             kind=CrisisExercise.Kind.TABLETOP,
             scenario="Rançongiciel sur le DPI",
+        )
+        extra["incident"][assessment.pk] = ReportedIncident.objects.create(
+            establishment=establishment,
+            assessment=assessment,
+            reported_on=timezone.localdate() - timedelta(days=3),
+            reference=f"CS-{establishment.finess}",
+            description="Messagerie chiffrée par un rançongiciel",
         )
     for region, ars, establishment in [
         (world.region, world.ars, world.hospital),
