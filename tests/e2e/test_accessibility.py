@@ -24,7 +24,7 @@ from assessments.answers import save_answers
 from assessments.campaigns import open_campaign
 from assessments.evidence import add_link, add_note
 from assessments.exercises import record_exercise
-from assessments.models import Assessment, CrisisExercise
+from assessments.models import Assessment, CrisisExercise, ReportedIncident
 from assessments.workflow import reopen, submit, validate
 from demo import seed
 from establishments.models import GHT, Establishment, Role, User
@@ -347,6 +347,20 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     rssi.visit(f"/assessments/{hospital.pk}/evidence/", "preuves")
     rssi.visit(f"/assessments/{hospital.pk}/evidence/GOV-RSSI/", "preuves-exigence")
     rssi.visit(f"/assessments/{hospital.pk}/exercises/", "exercices")
+    rssi.visit(f"/assessments/{hospital.pk}/incidents/", "incidents")
+    rssi.page.get_by_label("Référence du signalement").fill("CS-ACCESSIBILITE")
+    rssi.submit("Enregistrer l’incident")
+    rssi.check("incidents-erreurs")
+    incident = ReportedIncident.objects.create(
+        establishment=hospital.establishment,
+        assessment=hospital,
+        reported_on=timezone.localdate(),
+        reference="CS-2026-0001",
+        description="Rançongiciel sur la messagerie",
+        reopening=ReportedIncident.Reopening.PROPOSED,
+    )
+    incident.affected.set(Requirement.objects.filter(referential=hospital.campaign.referential)[:2])
+    rssi.visit(f"/assessments/{hospital.pk}/incidents/{incident.pk}/", "incident-proposition")
     rssi.visit(f"/assessments/{hospital.pk}/history/", "historique")
     rssi.visit(f"/assessments/{hospital.pk}/import/", "import")
     broken = tmp_path / "reponses.json"
@@ -400,6 +414,7 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     ars.visit(f"/assessments/{validated.pk}/evidence/", "preuves-lecture")
     ars.visit(f"/assessments/{validated.pk}/evidence/GOV-RSSI/", "preuves-exigence-lecture")
     ars.visit(f"/assessments/{validated.pk}/exercises/", "exercices-lecture")
+    ars.visit(f"/assessments/{validated.pk}/incidents/", "incidents-lecture")
     ars.visit(f"/assessments/{validated.pk}/history/", "historique-lecture")
     ars.visit(f"/assessments/{validated.pk}/import/", "export-lecture")
     ars.visit(f"/assessments/{validated.pk}/simulation/", "simulation")
