@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import Assessment, Campaign, ReportedIncident
+from assessments.models import Assessment, Campaign
 from assessments.scoring.model import UNANSWERED, RequirementStatus
 from assessments.target_units import count_units, ght_target_counts, unit_rows
 from care_portal.formats import format_number
@@ -49,9 +49,6 @@ def pick_campaign(campaigns: list[Campaign], year: str | None) -> tuple[Campaign
             if str(campaign.year) == year:
                 return campaign, False
     return (campaigns[0] if campaigns else None), bool(year)
-
-
-INCIDENTS_SHOWN = 10
 
 
 @dataclass
@@ -241,19 +238,6 @@ class Dashboard:
         return next(
             ((header, rows) for key, _h, header, rows in self.breakdowns if key == name), None
         )
-
-    # --- Reported incidents ----------------------------------------------------------------------
-
-    @cached_property
-    def incidents(self) -> dict:
-        """The incidents reported by the dashboard's establishments: how many, how many with
-        care in degraded mode, and the latest ones."""
-        rows = ReportedIncident.objects.filter(establishment__in=self.establishments)
-        return {
-            "total": rows.count(),
-            "degraded": rows.filter(degraded_care=True).count(),
-            "latest": list(rows.select_related("establishment")[:INCIDENTS_SHOWN]),
-        }
 
     # --- The establishment list ------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ urlpatterns: list = [
         views.region_not_applicable,
         name="region_not_applicable",
     ),
+    path("region/<str:code>/incidents/", views.region_incidents, name="region_incidents"),
     path("ght/<str:code>/", views.ght, name="ght"),
     path("ght/<str:code>/export/", views.ght_export, name="ght_export"),
 ]

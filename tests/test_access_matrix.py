@@ -288,6 +288,7 @@ ROUTES: dict[str, Route] = {
     "dashboards:region": Route(region_code, only({"ars": OK, "national": OK})),
     "dashboards:region_export": Route(region_code, only({"ars": OK, "national": OK})),
     "dashboards:region_not_applicable": Route(region_code, only({"ars": OK, "national": OK})),
+    "dashboards:region_incidents": Route(region_code, only({"ars": OK, "national": OK})),
     "dashboards:ght": Route(ght_code, only({"ght_lead": OK, "ars": OK, "national": OK})),
     "dashboards:ght_export": Route(ght_code, only({"ght_lead": OK, "ars": OK, "national": OK})),
     # Assessments: pages every role reads within its scope, actions only some may take.

@@ -139,7 +139,8 @@ def test_the_ars_dashboard_counts_incidents_per_establishment(client, world, cam
         for name, count in counts.items()
         if name != "other_hospital"
     }
-    page = response.content.decode()
+    assert reverse("dashboards:region_incidents", args=["84"]) in response.content.decode()
+    page = client.get(reverse("dashboards:region_incidents", args=["84"])).content.decode()
     assert "3 incidents signalés sur le portail national, dont 2 avec des soins" in page
     assert "other_hospital-0" not in page and "hospital-1" in page
 

@@ -438,6 +438,7 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     ars.submit("Enregistrer le statut")
     ars.check("statut-nis2-erreur")
     ars.visit(f"/dashboards/region/{region}/?nis2=essential&ose=yes", "tableau-de-bord-nis2")
+    ars.visit(f"/dashboards/region/{region}/incidents/", "incidents-region")
     ars.visit("/accounts/security/", "securite-du-compte")
     ars.submit("Générer de nouveaux codes de secours")
     ars.check("codes-de-secours")
