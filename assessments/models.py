@@ -574,3 +574,77 @@ class CarryOver(models.Model):
     def carried_count(self) -> int:
         """Answers carried, those to read again included."""
         return len(self.items) - len(self.not_carried)
+
+
+class ReportedIncident(models.Model):
+    """An incident the establishment reported to the national portal (CERT Santé), as its RSSI
+    records it here; it may propose reopening the answers it affects (`assessments.incidents`)."""
+
+    class Reopening(models.TextChoices):
+        NONE = "none", _("Aucune réponse désignée")
+        PROPOSED = "proposed", _("Réouverture proposée")
+        CONFIRMED = "confirmed", _("Confirmée par le RSSI")
+        REQUESTED = "requested", _("Demandée à l'ARS (auto-évaluation transmise)")
+        REOPENED = "reopened", _("Auto-évaluation rouverte")
+        DECLINED = "declined", _("Écartée par le RSSI")
+
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.CASCADE,
+        related_name="reported_incidents",
+        verbose_name=_("établissement"),
+    )
+    # The assessment whose answers the incident puts in question (the one it was recorded from).
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="incidents",
+        verbose_name=_("auto-évaluation"),
+    )
+    reported_on = models.DateField(_("date du signalement"))
+    reference = models.CharField(_("référence du signalement"), max_length=40)
+    degraded_care = models.BooleanField(_("soins en mode dégradé"), default=False)
+    description = models.TextField(_("description"), max_length=1000)
+    affected = models.ManyToManyField(
+        Requirement, blank=True, related_name="+", verbose_name=_("exigences concernées")
+    )
+    reopening = models.CharField(
+        _("réouverture des réponses"),
+        max_length=10,
+        choices=Reopening.choices,
+        default=Reopening.NONE,
+    )
+    reopening_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("réouverture décidée par"),
+    )
+    reopening_at = models.DateTimeField(_("réouverture décidée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enregistré par"),
+    )
+
+    objects = EstablishmentScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reported_on", "-pk"]
+        verbose_name = _("incident signalé")
+        verbose_name_plural = _("incidents signalés")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["establishment", "reference"], name="incident_reference_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.reported_on})"

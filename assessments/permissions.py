@@ -68,3 +68,6 @@ rules.add_perm("assessments.reopen", is_closed & (is_ars_of | is_national))
 # Previewing how an assessment would read under the version that follows (nothing is written):
 # the establishment's RSSI, the ARS of its region, the national level.
 rules.add_perm("assessments.simulate", is_rssi_of | is_ars_of | is_national)
+# The RSSI records the incidents the establishment reported and decides on the reopening they
+# propose (`assessments.incidents`), whatever the assessment's status.
+rules.add_perm("assessments.record_incident", is_rssi_of)

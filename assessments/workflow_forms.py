@@ -129,3 +129,34 @@ class ImportForm(VersionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].widget.attrs["accept"] = ".json,application/json"
+
+
+class ReportedIncidentForm(PortalForm):
+    reported_on = forms.DateField(
+        label=_("Date du signalement sur le portail national"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Saisissez une date valide (jj/mm/aaaa).")},
+    )
+    reference = forms.CharField(
+        label=_("Référence du signalement"),
+        max_length=40,
+        help_text=_("La référence que le portail de signalement a donnée."),
+    )
+    degraded_care = forms.BooleanField(
+        label=_("Les soins ont fonctionné en mode dégradé"), required=False
+    )
+    description = forms.CharField(
+        label=_("Description courte"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    affected = forms.MultipleChoiceField(
+        label=_("Exigences dont la réponse est à revoir (facultatif)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leur réouverture vous sera proposée après l'enregistrement."),
+    )
+
+    def __init__(self, *args, requirements=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["affected"].choices = [(r.code, f"{r.code} — {r.label}") for r in requirements]

@@ -43,6 +43,9 @@ class Action(models.TextChoices):
     TARGET_PLAN_AGREED = "target_plan_agreed", _("Agrément d'un plan pour une cible")
     TARGET_PLAN_CHANGES = "target_plan_changes", _("Modifications demandées sur un plan")
     FUNDING_CANDIDACY = "funding_candidacy", _("Candidature à un appel à financement")
+    REGULATORY_STATUS = "regulatory_status", _("Statut réglementaire (NIS2, OSE) fixé")
+    INCIDENT_REPORT = "incident_report", _("Incident déclaré enregistré")
+    INCIDENT_REOPEN = "incident_reopen", _("Réouverture proposée après incident confirmée")
 
 
 class AuditEventQuerySet(models.QuerySet):

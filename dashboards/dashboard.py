@@ -385,9 +385,8 @@ class Dashboard:
         return rows
 
 
-_FILTER_KEYS = frozenset(
-    {"q", "region", "department", "ght", "kind", "status", "score_min", "score_max", "sort"}
-)
+# Every field of the list's form (a filter added there counts here without another list).
+_FILTER_KEYS = frozenset(ListFilterForm.base_fields)
 
 
 def has_filter_params(params) -> bool:

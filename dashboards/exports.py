@@ -66,10 +66,13 @@ def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> l
         Column(_("Département"), lambda r: r["department_id"]),
         Column(_("Région"), lambda r: r["region__name"]),
         Column(_("GHT"), lambda r: r["ght__code"] or ""),
+        Column(_("Statut NIS2"), lambda r: str(r["nis2_label"])),
+        Column(_("OSE"), lambda r: flags[r["is_ose"]]),
         Column(_("Avancement"), lambda r: progress_labels[r["progress_key"]]),
         Column(_("Score global"), lambda r: _round(r["score"])),
         # Version 2 on (empty for a version-1 assessment): plan and funding-call items only.
         Column(_("Score cibles CaRE"), lambda r: _round(r["score_care"])),
+        Column(_("Incidents signalés"), lambda r: r["incidents"]),
     ]
     for i, target in enumerate(targets):
         columns.append(Column(target.label, lambda r, i=i: flags[r["flags"][i][1]]))

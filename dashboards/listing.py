@@ -8,10 +8,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django import forms
-from django.db.models import BooleanField, Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from actions.agreement import PLAN_AGREED, agreed_plan_q
+from assessments.models import ReportedIncident
 from dashboards.figures import (
     DRAFT,
     NOT_STARTED,
@@ -21,7 +35,7 @@ from dashboards.figures import (
     STARTED_Q,
 )
 from dashboards.targets import met_q, not_met_q, population_q, unknown_q
-from establishments.models import Kind
+from establishments.models import Kind, Nis2Status
 from referential.models import Headline
 from referential.targets import HeadlineTarget
 
@@ -35,6 +49,7 @@ FLAG_CHOICES = [
     (FLAG_UNKNOWN, _("Non renseignée")),
 ]
 NO_GHT = "-"
+NIS2_LABELS = dict(Nis2Status.choices)
 SUBMITTED_KEY = Headline.SUBMITTED.value
 
 # Sort keys offered on the list's column headers; each maps to an ORDER BY.
@@ -91,6 +106,14 @@ class ListFilterForm(forms.Form):
         label=_("Avancement"),
         required=False,
         choices=[("", _("Tous")), *((key, PROGRESS_LABELS[key]) for key in PROGRESS)],
+    )
+    nis2 = forms.ChoiceField(
+        label=_("Statut NIS2"), required=False, choices=[("", _("Tous")), *Nis2Status.choices]
+    )
+    ose = forms.ChoiceField(
+        label=_("Désignation OSE"),
+        required=False,
+        choices=[("", _("Tous")), ("yes", _("OSE")), ("no", _("Non OSE"))],
     )
     score_min = forms.IntegerField(
         label=_("Score global minimum"), required=False, min_value=0, max_value=100
@@ -175,6 +198,10 @@ class ListFilterForm(forms.Form):
             q &= Q(kind=data["kind"])
         if data.get("status"):
             q &= PROGRESS_Q[data["status"]]
+        if data.get("nis2"):
+            q &= Q(nis2_status=data["nis2"])
+        if data.get("ose"):
+            q &= Q(is_ose=data["ose"] == "yes")
         # Only a started assessment has a score (an empty draft's 0 is none).
         if data.get("score_min") is not None:
             q &= STARTED_Q & Q(cur__snapshot__score_global__gte=data["score_min"])
@@ -215,6 +242,7 @@ def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: 
             # Version 2 on: the CaRE-targets score (None in version 1).
             score_care=Case(When(STARTED_Q, then=F("cur__snapshot__score_care")), default=None),
             assessment_id=F("cur__id"),
+            incidents=incident_count(),
             **flags,
         )
         .values(
@@ -229,14 +257,29 @@ def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: 
             "region_id",
             "region__name",
             "ght__code",
+            "nis2_status",
+            "is_ose",
             "progress",
             "score",
             "score_care",
             "assessment_id",
+            "incidents",
             *flags,
         )
         .order_by(*order_by_for(sort))
     )
+
+
+def incident_count() -> Coalesce:
+    """How many reported incidents the establishment recorded (a subquery: no row multiplied)."""
+    counted = (
+        ReportedIncident.objects.filter(establishment=OuterRef("pk"))
+        .order_by()
+        .values("establishment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def _site_flag(target: HeadlineTarget):
@@ -256,6 +299,7 @@ def decorate(row: dict, targets: Sequence[HeadlineTarget]) -> dict:
     """Add the progress key and label and one flag per target (True, False, None, or
     PLAN_AGREED: not met with a plan the ARS agreed) to a row."""
     progress = PROGRESS[row["progress"]]
+    row["nis2_label"] = NIS2_LABELS[row["nis2_status"]]
     row["progress_key"] = progress
     row["progress_label"] = PROGRESS_LABELS[progress]
     row["flags"] = []

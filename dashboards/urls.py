@@ -26,6 +26,7 @@ urlpatterns: list = [
         views.funding_region_export,
         name="funding_region_export",
     ),
+    path("region/<str:code>/incidents/", views.region_incidents, name="region_incidents"),
     path("ght/<str:code>/", views.ght, name="ght"),
     path("ght/<str:code>/export/", views.ght_export, name="ght_export"),
 ]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import rules
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessments.models import ReportedIncident
 from audit.models import Action
 from audit.services import record_event
 from care_portal import charts
@@ -125,6 +127,7 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         extra={
             "ght_level_figures": dashboard.ght_level_figures(request.user),
             "na_list_url": reverse("dashboards:region_not_applicable", args=[code]),
+            "incidents_url": reverse("dashboards:region_incidents", args=[code]),
         },
     )
 
@@ -526,3 +529,35 @@ def _steering_export(request: HttpRequest, call_code: str, region_code: str | No
     )
     filename = f"care-{scope}-appel-{call.code}-candidatures"
     return export_response(fmt, export_columns(), shown, filename, _("Candidatures"))
+
+
+@reads_from_replica
+def region_incidents(request: HttpRequest, code: str) -> HttpResponse:
+    """The incidents the region's establishments reported, beside their maturity."""
+    dashboard = _region(request, code)
+    incidents = (
+        ReportedIncident.objects.for_user(request.user)
+        .filter(establishment__region=dashboard.region)
+        .select_related("establishment")
+    )
+    counts = incidents.aggregate(
+        total=Count("pk"), degraded=Count("pk", filter=Q(degraded_care=True))
+    )
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "dashboards/incidents.html",
+        {
+            "page_title": _("Incidents signalés — %(name)s") % {"name": dashboard.region.name},
+            "dashboard": dashboard,
+            "parents": [
+                *_parents(request, dashboard),
+                (dashboard.region.name, reverse("dashboards:region", args=[code])),
+            ],
+            "counts": counts,
+            "page_obj": page,
+            "querystring": query.urlencode(),
+        },
+    )

@@ -4,7 +4,7 @@ import django_filters
 from rest_framework import serializers, viewsets
 
 from care_portal.api_filters import ApiFilterSet
-from establishments.models import Establishment, Kind
+from establishments.models import Establishment, Kind, Nis2Status
 
 
 class EstablishmentSerializer(serializers.ModelSerializer):
@@ -25,6 +25,10 @@ class EstablishmentSerializer(serializers.ModelSerializer):
             "region",
             "ght",
             "legal_status",
+            "nis2_status",
+            "nis2_origin",
+            "is_ose",
+            "regulatory_set_at",
         ]
 
 
@@ -33,10 +37,12 @@ class EstablishmentApiFilter(ApiFilterSet):
     kind = django_filters.ChoiceFilter(choices=Kind.choices)
     ght = django_filters.CharFilter(field_name="ght__code")
     department = django_filters.CharFilter(field_name="department_id")
+    nis2_status = django_filters.ChoiceFilter(choices=Nis2Status.choices)
+    is_ose = django_filters.BooleanFilter()
 
     class Meta:
         model = Establishment
-        fields = ["region", "kind", "ght", "department"]
+        fields = ["region", "kind", "ght", "department", "nis2_status", "is_ose"]
 
 
 class EstablishmentViewSet(viewsets.ReadOnlyModelViewSet):

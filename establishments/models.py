@@ -36,6 +36,20 @@ class Kind(models.TextChoices):
     ESSMS = "ESSMS", _("Établissement social et médico-social")
 
 
+class Nis2Status(models.TextChoices):
+    """Where an establishment stands under the NIS2 directive (see `establishments.regulatory`)."""
+
+    ESSENTIAL = "essential", _("Entité essentielle")
+    IMPORTANT = "important", _("Entité importante")
+    NOT_CONCERNED = "not_concerned", _("Non concernée")
+    TO_DETERMINE = "to_determine", _("À déterminer")
+
+
+class StatusOrigin(models.TextChoices):
+    DERIVED = "derived", _("Déduit de la taille de l'entité")
+    ARS = "ars", _("Fixé par l'ARS")
+
+
 # --- Scopes -----------------------------------------------------------------------------------
 
 
@@ -287,6 +301,43 @@ class Establishment(models.Model):
     siret = models.CharField(_("SIRET"), max_length=14, blank=True, db_index=True)
     is_active = models.BooleanField(_("actif"), default=True)
     updated_at = models.DateTimeField(_("mis à jour le"), auto_now=True)
+    # Regulatory status (NIS2, OSE): written only by `establishments.regulatory`. The size
+    # facts are those of the legal entity, as the ARS records them; unknown stays empty.
+    staff_count = models.PositiveIntegerField(_("effectif (ETP)"), null=True, blank=True)
+    turnover_meur = models.DecimalField(
+        _("chiffre d'affaires (M€)"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    balance_sheet_meur = models.DecimalField(
+        _("total du bilan (M€)"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    nis2_status = models.CharField(
+        _("statut NIS2"),
+        max_length=16,
+        choices=Nis2Status.choices,
+        default=Nis2Status.TO_DETERMINE,
+        db_index=True,
+    )
+    nis2_origin = models.CharField(
+        _("origine du statut NIS2"),
+        max_length=8,
+        choices=StatusOrigin.choices,
+        default=StatusOrigin.DERIVED,
+    )
+    is_ose = models.BooleanField(_("désigné OSE"), default=False, db_index=True)
+    regulatory_reason = models.CharField(
+        _("motif du statut réglementaire"), max_length=500, blank=True
+    )
+    regulatory_set_by = models.ForeignKey(
+        "User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("statut réglementaire fixé par"),
+    )
+    regulatory_set_at = models.DateTimeField(
+        _("statut réglementaire fixé le"), null=True, blank=True
+    )
 
     objects = EstablishmentQuerySet.as_manager()
 

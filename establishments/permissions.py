@@ -46,3 +46,13 @@ def is_national(user) -> bool:
 def is_ars(user) -> bool:
     """Staff of the ARS of at least one region."""
     return holds_role(user, Role.ARS)
+
+
+@rules.predicate
+def is_ars_of_establishment(user, establishment) -> bool:
+    return holds_role(user, Role.ARS, region_id=establishment.region_id)
+
+
+# The regulatory status (NIS2, OSE) is set by the ARS of the establishment's region, or the
+# national level.
+rules.add_perm("establishments.set_regulatory_status", is_ars_of_establishment | is_national)

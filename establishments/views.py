@@ -1,13 +1,17 @@
 """Pages of the registry: the establishment list and an establishment's detail."""
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from care_portal.db_router import reads_from_replica
 from establishments.filters import EstablishmentFilter
 from establishments.models import Establishment
+from establishments.regulatory import set_regulatory_status
+from establishments.regulatory_forms import RegulatoryStatusForm
 
 PAGE_SIZE = 50
 
@@ -51,5 +55,48 @@ def establishment_detail(request: HttpRequest, finess: str) -> HttpResponse:
             "page_title": establishment.name,
             "establishment": establishment,
             "assessments": assessments,
+            "may_set_regulatory": request.user.has_perm(
+                "establishments.set_regulatory_status", establishment
+            ),
         },
+    )
+
+
+def regulatory_status(request: HttpRequest, finess: str) -> HttpResponse:
+    """The ARS sets an establishment's NIS2 status and OSE designation (its region only)."""
+    establishment = get_object_or_404(
+        Establishment.objects.for_user(request.user).select_related("region", "regulatory_set_by"),
+        finess=finess,
+    )
+    if not request.user.has_perm("establishments.set_regulatory_status", establishment):
+        raise PermissionDenied(
+            _("Seuls l'ARS de la région et le niveau national fixent ce statut.")
+        )
+    form = RegulatoryStatusForm.for_establishment(
+        establishment, request.POST if request.method == "POST" else None
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_regulatory_status(
+                establishment=establishment,
+                change=form.change(),
+                user=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                for message in field_errors:
+                    form.add_error(field, message)
+        else:
+            messages.success(request, _("Statut réglementaire enregistré."))
+            return redirect("establishments:detail", finess=establishment.finess)
+    return render(
+        request,
+        "establishments/regulatory.html",
+        {
+            "page_title": _("Statut réglementaire — %(name)s") % {"name": establishment.name},
+            "establishment": establishment,
+            "form": form,
+        },
+        status=400 if form.is_bound else 200,
     )

@@ -27,7 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from actions.models import Action, TargetPlan
-from assessments.models import CrisisExercise, Evidence
+from assessments.models import CrisisExercise, Evidence, ReportedIncident
 from followup.models import (
     BulkReport,
     Notification,
@@ -191,6 +191,11 @@ def assessment_and_exercise(s: Scenario, role, side):
     return [assessment.pk, s.extra["exercise"][assessment.establishment_id].pk]
 
 
+def assessment_and_incident(s: Scenario, role, side):
+    assessment = s.assessment(role, side)
+    return [assessment.pk, s.extra["incident"][assessment.pk].pk]
+
+
 def assessment_and_requirement(s: Scenario, role, side):
     return [s.assessment(role, side).pk, "GOV-COMITE"]
 
@@ -284,6 +289,11 @@ ROUTES: dict[str, Route] = {
     # Registry.
     "establishments:list": Route(None, everyone()),
     "establishments:detail": Route(finess, everyone(anonymous=LOGIN) | dict.fromkeys(USERS, OK)),
+    "establishments:regulatory": Route(
+        finess,
+        only({"rssi": Expect(403), "director": Expect(403), "ght_lead": Expect(403)})
+        | {"ars": OK, "national": OK},
+    ),
     # Dashboards and their exports.
     "dashboards:national": Route(None, only({"national": OK})),
     "dashboards:national_export": Route(None, only({"national": OK})),
@@ -294,6 +304,7 @@ ROUTES: dict[str, Route] = {
     "dashboards:funding_national_export": Route(call_code, only({"national": OK}), scoped=False),
     "dashboards:funding_region": Route(region_and_call, only({"ars": OK, "national": OK})),
     "dashboards:funding_region_export": Route(region_and_call, only({"ars": OK, "national": OK})),
+    "dashboards:region_incidents": Route(region_code, only({"ars": OK, "national": OK})),
     "dashboards:ght": Route(ght_code, only({"ght_lead": OK, "ars": OK, "national": OK})),
     "dashboards:ght_export": Route(ght_code, only({"ght_lead": OK, "ars": OK, "national": OK})),
     # Assessments: pages every role reads within its scope, actions only some may take.
@@ -348,6 +359,8 @@ ROUTES: dict[str, Route] = {
     "assessments:exercise_delete": Route(
         assessment_and_exercise, only({"rssi": Expect(302)}), method="post"
     ),
+    "assessments:incidents": Route(assessment_pk, IN_SCOPE),
+    "assessments:incident": Route(assessment_and_incident, IN_SCOPE),
     "assessments:export": Route(assessment_pk, IN_SCOPE),
     "assessments:import": Route(
         assessment_pk,
@@ -538,6 +551,7 @@ def scenario(world, settings, tmp_path) -> Scenario:
         "bulk_report": {},
         "evidence": {},
         "exercise": {},
+        "incident": {},
         "action": {},
         "candidacy": {},
     }
@@ -582,6 +596,13 @@ def scenario(world, settings, tmp_path) -> Scenario:
             held_on=timezone.localdate() - timedelta(days=30),
             kind=CrisisExercise.Kind.TABLETOP,
             scenario="Rançongiciel sur le DPI",
+        )
+        extra["incident"][assessment.pk] = ReportedIncident.objects.create(
+            establishment=establishment,
+            assessment=assessment,
+            reported_on=timezone.localdate() - timedelta(days=3),
+            reference=f"CS-{establishment.finess}",
+            description="Messagerie chiffrée par un rançongiciel",
         )
     for region, ars, establishment in [
         (world.region, world.ars, world.hospital),

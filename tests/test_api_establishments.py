@@ -22,6 +22,10 @@ def test_detail_has_the_documented_shape(client, world):
         "region": "84",
         "ght": "GHT-RHONE",
         "legal_status": "",
+        "nis2_status": "to_determine",
+        "nis2_origin": "derived",
+        "is_ose": False,
+        "regulatory_set_at": None,
     }
 
 

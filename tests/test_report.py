@@ -273,8 +273,9 @@ def test_position_among_peers_names_no_one(world, answered):
 def test_report_reads_a_bounded_number_of_queries(django_assert_max_num_queries, answered):
     recompute_snapshots(Assessment.objects.all())
     assessment = Assessment.objects.get(pk=answered.pk)
-    # Content, scores, peers, the decisions page (actions, plans, calls), evidence: a fixed set.
-    with django_assert_max_num_queries(17):
+    # Content, scores, peers, the decisions page (actions, plans, calls), the regulatory status,
+    # evidence: a fixed set.
+    with django_assert_max_num_queries(18):
         render_report_html(assessment)
 
 

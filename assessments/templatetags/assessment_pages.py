@@ -25,6 +25,7 @@ def assessment_tabs(context, assessment, current: str = ""):
         ("status", _("Statut et transmission"), url_or_none("assessments:status", pk)),
         ("evidence", _("Preuves"), url_or_none("assessments:evidence", pk)),
         ("exercises", _("Exercices de crise"), url_or_none("assessments:exercises", pk)),
+        ("incidents", _("Incidents signalés"), url_or_none("assessments:incidents", pk)),
         ("actions", _("Plan d'actions"), url_or_none("actions:plan", pk)),
         ("history", _("Historique"), url_or_none("assessments:history", pk)),
         ("exchange", _("Export / import"), url_or_none("assessments:import", pk)),

@@ -26,7 +26,7 @@ from assessments.answers import save_answers
 from assessments.campaigns import open_campaign
 from assessments.evidence import add_link, add_note
 from assessments.exercises import record_exercise
-from assessments.models import Assessment, CrisisExercise
+from assessments.models import Assessment, CrisisExercise, ReportedIncident
 from assessments.workbook import build_workbook
 from assessments.workflow import reopen, submit, validate
 from demo import seed
@@ -353,6 +353,20 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     rssi.visit(f"/assessments/{hospital.pk}/evidence/", "preuves")
     rssi.visit(f"/assessments/{hospital.pk}/evidence/GOV-RSSI/", "preuves-exigence")
     rssi.visit(f"/assessments/{hospital.pk}/exercises/", "exercices")
+    rssi.visit(f"/assessments/{hospital.pk}/incidents/", "incidents")
+    rssi.page.get_by_label("Référence du signalement").fill("CS-ACCESSIBILITE")
+    rssi.submit("Enregistrer l’incident")
+    rssi.check("incidents-erreurs")
+    incident = ReportedIncident.objects.create(
+        establishment=hospital.establishment,
+        assessment=hospital,
+        reported_on=timezone.localdate(),
+        reference="CS-2026-0001",
+        description="Rançongiciel sur la messagerie",
+        reopening=ReportedIncident.Reopening.PROPOSED,
+    )
+    incident.affected.set(Requirement.objects.filter(referential=hospital.campaign.referential)[:2])
+    rssi.visit(f"/assessments/{hospital.pk}/incidents/{incident.pk}/", "incident-proposition")
     rssi.visit(f"/assessments/{hospital.pk}/history/", "historique")
     rssi.visit(f"/assessments/{hospital.pk}/import/", "import")
     broken = tmp_path / "reponses.json"
@@ -423,6 +437,7 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     ars.visit(f"/assessments/{validated.pk}/evidence/", "preuves-lecture")
     ars.visit(f"/assessments/{validated.pk}/evidence/GOV-RSSI/", "preuves-exigence-lecture")
     ars.visit(f"/assessments/{validated.pk}/exercises/", "exercices-lecture")
+    ars.visit(f"/assessments/{validated.pk}/incidents/", "incidents-lecture")
     ars.visit(f"/assessments/{validated.pk}/history/", "historique-lecture")
     ars.visit(f"/assessments/{validated.pk}/import/", "export-lecture")
     ars.visit(f"/assessments/{validated.pk}/simulation/", "simulation")
@@ -442,6 +457,12 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     ars.visit("/audit/?action=login", "journal-audit-filtre")
     ars.visit(f"/establishments/?region={region}", "etablissements")
     ars.visit(f"/establishments/{validated.establishment.finess}/", "etablissement")
+    ars.visit(f"/establishments/{validated.establishment.finess}/regulatory/", "statut-nis2")
+    ars.page.get_by_label("Statut NIS2").select_option("essential")
+    ars.submit("Enregistrer le statut")
+    ars.check("statut-nis2-erreur")
+    ars.visit(f"/dashboards/region/{region}/?nis2=essential&ose=yes", "tableau-de-bord-nis2")
+    ars.visit(f"/dashboards/region/{region}/incidents/", "incidents-region")
     ars.visit("/accounts/security/", "securite-du-compte")
     ars.submit("Générer de nouveaux codes de secours")
     ars.check("codes-de-secours")
