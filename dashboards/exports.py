@@ -12,13 +12,14 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from actions.agreement import PLAN_AGREED, PLAN_AGREED_LABEL
-from care_portal.formats import format_number
+from care_portal.formats import format_decimal, format_number
 from care_portal.spreadsheets import SheetColumn, safe_text, write_sheet
 from dashboards.figures import PROGRESS_LABELS
 from dashboards.listing import decorate
@@ -136,6 +137,8 @@ def _csv_cell(value) -> str:
         return ""
     if isinstance(value, float):
         return format_number(value, decimals=1, fixed=True)
+    if isinstance(value, Decimal):
+        return format_decimal(value, 2)
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return safe_text(str(value))

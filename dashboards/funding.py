@@ -2,7 +2,7 @@
 
 Per candidacy: who applies (a GHT or a legal entity), its stage, the call's objectives declared
 and met according to the answers (``funding.objectives``), the documents still missing, the
-amount paid and the next stage of the call with the day it closes (``funding.services``). Per
+amounts requested and paid and the next stage of the call with the day it closes (``funding.services``). Per
 region: the candidacies at each stage, GHTs and legal entities, the same sums. The list is
 filtered by stage, kind of applicant and name, and exported like the dashboards' lists.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.db.models import Q
@@ -77,6 +78,7 @@ class SteeringRow:
     declared: int
     met: int
     documents_missing: int
+    amount_requested_eur: Decimal | None
     amount_paid_eur: int | None
     next_stage: str
     next_closes_on: date | None
@@ -91,6 +93,7 @@ class RegionSummary:
     declared: int = 0
     met: int = 0
     documents_missing: int = 0
+    requested_eur: Decimal = Decimal(0)
     paid_eur: int = 0
 
     @property
@@ -126,6 +129,7 @@ def steering_row(candidacy: Candidacy) -> SteeringRow:
         declared=objectives if candidacy.stage in DECLARED_STAGES else 0,
         met=sum(1 for item in status.objectives if item.met),
         documents_missing=len(status.documents_missing),
+        amount_requested_eur=candidacy.amount_requested_eur,
         amount_paid_eur=candidacy.amount_paid_eur,
         next_stage=upcoming["label"] if upcoming else "",
         next_closes_on=closes_on(upcoming),
@@ -146,6 +150,7 @@ def summaries(rows: Iterable[SteeringRow], regions: Sequence[Region]) -> list[Re
         summary.declared += row.declared
         summary.met += row.met
         summary.documents_missing += row.documents_missing
+        summary.requested_eur += row.amount_requested_eur or 0
         summary.paid_eur += row.amount_paid_eur or 0
     return list(by_region.values())
 
@@ -162,6 +167,7 @@ def export_columns() -> list[Column]:
         Column(_("Objectifs atteints d'après les réponses"), lambda r: r.met),
         Column(_("Pièces manquantes"), lambda r: r.documents_missing),
         Column(_("Montant versé (€)"), lambda r: r.amount_paid_eur),
+        Column(_("Montant demandé (€)"), lambda r: r.amount_requested_eur),
         Column(_("Étape suivante"), lambda r: r.next_stage, width=30),
         Column(_("Clôture de l'étape suivante"), lambda r: r.next_closes_on),
     ]

@@ -19,7 +19,15 @@ from rest_framework.views import APIView
 from care_portal.api_schema import ERROR
 from funding.models import Candidacy, FundingCall
 from funding.objectives import candidacy_status
-from funding.workflow import COMMENT_MAX_LENGTH, CandidacyError, advance, apply
+from funding.workflow import (
+    AMOUNT_DECIMALS,
+    AMOUNT_DIGITS,
+    COMMENT_MAX_LENGTH,
+    CandidacyError,
+    advance,
+    apply,
+    clean_requested_amount,
+)
 
 # The call's code in the paths, as the calls file spells it.
 CODE = OpenApiParameter(
@@ -126,6 +134,42 @@ class MoveSerializer(serializers.Serializer):
     amount_eur = serializers.IntegerField(allow_null=True)
 
 
+def _amount_field(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_DECIMALS,
+        min_value=0,
+        coerce_to_string=False,
+        allow_null=True,
+        **kwargs,
+    )
+
+
+class RequestedAmountField(serializers.DecimalField):
+    """The amount requested, a JSON number read by the portal's number rule (the call's
+    envelope is checked when the candidacy is filed or declared)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_digits=AMOUNT_DIGITS,
+            decimal_places=AMOUNT_DECIMALS,
+            min_value=0,
+            coerce_to_string=False,
+            allow_null=True,
+            required=False,
+            help_text="Euros, to the cent; at most the call's envelope when it has one",
+            **kwargs,
+        )
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            raise serializers.ValidationError(_("Un montant est un nombre JSON."))
+        try:
+            return clean_requested_amount(data, None)
+        except CandidacyError as refused:
+            raise serializers.ValidationError(refused.message) from None
+
+
 class CandidacyObjectiveSerializer(serializers.Serializer):
     code = serializers.CharField()
     met = serializers.BooleanField(allow_null=True)
@@ -139,6 +183,7 @@ class CandidacySerializer(serializers.Serializer):
     region = serializers.CharField(help_text="INSEE code")
     stage = serializers.ChoiceField(choices=Candidacy.Stage.choices)
     control_outcome = serializers.CharField(allow_blank=True)
+    amount_requested_eur = _amount_field(help_text="Euros, to the cent; null when not given")
     amount_paid_eur = serializers.IntegerField(allow_null=True)
     eligible = serializers.BooleanField()
     history = MoveSerializer(many=True)
@@ -159,6 +204,7 @@ def candidacy_data(candidacy: Candidacy) -> dict:
             "region": candidacy.region_id,
             "stage": candidacy.stage,
             "control_outcome": candidacy.control_outcome,
+            "amount_requested_eur": candidacy.amount_requested_eur,
             "amount_paid_eur": candidacy.amount_paid_eur,
             "eligible": status_.eligible,
             "history": moves,
@@ -172,17 +218,21 @@ class ApplySerializer(serializers.Serializer):
     applicant = serializers.CharField(
         max_length=20, help_text="GHT code, or FINESS EJ of a legal entity outside any GHT"
     )
+    amount_requested_eur = RequestedAmountField()
 
 
 class AdvanceSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Candidacy.Stage.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=COMMENT_MAX_LENGTH)
     amount_eur = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    amount_requested_eur = RequestedAmountField()
     outcome = serializers.ChoiceField(
         choices=Candidacy.Outcome.choices, required=False, allow_blank=True
     )
     force = serializers.BooleanField(
-        required=False, default=False, help_text="ARS only, with a comment: outside the window"
+        required=False,
+        default=False,
+        help_text="ARS only, with a comment: outside the window or above the amount requested",
     )
 
 
@@ -226,7 +276,12 @@ class CandidacyList(APIView):
         if error:
             return error
         try:
-            candidacy = apply(call, user=request.user, applicant=data["applicant"])
+            candidacy = apply(
+                call,
+                user=request.user,
+                applicant=data["applicant"],
+                amount_requested=data.get("amount_requested_eur"),
+            )
         except CandidacyError as refused:
             return Response({"detail": refused.message}, status=status.HTTP_400_BAD_REQUEST)
         return Response(candidacy_data(candidacy), status=status.HTTP_201_CREATED)
@@ -253,6 +308,7 @@ class CandidacyAdvance(APIView):
                 to=data["to"],
                 comment=data.get("comment", ""),
                 amount_eur=data.get("amount_eur"),
+                amount_requested=data.get("amount_requested_eur"),
                 outcome=data.get("outcome", ""),
                 force=data.get("force", False),
             )

@@ -140,6 +140,10 @@ class Candidacy(models.Model):
         _("résultat du contrôle"), max_length=14, choices=Outcome.choices, blank=True
     )
     findings = models.TextField(_("constats du contrôle"), blank=True)
+    # What the applicant asks of the call, in euros to the cent (funding.workflow checks it).
+    amount_requested_eur = models.DecimalField(
+        _("montant demandé (€)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     amount_paid_eur = models.PositiveBigIntegerField(_("montant versé (€)"), null=True, blank=True)
     # {stage code: reason} — the ARS let the establishment act outside that stage's window.
     exceptions = models.JSONField(_("dérogations de calendrier"), default=dict, blank=True)

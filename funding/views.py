@@ -109,7 +109,12 @@ def call_detail(request: HttpRequest, code: str) -> HttpResponse:
 def apply_view(request: HttpRequest, code: str) -> HttpResponse:
     call = _call(code)
     try:
-        candidacy = apply(call, user=request.user, applicant=request.POST.get("applicant", ""))
+        candidacy = apply(
+            call,
+            user=request.user,
+            applicant=request.POST.get("applicant", ""),
+            amount_requested=request.POST.get("amount_requested_eur", ""),
+        )
     except CandidacyError as error:
         messages.error(request, error.message)
         return redirect("funding:call", code=call.code)
@@ -169,6 +174,7 @@ def candidacy_move(request: HttpRequest, pk: int) -> HttpResponse:
             to=data.get("to", ""),
             comment=data.get("comment", ""),
             amount_eur=_amount(data.get("amount_eur", "")),
+            amount_requested=data.get("amount_requested_eur", ""),
             outcome=data.get("outcome", ""),
             force=data.get("force") == "on",
         )

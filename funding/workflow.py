@@ -11,7 +11,10 @@
 Each move happens in the window of its stage (the call's dates: candidacy, instruction,
 declaration, control, payment; an unknown date bounds nothing). Outside it, the ARS of the region
 may force its own move with a reason, or grant the establishment a calendar exception for one
-stage with a reason. Declaring needs the prerequisites met (they gate eligibility) and every
+stage with a reason. The amount the applicant requests is given when it applies or declares
+(``clean_requested_amount``: the number rule of ``referential.numbers``, to the cent, never
+negative, never above the call's envelope); a payment above it is refused unless the ARS forces
+it with a reason. Declaring needs the prerequisites met (they gate eligibility) and every
 document the objectives ask for. A refused move raises ``CandidacyError`` with the French reason
 and changes nothing; an accepted one writes one ``CandidacyMove`` (the timeline) and one audit
 event in the same transaction.
@@ -20,6 +23,8 @@ event in the same transaction.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -30,10 +35,12 @@ from django.utils.translation import gettext_lazy
 from assessments.models import Evidence
 from audit.models import Action as AuditAction
 from audit.services import record_event
+from care_portal.formats import format_amount
 from establishments.models import GHT, Establishment, User
 from funding.models import Candidacy, CandidacyDocument, CandidacyMove, FundingCall
 from funding.objectives import candidacy_assessments, candidacy_status
 from funding.permissions import may_prepare_for
+from referential.numbers import NumberRefused, number_problem, read_number
 
 Stage = Candidacy.Stage
 COMMENT_MAX_LENGTH = 2000
@@ -61,6 +68,11 @@ WHO = {
     "funding.prepare": gettext_lazy("le RSSI de l'établissement porteur ou le responsable du GHT"),
     "funding.sign": gettext_lazy("la direction de l'entité candidate"),
 }
+# Digits of an amount requested (model field), two of them after the decimal point.
+AMOUNT_DIGITS = 14
+AMOUNT_DECIMALS = 2
+AMOUNT_LIMIT = Decimal(10) ** (AMOUNT_DIGITS - AMOUNT_DECIMALS)
+CENT = Decimal(1).scaleb(-AMOUNT_DECIMALS)
 # Stages at which documents may still be attached or removed.
 PREPARING = (Stage.SUBMITTED, Stage.VALIDATED)
 
@@ -114,6 +126,52 @@ def _comment(comment: str | None) -> str:
     return comment
 
 
+def clean_requested_amount(value: Any, call: FundingCall | None) -> Decimal | None:
+    """The amount requested from the call, in euros to the cent; None when not given.
+
+    ``value`` is typed text, a JSON number or a Decimal, read by the number rule of
+    ``referential.numbers``; without ``call`` the envelope is not checked. Raises CandidacyError
+    with the French reason.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+
+    def refused(reason: str) -> CandidacyError:
+        return CandidacyError(_("Montant demandé refusé : %(reason)s.") % {"reason": reason})
+
+    if isinstance(value, str):
+        text = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+        text = text.replace(",", ".", 1) if text.count(",") == 1 else text
+        try:
+            read_number(text)
+        except NumberRefused as error:
+            raise refused(error.reason) from None
+        value = Decimal(text)  # plain digits, as read_number made sure
+    elif not isinstance(value, Decimal) and (problem := number_problem(value)):
+        raise refused(problem)
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise refused(_("ce n'est pas un nombre")) from None
+    if not amount.is_finite():
+        raise refused(_("NaN et l'infini ne sont pas des nombres acceptés"))
+    if amount < 0:
+        raise refused(_("un montant ne peut pas être négatif"))
+    if amount >= AMOUNT_LIMIT:
+        raise refused(
+            _("un montant s'écrit en moins de %(n)d chiffres avant la virgule")
+            % {"n": AMOUNT_DIGITS - AMOUNT_DECIMALS + 1}
+        )
+    if amount != amount.quantize(CENT):
+        raise refused(_("un montant s'écrit au centime près (deux décimales au plus)"))
+    if call is not None and call.amount_eur is not None and amount > call.amount_eur:
+        raise refused(
+            _("il dépasse l'enveloppe de l'appel %(call)s (%(amount)s)")
+            % {"call": call.code, "amount": format_amount(call.amount_eur)}
+        )
+    return amount.quantize(CENT)
+
+
 def _record(
     candidacy: Candidacy, *, user, from_stage: str, to_stage: str, **fields
 ) -> CandidacyMove:
@@ -138,6 +196,11 @@ def _record(
             "forced": move.forced,
             "exception_for": move.exception_for,
             "amount_eur": move.amount_eur,
+            "amount_requested_eur": (
+                None
+                if candidacy.amount_requested_eur is None
+                else str(candidacy.amount_requested_eur)
+            ),
             "comment": move.comment,
         },
     )
@@ -183,10 +246,19 @@ def applicant_for(applicant: str, *, region_codes=None) -> tuple[Establishment, 
     return establishments.first(), None, applicant
 
 
-def apply(call: FundingCall, *, user: User, applicant: str, today: date | None = None) -> Candidacy:
-    """File the candidacy of a GHT (by its support establishment) or of a legal entity."""
+def apply(
+    call: FundingCall,
+    *,
+    user: User,
+    applicant: str,
+    amount_requested: Any = None,
+    today: date | None = None,
+) -> Candidacy:
+    """File the candidacy of a GHT (by its support establishment) or of a legal entity, with the
+    amount it requests (optional)."""
     today = today or timezone.localdate()
     establishment, ght, finess_ej = applicant_for(applicant)
+    requested = clean_requested_amount(amount_requested, call)
     if not may_prepare_for(user, establishment, ght):
         raise CandidacyError(
             _("Seul %(who)s peut déposer cette candidature.") % {"who": WHO["funding.prepare"]}
@@ -201,6 +273,7 @@ def apply(call: FundingCall, *, user: User, applicant: str, today: date | None =
                 ght=ght,
                 finess_ej=finess_ej,
                 region_id=establishment.region_id,
+                amount_requested_eur=requested,
             )
             _record(candidacy, user=user, from_stage="", to_stage=Stage.SUBMITTED)
     except IntegrityError:
@@ -221,11 +294,16 @@ def advance(
     to: str,
     comment: str = "",
     amount_eur: int | None = None,
+    amount_requested: Any = None,
     outcome: str = "",
     force: bool = False,
     today: date | None = None,
 ) -> CandidacyMove:
-    """Move the candidacy to stage ``to``; CandidacyError with the reason when refused."""
+    """Move the candidacy to stage ``to``; CandidacyError with the reason when refused.
+
+    ``amount_requested`` (declaring only) sets or corrects the amount requested. ``force`` (the
+    ARS, with a comment) lets a move happen outside its window or pay above the amount requested.
+    """
     today = today or timezone.localdate()
     comment = _comment(comment)
     with transaction.atomic():
@@ -269,8 +347,28 @@ def advance(
             else:
                 forced = True
         fields = _checked_fields(
-            candidacy, to, comment=comment, amount_eur=amount_eur, outcome=outcome
+            candidacy,
+            to,
+            comment=comment,
+            amount_eur=amount_eur,
+            amount_requested=amount_requested,
+            outcome=outcome,
         )
+        if _above_request(candidacy, fields):
+            if not force:
+                raise CandidacyError(
+                    _(
+                        "Le montant versé (%(paid)s) dépasse le montant demandé (%(requested)s). "
+                        "L'ARS de la région peut forcer le versement avec un motif."
+                    )
+                    % {
+                        "paid": format_amount(fields["amount_paid_eur"]),
+                        "requested": format_amount(candidacy.amount_requested_eur),
+                    }
+                )
+            if not comment:
+                raise CandidacyError(_("Verser plus que le montant demandé demande un motif."))
+            forced = True
         for name, value in fields.items():
             setattr(candidacy, name, value)
         candidacy.stage = to
@@ -286,8 +384,25 @@ def advance(
         )
 
 
-def _checked_fields(candidacy: Candidacy, to: str, *, comment, amount_eur, outcome) -> dict:
+def _above_request(candidacy: Candidacy, fields: dict) -> bool:
+    """Whether the move pays more than the amount the applicant requested."""
+    paid = fields.get("amount_paid_eur")
+    requested = candidacy.amount_requested_eur
+    return paid is not None and requested is not None and paid > requested
+
+
+def _checked_fields(
+    candidacy: Candidacy, to: str, *, comment, amount_eur, amount_requested, outcome
+) -> dict:
     """The candidacy's fields the move sets, once its own conditions hold."""
+    if (
+        amount_requested is not None
+        and not (isinstance(amount_requested, str) and not amount_requested.strip())
+        and to != Stage.DECLARED
+    ):
+        raise CandidacyError(
+            _("Le montant demandé se donne au dépôt de la candidature ou à la déclaration.")
+        )
     if to == Stage.REFUSED and not comment:
         raise CandidacyError(_("Un refus doit être motivé : indiquez la raison."))
     if to == Stage.VALIDATED and candidacy.stage == Stage.DECLARED and not comment:
@@ -308,6 +423,8 @@ def _checked_fields(candidacy: Candidacy, to: str, *, comment, amount_eur, outco
                 _("Pièces à fournir manquantes : %(docs)s.")
                 % {"docs": ", ".join(f"{objective} : {doc}" for objective, doc in missing)}
             )
+        requested = clean_requested_amount(amount_requested, candidacy.call)
+        return {} if requested is None else {"amount_requested_eur": requested}
     if to == Stage.CONTROLLED:
         if outcome not in Candidacy.Outcome.values:
             raise CandidacyError(_("Indiquez le résultat du contrôle : conforme ou non conforme."))

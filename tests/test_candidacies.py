@@ -15,7 +15,7 @@ import pytest
 from assessments.answers import save_answers
 from assessments.models import Evidence
 from audit.models import Action, AuditEvent
-from establishments.models import GHTMember
+from establishments.models import GHTMember, Role
 from funding.models import Candidacy, CandidacyDocument, CandidacyMove
 from funding.objectives import candidacy_status
 from funding.workflow import (
@@ -26,7 +26,7 @@ from funding.workflow import (
     attach_document,
     grant_exception,
 )
-from tests.factories import CandidacyFactory, FundingCallFactory, funding_stages
+from tests.factories import CandidacyFactory, FundingCallFactory, funding_stages, user_with_role
 
 Stage = Candidacy.Stage
 ROLES = ["rssi", "director", "ght_lead", "ars", "other_ars", "national", "other_rssi"]
@@ -485,3 +485,120 @@ def test_no_assessment_means_the_status_cannot_be_told(world, call):
     status = candidacy_status(at_stage(world, other, Stage.VALIDATED))
     assert status.objectives[0].met is None
     assert "Aucune auto-évaluation" in status.objectives[0].explanation
+
+
+# --- The amount requested -----------------------------------------------------------------------
+
+BAD_AMOUNTS = [
+    ("-1", "ne peut pas être négatif"),
+    (-0.5, "ne peut pas être négatif"),
+    ("douze mille", "écrivez un nombre en chiffres"),
+    ("1e6", "notation scientifique"),
+    ("NaN", "NaN et l'infini"),
+    (float("inf"), "NaN et l'infini"),
+    (True, "ce n'est pas un nombre"),
+    ([1000], "ce n'est pas un nombre"),
+    ("1000.005", "au centime près"),
+    ("45000000.01", "dépasse l'enveloppe de l'appel D2"),
+    (45_000_001, "dépasse l'enveloppe de l'appel D2"),
+]
+
+
+@pytest.mark.django_db
+def test_the_amount_requested_is_given_when_applying(world, call):
+    candidacy = apply(
+        call,
+        user=world.rssi,
+        applicant=world.ght.code,
+        amount_requested="1 250 000,50",
+        today=TODAY,
+    )
+    assert candidacy.amount_requested_eur == Decimal("1250000.50")
+    event = AuditEvent.objects.get(action=Action.FUNDING_CANDIDACY)
+    assert event.detail["amount_requested_eur"] == "1250000.50"
+    # Up to the envelope itself, and none at all is fine.
+    entity = apply(
+        call,
+        user=user_with_role(Role.RSSI, world.nursing_home),
+        applicant=world.nursing_home.finess_ej,
+        amount_requested=45_000_000,
+        today=TODAY,
+    )
+    assert entity.amount_requested_eur == Decimal(45_000_000)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value, message", BAD_AMOUNTS, ids=lambda v: repr(v)[:20])
+def test_a_bad_amount_requested_is_refused_when_applying(value, message, world, call):
+    with pytest.raises(CandidacyError, match=f"Montant demandé refusé : .*{message}"):
+        apply(call, user=world.rssi, applicant=world.ght.code, amount_requested=value, today=TODAY)
+    assert not Candidacy.objects.exists()
+    assert not AuditEvent.objects.filter(action=Action.FUNDING_CANDIDACY).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value, message", BAD_AMOUNTS[:4], ids=lambda v: repr(v)[:20])
+def test_the_amount_requested_is_set_or_refused_when_declaring(
+    value, message, world, campaign, call
+):
+    candidacy = ready(world, campaign, call, Stage.VALIDATED)
+    before = snapshot(candidacy)
+    with pytest.raises(CandidacyError, match=message):
+        advance(candidacy, user=world.rssi, to=Stage.DECLARED, amount_requested=value, today=TODAY)
+    assert snapshot(candidacy) == before
+    advance(candidacy, user=world.rssi, to=Stage.DECLARED, amount_requested="80000", today=TODAY)
+    candidacy.refresh_from_db()
+    assert candidacy.stage == Stage.DECLARED
+    assert candidacy.amount_requested_eur == Decimal(80_000)
+
+
+@pytest.mark.django_db
+def test_the_amount_requested_is_kept_when_declaring_without_one(world, campaign, call):
+    candidacy = ready(world, campaign, call, Stage.VALIDATED)
+    Candidacy.objects.filter(pk=candidacy.pk).update(amount_requested_eur=Decimal("5000"))
+    advance(candidacy, user=world.rssi, to=Stage.DECLARED, amount_requested="", today=TODAY)
+    candidacy.refresh_from_db()
+    assert candidacy.amount_requested_eur == Decimal(5000)
+    # Only at filing or declaring: the ARS does not change it when it instructs.
+    other = CandidacyFactory(
+        call=call, establishment=world.nursing_home, region=world.region, stage=Stage.SUBMITTED
+    )
+    with pytest.raises(CandidacyError, match="au dépôt de la candidature ou à la déclaration"):
+        advance(other, user=world.ars, to=Stage.VALIDATED, amount_requested="10", today=TODAY)
+
+
+@pytest.mark.django_db
+def test_a_payment_above_the_amount_requested_is_refused_unless_the_ars_forces_it(
+    world, campaign, call
+):
+    candidacy = ready(world, campaign, call, Stage.CONTROLLED)
+    Candidacy.objects.filter(pk=candidacy.pk).update(amount_requested_eur=Decimal("100000.50"))
+    before = snapshot(candidacy)
+    with pytest.raises(CandidacyError, match="dépasse le montant demandé") as refused:
+        advance(candidacy, user=world.ars, to=Stage.PAID, amount_eur=100_001, today=TODAY)
+    assert "L'ARS de la région peut forcer le versement avec un motif." in refused.value.message
+    with pytest.raises(CandidacyError, match="demande un motif"):
+        advance(
+            candidacy, user=world.ars, to=Stage.PAID, amount_eur=100_001, force=True, today=TODAY
+        )
+    assert snapshot(candidacy) == before
+    move = advance(
+        candidacy,
+        user=world.ars,
+        to=Stage.PAID,
+        amount_eur=100_001,
+        force=True,
+        comment="Avenant signé : surcoût de l'hébergement validé",
+        today=TODAY,
+    )
+    assert move.forced and move.amount_eur == 100_001
+    event = AuditEvent.objects.filter(action=Action.FUNDING_CANDIDACY).latest("pk")
+    assert event.detail["forced"] is True and event.detail["amount_requested_eur"] == "100000.50"
+
+
+@pytest.mark.django_db
+def test_a_payment_up_to_the_amount_requested_needs_no_forcing(world, campaign, call):
+    candidacy = ready(world, campaign, call, Stage.CONTROLLED)
+    Candidacy.objects.filter(pk=candidacy.pk).update(amount_requested_eur=Decimal("100000"))
+    move = advance(candidacy, user=world.ars, to=Stage.PAID, amount_eur=100_000, today=TODAY)
+    assert not move.forced

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -111,6 +114,92 @@ def test_advance_moves_or_answers_400_with_nothing_changed(client, world, call):
         url, {"to": "refused"}, content_type="application/json"
     )
     assert other.status_code == 404
+
+
+# --- The amount requested -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_post_takes_the_amount_requested_and_the_candidacy_shows_it(client, world, call):
+    call.amount_eur = 45_000_000
+    call.save()
+    url = "/api/funding-calls/D2/candidacies/"
+    api = signed_in(client, world.ght_lead)
+    bad = [
+        ('{"applicant": "GHT-RHONE", "amount_requested_eur": -1}', "négatif"),
+        ('{"applicant": "GHT-RHONE", "amount_requested_eur": "1000"}', "nombre JSON"),
+        ('{"applicant": "GHT-RHONE", "amount_requested_eur": 1e6}', "notation scientifique"),
+        ('{"applicant": "GHT-RHONE", "amount_requested_eur": 10.005}', "au centime près"),
+        ('{"applicant": "GHT-RHONE", "amount_requested_eur": true}', "pas un nombre"),
+        ('{"applicant": "GHT-RHONE", "amount_requested_eur": 45000000.5}', "dépasse l'enveloppe"),
+    ]
+    for body, reason in bad:
+        response = api.post(url, body, content_type="application/json")
+        assert response.status_code == 400, body
+        assert reason in str(response.json()), (body, response.json())
+    assert not Candidacy.objects.exists()
+    response = api.post(
+        url,
+        '{"applicant": "GHT-RHONE", "amount_requested_eur": 1250000.5}',
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert response.json()["amount_requested_eur"] == 1250000.5
+    assert Candidacy.objects.get().amount_requested_eur == Decimal("1250000.50")
+    # Without it (the field is optional), and in the list: null when not given.
+    other = CandidacyFactory(call=call, establishment=world.nursing_home)
+    rows = signed_in(client, world.national).get(url).json()
+    assert {r["id"]: r["amount_requested_eur"] for r in rows}[other.pk] is None
+    assert all("amount_paid_eur" in r for r in rows)
+
+
+@pytest.mark.django_db
+def test_advance_refuses_a_payment_above_the_request_unless_forced(client, world, call):
+    candidacy = CandidacyFactory(
+        call=call,
+        establishment=world.hospital,
+        ght=world.ght,
+        stage=Stage.CONTROLLED,
+        control_outcome=Candidacy.Outcome.COMPLIANT,
+        amount_requested_eur=Decimal("2000"),
+    )
+    url = f"/api/funding-calls/D2/candidacies/{candidacy.pk}/advance/"
+    api = signed_in(client, world.ars)
+    response = api.post(url, {"to": "paid", "amount_eur": 2500}, content_type="application/json")
+    assert response.status_code == 400
+    assert "dépasse le montant demandé" in response.json()["detail"]
+    assert Candidacy.objects.get(pk=candidacy.pk).stage == Stage.CONTROLLED
+    response = api.post(
+        url,
+        {"to": "paid", "amount_eur": 2500, "force": True, "comment": "Avenant du 3 mars"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["amount_requested_eur"], body["amount_paid_eur"]) == (2000, 2500)
+    assert body["history"][-1]["forced"] is True
+
+
+@pytest.mark.django_db
+def test_the_pages_take_and_show_the_amount_requested(client, world, call):
+    signed_in(client, world.rssi)
+    response = client.post(
+        reverse("funding:apply", args=["D2"]),
+        {"applicant": "GHT-RHONE", "amount_requested_eur": "douze"},
+        follow=True,
+    )
+    assert "Montant demandé refusé : écrivez un nombre en chiffres." in response.text
+    assert not Candidacy.objects.exists()
+    response = client.post(
+        reverse("funding:apply", args=["D2"]),
+        {"applicant": "GHT-RHONE", "amount_requested_eur": "150 000,50"},
+        follow=True,
+    )
+    candidacy = Candidacy.objects.get()
+    assert candidacy.amount_requested_eur == Decimal("150000.50")
+    assert 'id="amount-requested"' in response.text
+    shown = re.sub(r"\s|&nbsp;", "", response.text)
+    assert "Demandé:150000,50€" in shown
 
 
 # --- Pages ------------------------------------------------------------------------------------

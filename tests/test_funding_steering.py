@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from collections import Counter
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -60,6 +61,8 @@ def build(world, campaign, call) -> list[Candidacy]:
                 fields["control_outcome"] = Candidacy.Outcome.COMPLIANT
             if stage == Stage.PAID:
                 fields["amount_paid_eur"] = 1000 * (index + 1)
+            if index % 2:  # every other stage has an amount requested, with cents
+                fields["amount_requested_eur"] = Decimal(f"{1500 * (index + 1)}.25")
             if region == world.region and stage == Stage.SUBMITTED:
                 ght, support = world.ght, world.hospital
             else:
@@ -95,7 +98,8 @@ def summary_cells(html: str, region: str) -> dict[str, str]:
     cells = dict(re.findall(r'data-stage="(\d+)">(\d+)<', row))
     stages = {STAGES[int(k)]: int(v) for k, v in cells.items()}
     cols = {k: int(v) for k, v in re.findall(r'data-col="(\w+)">(\d+)<', row)}
-    return stages | cols
+    requested = re.search(r'data-col="requested" data-value="([0-9.]+)"', row).group(1)
+    return stages | cols | {"requested": Decimal(requested)}
 
 
 def expected(built: list[Candidacy], region: str) -> dict:
@@ -108,6 +112,8 @@ def expected(built: list[Candidacy], region: str) -> dict:
         "met": 1 if region == "84" else 0,  # the world's GHT alone has answers meeting O1
         "missing": len(mine),  # no document attached anywhere
         "paid": sum(c.amount_paid_eur or 0 for c in mine),
+        # Summed here from the candidacies built, independently of the page's own sum.
+        "requested": sum((c.amount_requested_eur or Decimal(0) for c in mine), Decimal(0)),
     }
 
 
@@ -188,10 +194,16 @@ def test_exports_carry_the_filtered_list_typed_and_formatted(client, world, camp
         str(c.amount_paid_eur) for c in built if c.region_id == "84" and c.stage == Stage.PAID
     )
     assert sorted(row[9] for row in rows[1:]) == paid
+    response = page(client, world.ars, export, format="csv", stage="validated")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][10] == "Montant demandé (€)"
+    # French decimals in the CSV, the cents kept (1 500 € × 2 + 0,25 €, the validated stage's).
+    assert ["".join(row[10].split()) for row in rows[1:]] == ["3000,25", "3000,25"]
     response = page(client, world.ars, export, format="xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:L15"
+    assert sheet.auto_filter.ref == "A1:M15"
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.column_dimensions["C"].width >= 12
     values = list(sheet.iter_rows(min_row=2, values_only=True))
@@ -200,6 +212,13 @@ def test_exports_carry_the_filtered_list_typed_and_formatted(client, world, camp
     amounts = sorted(row[9] for row in values if row[9] is not None)
     assert amounts == sorted(
         c.amount_paid_eur for c in built if c.region_id == "84" and c.amount_paid_eur
+    )
+    # The amount requested: a number with its cents, beside the amount paid.
+    assert [cell.value for cell in sheet[1]][10] == "Montant demandé (€)"
+    requested = [row[10] for row in values if row[10] is not None]
+    assert all(isinstance(value, float | int) for value in requested)
+    assert sorted(Decimal(str(v)) for v in requested) == sorted(
+        c.amount_requested_eur for c in built if c.region_id == "84" and c.amount_requested_eur
     )
 
 
