@@ -14,19 +14,25 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.views.defaults import permission_denied, server_error
 from django_otp.oath import TOTP
 from openpyxl import load_workbook
 
+from actions.agreement import file_target_plan, target_states
+from actions.services import create_action
 from assessments.answers import save_answers
 from assessments.campaigns import open_campaign
 from assessments.evidence import add_link, add_note
 from assessments.exercises import record_exercise
 from assessments.models import Assessment, CrisisExercise, ReportedIncident
+from assessments.questions import add_comment
 from assessments.workbook import build_workbook
 from assessments.workflow import reopen, submit, validate
 from demo import seed
@@ -39,6 +45,7 @@ from referential.models import Axis, Requirement
 from tests.answers import given_by_ght_lead
 from tests.e2e.conftest import DESKTOP, Visitor
 from tests.e2e.test_journeys import complete_answers
+from tests.factories import CandidacyFactory, FundingCallFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,6 +68,18 @@ NOT_PAGES = {
     "followup:notification_read",
     "followup:notifications_read",
     "followup:ask_ght_lead",
+    "assessments:question_comment",
+    "assessments:question_assign",
+    "actions:note",
+    "actions:delete",
+    "actions:move",
+    "actions:order_reset",
+    "actions:target_file",
+    "actions:target_decide",
+    "funding:apply",
+    "funding:candidacy_move",
+    "funding:candidacy_exception",
+    "funding:candidacy_documents",
     # File downloads (PDF, JSON, CSV/XLSX, ZIP, evidence files): read back by their own tests.
     "assessments:evidence_download",
     "assessments:export",
@@ -71,6 +90,10 @@ NOT_PAGES = {
     "dashboards:region_export",
     "dashboards:ght_export",
     "followup:bulk_report_download",
+    "actions:export",  # the action plan as XLSX
+    "dashboards:funding_national_export",  # a call's candidacies as CSV/XLSX
+    "dashboards:funding_region_export",
+    "funding_reports:declaration",  # a candidacy's declaration pack (ZIP)
     # Health checks for load balancers: JSON, read by tests/test_several_machines.py.
     "healthz",
     "readyz",
@@ -334,6 +357,11 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     ):
         anonymous.page.set_content(response.content.decode())
         anonymous.check(label)
+    # The one-time link of an invitation: choose a password.
+    invited = _holder(hospital.establishment, Role.RSSI, "invitation")
+    uid = urlsafe_base64_encode(force_bytes(invited.pk))
+    token = default_token_generator.make_token(invited)
+    anonymous.visit(f"/accounts/password/{uid}/{token}/", "choisir-mot-de-passe")
     anonymous.close()
 
     # --- The RSSI of the demo hospital: a draft to fill.
@@ -392,6 +420,47 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     rssi.page.locator("main form button[type=submit]").last.click()
     rssi.page.wait_for_load_state("load")
     rssi.check("classeur-apercu")
+    # The action plan: a governance committee answered "no", an action closing that gap, and
+    # the plan filed with the ARS for the CaRE target it leaves unmet.
+    rssi_user = User.objects.get(email=accounts["rssi"].email)
+    hospital.refresh_from_db()
+    save_answers(
+        assessment=hospital,
+        answers={"GOV-COMITE": "no"},
+        expected_version=hospital.version,
+        user=rssi_user,
+    )
+    hospital.refresh_from_db()
+    action = create_action(
+        assessment=hospital,
+        user=rssi_user,
+        title="Créer le comité de sécurité numérique",
+        gaps=["GOV-COMITE"],
+        owner_name="Direction des systèmes d'information",
+        due_on=timezone.localdate() + timedelta(days=90),
+    )
+    unmet = next(state for state in target_states(hospital) if state.met is False)
+    file_target_plan(
+        assessment=hospital,
+        user=rssi_user,
+        target=unmet.target.key,
+        comment="Comité constitué d'ici la fin du trimestre.",
+    )
+    rssi.visit(f"/assessments/{hospital.pk}/actions/", "plan-actions")
+    rssi.visit(f"/assessments/{hospital.pk}/actions/new/", "nouvelle-action")
+    rssi.visit(f"/assessments/{hospital.pk}/actions/{action.pk}/", "modifier-action")
+    rssi.visit(f"/assessments/{hospital.pk}/actions/suggestions/", "actions-proposees")
+    rssi.visit(f"/assessments/{hospital.pk}/targets/", "plans-cibles")
+    add_comment(
+        assessment=hospital,
+        requirement=Requirement.objects.get(
+            referential=hospital.campaign.referential, code="GOV-COMITE"
+        ),
+        user=rssi_user,
+        text="Le comité se réunira pour la première fois en mars : à confirmer avec la direction.",
+    )
+    rssi.visit(f"/assessments/{hospital.pk}/questions/GOV-COMITE/", "question-discussion")
+    rssi.visit(f"/assessments/{hospital.pk}/report/", "rapport-ecran")
     rssi.visit("/establishments/", "etablissements")
     rssi.visit(f"/establishments/{hospital.establishment.finess}/", "etablissement")
     rssi.visit("/referential/", "referentiel")
@@ -407,9 +476,25 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     director.visit("/assessments/mine/", "mes-auto-evaluations")
     director.visit(f"/assessments/{hospital.pk}/status/", "statut")
     director.visit(f"/assessments/{hospital.pk}/?step={axes[0]}", "formulaire-lecture")
+    director.visit(f"/assessments/{hospital.pk}/report/", "rapport-ecran")
+    director.visit(f"/assessments/{hospital.pk}/actions/", "plan-actions-lecture")
     director.visit("/followup/notifications/", "notifications")
     director.visit("/followup/notifications/preferences/", "preferences-notifications")
     director.close()
+
+    # A funding call on this campaign's referential, and the GHT's candidacy to it.
+    call = FundingCallFactory(
+        referential=portal["campaign"].referential,
+        code="D2",
+        title="Appel D2 — sécurité numérique des établissements",
+    )
+    ght_object = portal["ght"]
+    candidacy = CandidacyFactory(
+        call=call,
+        establishment=ght_object.support_establishment or hospital.establishment,
+        ght=ght_object,
+        region=portal["region"],
+    )
 
     # --- The GHT lead: the GHT dashboard and the GHT-level items.
     lead = tour("ght")
@@ -419,6 +504,10 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     lead.visit(f"/dashboards/ght/{ght}/?status=draft&sort=-score", "tableau-de-bord-ght-filtre")
     lead.visit(f"/assessments/{hospital.pk}/?step={axes[0]}", "formulaire-ght")
     lead.visit("/establishments/?kind=ES", "etablissements-filtre")
+    lead.visit("/funding/", "appels-financement")
+    lead.visit(f"/funding/calls/{call.code}/", "appel-financement")
+    lead.visit(f"/funding/candidacies/{candidacy.pk}/", "candidature")
+    lead.visit(f"/funding/ght/{ght}/activity-shares/", "parts-activite")
     lead.close()
 
     # --- The ARS, with its second factor: region, follow-up, audit, a validated assessment.
@@ -463,6 +552,15 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     ars.check("statut-nis2-erreur")
     ars.visit(f"/dashboards/region/{region}/?nis2=essential&ose=yes", "tableau-de-bord-nis2")
     ars.visit(f"/dashboards/region/{region}/incidents/", "incidents-region")
+    ars.visit(f"/dashboards/region/{region}/not-applicable/", "non-applicable-region")
+    ars.visit(f"/assessments/{validated.pk}/ars/", "reponses-ars")
+    ars.visit(f"/assessments/{validated.pk}/report/", "rapport-ecran")
+    ars.visit(f"/assessments/{hospital.pk}/targets/", "plans-cibles-agrement")
+    ars.visit(f"/assessments/{hospital.pk}/actions/", "plan-actions-lecture")
+    ars.visit(f"/funding/calls/{call.code}/", "appel-financement")
+    ars.visit(f"/funding/candidacies/{candidacy.pk}/", "candidature-instruction")
+    ars.visit(f"/dashboards/region/{region}/funding/{call.code}/", "pilotage-appel-region")
+    ars.visit(f"/accounts/invite/{region}/", "inviter-une-personne")
     ars.visit("/accounts/security/", "securite-du-compte")
     ars.submit("Générer de nouveaux codes de secours")
     ars.check("codes-de-secours")
@@ -477,6 +575,7 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
         f"/dashboards/national/?region={region}&kind=ESSMS&compare=budget",
         "tableau-de-bord-national-filtre",
     )
+    national.visit(f"/dashboards/funding/{call.code}/", "pilotage-appel-national")
     national.visit("/audit/", "journal-audit")
     national.close()
 
