@@ -393,6 +393,7 @@ SPECTACULAR_SETTINGS = {
         "ReferentialStatusEnum": "referential.models.ReferentialVersion.Status",
         "AssessmentStatusEnum": "assessments.models.Assessment.Status",
         "CandidacyStageEnum": "funding.models.Candidacy.Stage",
+        "ActionStatusEnum": "actions.models.Action.Status",
     },
 }
 
