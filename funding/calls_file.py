@@ -19,7 +19,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from funding.models import STAGE_CODES
+from funding.models import STAGE_CODES, CandidacyDocument
 
 CALL_KEYS = {
     "code",
@@ -51,6 +51,11 @@ THRESHOLD_SOURCES = ("call", "portal")
 CALL_CODE = re.compile(r"^[A-Z][A-Z0-9]*$")
 ITEM_CODE = re.compile(r"^[A-Z0-9][A-Z0-9.-]*$")
 DOCUMENT_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _stored_length(field: str) -> int:
+    """How long a code may be where a candidacy's document stores it (objective, document)."""
+    return CandidacyDocument._meta.get_field(field).max_length
 
 
 def _line(data: Any) -> int | None:
@@ -165,6 +170,13 @@ class CallsParser:
             code = document["code"]
             if not isinstance(code, str) or not DOCUMENT_CODE.match(code):
                 self.error(dwhere, _("code de pièce invalide (minuscules, chiffres, _)"))
+                continue
+            if len(code) > _stored_length("document"):
+                self.error(
+                    dwhere,
+                    _("code de pièce trop long (%(max)s caractères au plus)")
+                    % {"max": _stored_length("document")},
+                )
                 continue
             if code in seen:
                 self.error(dwhere, _("pièce en double"))
@@ -323,6 +335,13 @@ class CallsParser:
             code = item["code"]
             if not isinstance(code, str) or not ITEM_CODE.match(code) or code in seen:
                 self.error(owhere, _("code d'objectif invalide ou en double"))
+                continue
+            if len(code) > _stored_length("objective"):
+                self.error(
+                    owhere,
+                    _("code d'objectif trop long (%(max)s caractères au plus)")
+                    % {"max": _stored_length("objective")},
+                )
                 continue
             seen.add(code)
             if item["threshold_source"] not in THRESHOLD_SOURCES:

@@ -227,7 +227,7 @@ class CandidacyDocument(models.Model):
     candidacy = models.ForeignKey(
         Candidacy, on_delete=models.CASCADE, related_name="documents", verbose_name=_("candidature")
     )
-    objective = models.CharField(_("objectif"), max_length=20)
+    objective = models.CharField(_("objectif"), max_length=40)
     document = models.CharField(_("pièce"), max_length=40)
     evidence = models.ForeignKey(
         Evidence, on_delete=models.CASCADE, related_name="+", verbose_name=_("preuve")

@@ -122,6 +122,18 @@ BAD_CASES = {
         '      - code: paiement\n        label: "Versement"\n        opens_on: null\n        closes_on: 2025-10-25',
         "les étapes doivent être",
     ),
+    # Longer than a candidacy's document can store: refused here rather than failing on
+    # PostgreSQL the day a document is attached to it.
+    "objective code too long": (
+        "code: DOUBLE-AUTHENTIFICATION\n",
+        "code: DOUBLE-AUTHENTIFICATION-DES-PROFESSIONNELS\n",
+        "code d'objectif trop long (40 caractères au plus)",
+    ),
+    "document code too long": (
+        "{code: architecture_authentification_sauvegarde,",
+        "{code: architecture_authentification_des_sauvegardes,",
+        "code de pièce trop long (40 caractères au plus)",
+    ),
     "GHT rule on an unknown objective": (
         "objectives: [O1.C, O1.D]",
         "objectives: [O1.C, O9]",
