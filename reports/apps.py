@@ -9,8 +9,6 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from assessments.workflow import on_transition
-        from reports.decisions import followed_calls, register_funding_calls
         from reports.stored import render_when_transmitted
 
         on_transition(render_when_transmitted)
-        register_funding_calls(followed_calls)

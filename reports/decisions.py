@@ -2,15 +2,12 @@
 
 Read from the actions app's public services (the plan in priority order, the gaps without an
 action, each CaRE target's state and plan) and from the answers' consistency rules. The funding
-calls an establishment takes part in, and their next stage, come from the apps that follow the
-calls: they register a provider with :func:`register_funding_calls` in their AppConfig.ready
-(this module imports none of them). Without one, the calls are those the establishment declared
-itself a candidate to in its answers, their stage not followed by the portal.
+calls an establishment takes part in, and their next stage, are its candidacies' (the funding
+app).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,14 +16,12 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from actions.agreement import agreed_action_ids, target_states
-from actions.funding import funding_calls
 from actions.models import Action
 from actions.priorities import gaps_without_action, ordered_actions, reordered
 from assessments.models import Assessment, Transition
 from assessments.scoring.model import GapSeverity
-from assessments.target_units import candidates
 from care_portal.formats import format_date, format_datetime, format_number
-from establishments.models import Establishment
+from funding.services import calls_of
 
 # How many actions the « décisions » page lists.
 PRIORITY_ACTIONS = 5
@@ -48,31 +43,21 @@ class FundingCallLine:
         return self.next_stage or _("étape non suivie dans le portail")
 
 
-FundingCallsProvider = Callable[[Assessment], list[FundingCallLine]]
-_funding_providers: list[FundingCallsProvider] = []
-
-
-def register_funding_calls(provider: FundingCallsProvider) -> None:
-    """Have the report list the funding calls `provider` gives (registered once)."""
-    if provider not in _funding_providers:
-        _funding_providers.append(provider)
-
-
-def declared_candidacies(assessment: Assessment) -> list[FundingCallLine]:
-    """The calls of the version the establishment answered it is a candidate to."""
-    calls = funding_calls(assessment.campaign.referential)
-    scope = Establishment.objects.filter(pk=assessment.establishment_id)
-    return [
-        FundingCallLine(code=code, title=title)
-        for code, title in calls
-        if candidates(code, assessment.campaign, scope).exists()
-    ]
-
-
 def funding_call_lines(assessment: Assessment) -> list[FundingCallLine]:
-    if _funding_providers:
-        return [line for provider in _funding_providers for line in provider(assessment)]
-    return declared_candidacies(assessment)
+    """The calls the establishment's candidacies are in (its GHT's, its legal entity's or its
+    own), with the stage that comes next."""
+    return [
+        FundingCallLine(
+            code=standing.call.code,
+            title=standing.call.title,
+            next_stage=(
+                f"{standing.stage_label} — "
+                + (standing.next_stage["label"] if standing.next_stage else _("dernière étape"))
+            ),
+            next_date=standing.next_closes_on,
+        )
+        for standing in calls_of(assessment.establishment, assessment.campaign)
+    ]
 
 
 @dataclass(frozen=True)
@@ -310,22 +295,3 @@ def validation(assessment: Assessment) -> Validation | None:
         at=assessment.validated_at,
         comment=(step.comment or "").strip() if step else "",
     )
-
-
-def followed_calls(assessment: Assessment) -> list[FundingCallLine]:
-    """The calls the establishment's candidacies are in, with the stage that comes next (the
-    funding app's candidacies: its GHT's, its legal entity's or its own)."""
-    from funding.services import calls_of
-
-    return [
-        FundingCallLine(
-            code=standing.call.code,
-            title=standing.call.title,
-            next_stage=(
-                f"{standing.stage_label} — "
-                + (standing.next_stage["label"] if standing.next_stage else _("dernière étape"))
-            ),
-            next_date=standing.next_closes_on,
-        )
-        for standing in calls_of(assessment.establishment, assessment.campaign)
-    ]

@@ -13,8 +13,8 @@ from actions.services import create_action, set_status
 from assessments.answers import save_answers
 from assessments.models import Assessment, Transition
 from assessments.scoring.service import compute_result
-from reports.decisions import FundingCallLine, _funding_providers, register_funding_calls
 from reports.pdf import render_report_pdf
+from tests.factories import CandidacyFactory, FundingCallFactory
 from tests.test_report import ANSWERS, between, codes_in_order, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -92,17 +92,12 @@ def test_each_target_not_met_says_where_its_plan_stands(world, planned):
     assert "Aucun plan déposé" in between(page, "Cibles CaRE", "Appels")
 
 
-def test_funding_calls_come_from_a_registered_provider(world, planned):
-    def provider(assessment):
-        return [FundingCallLine("D2", "Appel continuité", "Déclaration des objectifs", None)]
-
-    register_funding_calls(provider)
-    try:
-        page = pdf_text(render_report_pdf(planned), page=2)
-    finally:
-        _funding_providers.remove(provider)
+def test_funding_calls_are_those_of_the_establishments_candidacies(world, planned):
+    call = FundingCallFactory(referential=planned.campaign.referential, code="D2")
+    CandidacyFactory(call=call, establishment=world.hospital, ght=world.ght)
+    page = pdf_text(render_report_pdf(planned), page=2)
     calls = between(page, "Appels à financement", "Réponses contradictoires")
-    assert "Appel continuité" in calls and "Déclaration des objectifs" in calls
+    assert call.title in calls and "Candidature déposée" in calls
 
 
 def test_the_plan_section_lists_actions_then_gaps_without_action(world, planned):
