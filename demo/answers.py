@@ -10,6 +10,8 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from referential.rules import NOT_APPLICABLE_VALUE
+
 FIRST_NAMES = ["Camille", "Dominique", "Claude", "Alix", "Sacha", "Morgan", "Nicolas", "Inès"]
 LAST_NAMES = ["Martin", "Bernard", "Petit", "Durand", "Leroy", "Moreau", "Fournier", "Girard"]
 
@@ -84,7 +86,7 @@ def demo_answers(
         if rng.random() > completeness:
             continue
         if requirement.not_applicable_allowed and rng.random() < 0.05:
-            answers[requirement.code] = "not_applicable"
+            answers[requirement.code] = NOT_APPLICABLE_VALUE
             continue
         draw = rng.random()
         has_partial = requirement.rule["type"] in {"tristate", "level"} or (

@@ -30,6 +30,7 @@ from demo.answers import demo_answers
 from establishments.models import Establishment, Role, User
 from establishments.roles import grant_role
 from referential.models import ReferentialVersion, Requirement
+from referential.rules import NOT_APPLICABLE_VALUE
 
 Status = Assessment.Status
 
@@ -75,7 +76,6 @@ def _staff(establishment: Establishment) -> tuple[User, User]:
 
 # What a demo RSSI types when an item does not apply (version 2 asks for a reason).
 DEMO_NA_REASON = "Activité non exercée par l'établissement (données de démonstration)."
-NA = "not_applicable"
 
 
 def _answer(assessment: Assessment, user, *, rng, maturity, completeness, today) -> None:
@@ -111,7 +111,9 @@ def _answer(assessment: Assessment, user, *, rng, maturity, completeness, today)
                 answers=missing,
                 expected_version=holder.version,
                 user=_staff(holder.establishment)[0],
-                na_reasons={code: DEMO_NA_REASON for code, v in missing.items() if v == NA},
+                na_reasons={
+                    code: DEMO_NA_REASON for code, v in missing.items() if v == NOT_APPLICABLE_VALUE
+                },
             )
     ght_level = {
         code: answers.pop(code) for code in list(answers) if code in compiled.ght_level_codes
@@ -129,7 +131,9 @@ def _answer(assessment: Assessment, user, *, rng, maturity, completeness, today)
         answers=answers,
         expected_version=assessment.version,
         user=user,
-        na_reasons={code: DEMO_NA_REASON for code, value in answers.items() if value == NA},
+        na_reasons={
+            code: DEMO_NA_REASON for code, value in answers.items() if value == NOT_APPLICABLE_VALUE
+        },
     )
 
 
