@@ -117,6 +117,9 @@ def test_size_facts_derive_the_status_and_bad_sizes_get_a_french_message(client,
     assert post_status(client, world.hospital, staff_count="1200").status_code == 302
     hospital = Establishment.objects.get(pk=world.hospital.pk)
     assert (hospital.nis2_status, hospital.nis2_origin) == ("essential", StatusOrigin.DERIVED)
+    # A status derived from the size is the portal's reading of the directive, and says so.
+    page = client.get(reverse("establishments:detail", args=[hospital.finess])).content.decode()
+    assert "lecture du portail des seuils de la directive" in page
 
 
 def test_only_the_ars_of_the_region_or_the_national_level_sets_it(client, world):
