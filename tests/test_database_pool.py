@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from django.db import connection
 
 from tests.servers import ROOT
 
@@ -57,7 +58,10 @@ def test_the_pool_is_refused_on_sqlite_with_a_clear_message():
     not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
     reason="the pool connects to PostgreSQL",
 )
+@pytest.mark.django_db
 def test_a_pooled_process_reads_the_database():
+    # The child process connects to the test database this run created, not the configured one.
+    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
     script = (
         "import django; django.setup()\n"
         "from django.db import connection\n"
@@ -68,7 +72,12 @@ def test_a_pooled_process_reads_the_database():
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", script],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "care_portal.settings", "DATABASE_POOL": "1"},
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "care_portal.settings",
+            "DATABASE_URL": url,
+            "DATABASE_POOL": "1",
+        },
         capture_output=True,
         text=True,
         timeout=60,
