@@ -368,6 +368,31 @@ def _write_answers(
     return changed, stored, ght_answers
 
 
+def _write_rights(
+    assessment: Assessment, answers: Mapping[str, Any], compiled: CompiledReferential, user: User
+) -> tuple[bool, bool, bool]:
+    """What ``user`` may write among ``answers``: (answers, GHT-level answers, ARS-recorded items).
+
+    Raises AssessmentLocked or PermissionDenied when nothing of it may be written; the one rule
+    for a save and for its dry run.
+    """
+    by_ars = {
+        code
+        for code in answers
+        if getattr(compiled.model.by_code.get(code), "recorded_by_ars", False)
+    }
+    # The ARS of the region writes its own items only, whatever the status.
+    ars_only = bool(answers) and by_ars == set(answers)
+    may_record_ars = ars_only and user.has_perm("assessments.record_ars_answers", assessment)
+    if not assessment.is_editable and not may_record_ars:
+        raise AssessmentLocked
+    may_edit = user.has_perm("assessments.edit_answers", assessment)
+    may_edit_ght = user.has_perm("assessments.edit_ght_answers", assessment)
+    if not may_edit and not may_edit_ght and not may_record_ars:
+        raise PermissionDenied
+    return may_edit, may_edit_ght, may_record_ars
+
+
 def save_answers(
     *,
     assessment: Assessment,
@@ -415,20 +440,7 @@ def save_answers_scored(
         .get(pk=assessment.pk)
     )
     compiled = compiled_referential(locked.campaign.referential_id)
-    by_ars = {
-        code
-        for code in answers
-        if getattr(compiled.model.by_code.get(code), "recorded_by_ars", False)
-    }
-    # The ARS of the region writes its own items only, whatever the status.
-    ars_only = bool(answers) and by_ars == set(answers)
-    may_record_ars = ars_only and user.has_perm("assessments.record_ars_answers", locked)
-    if not locked.is_editable and not may_record_ars:
-        raise AssessmentLocked
-    may_edit = user.has_perm("assessments.edit_answers", locked)
-    may_edit_ght = user.has_perm("assessments.edit_ght_answers", locked)
-    if not may_edit and not may_edit_ght and not may_record_ars:
-        raise PermissionDenied
+    may_edit, may_edit_ght, may_record_ars = _write_rights(locked, answers, compiled, user)
     if locked.version != expected_version:
         raise StaleVersion(locked.version)
     cleaned, reasons = _clean_answers(
@@ -492,21 +504,18 @@ def check_answers(
     For a step before saving (the preview of an uploaded workbook): raises AssessmentLocked,
     PermissionDenied or AnswersRejected exactly as ``save_answers`` would.
     """
-    assessment = Assessment.objects.select_related("establishment__ght", "campaign").get(
-        pk=assessment.pk
-    )
-    if not assessment.is_editable:
-        raise AssessmentLocked
-    may_edit = user.has_perm("assessments.edit_answers", assessment)
-    may_edit_ght = user.has_perm("assessments.edit_ght_answers", assessment)
-    if not may_edit and not may_edit_ght:
-        raise PermissionDenied
+    assessment = Assessment.objects.select_related(
+        "establishment__ght", "establishment__region", "campaign"
+    ).get(pk=assessment.pk)
+    compiled = compiled_referential(assessment.campaign.referential_id)
+    may_edit, may_edit_ght, may_record_ars = _write_rights(assessment, answers, compiled, user)
     cleaned, _reasons = _clean_answers(
         assessment=assessment,
         answers=answers,
-        compiled=compiled_referential(assessment.campaign.referential_id),
+        compiled=compiled,
         may_edit=may_edit,
         may_edit_ght=may_edit_ght,
         na_reasons=na_reasons or {},
+        may_record_ars=may_record_ars,
     )
     return cleaned

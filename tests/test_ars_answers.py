@@ -2,7 +2,9 @@
 the audit log; the RSSI sees it read-only with who recorded it and when; never a gap or a score."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
+from assessments.answers import AnswersRejected, AssessmentLocked, check_answers, save_answers
 from assessments.models import Answer, Assessment
 from audit.models import Action, AuditEvent
 from reports.content import build_report
@@ -173,3 +175,28 @@ def test_the_national_level_may_not_save_it_through_the_api(client, world, answe
     login(client, world.national)
     assert patch(client, answered, {"GOV-CPOM": True}).status_code == 403
     assert cpom(answered) is None
+
+
+@pytest.mark.parametrize("status", [Assessment.Status.DRAFT, Assessment.Status.SUBMITTED])
+def test_the_dry_run_allows_and_refuses_what_the_save_does(world, answered, status):
+    """check_answers (the preview before a save) follows the save's rights, the ARS's included."""
+    Assessment.objects.filter(pk=answered.pk).update(status=status)
+    answered.refresh_from_db()
+    assert check_answers(assessment=answered, answers={"GOV-CPOM": True}, user=world.ars) == {
+        "GOV-CPOM": True
+    }
+    assert cpom(answered) is None
+    for user, answers in [
+        (world.ars, {"GOV-COMITE": True}),
+        (world.ars, {"GOV-CPOM": True, "GOV-COMITE": True}),
+        (world.director, {"GOV-CPOM": True}),
+    ]:
+        outcomes = []
+        for attempt in (check_answers, save_answers):
+            extra = {"expected_version": answered.version} if attempt is save_answers else {}
+            try:
+                attempt(assessment=answered, answers=answers, user=user, **extra)
+                outcomes.append(None)
+            except (AssessmentLocked, PermissionDenied, AnswersRejected) as refusal:
+                outcomes.append(type(refusal))
+        assert outcomes[0] is not None and outcomes[0] == outcomes[1], (user, answers)
