@@ -1,7 +1,9 @@
 """Funding sources of an action: own budget, FIR, other, or a CaRE funding call of the version.
 
 The calls are the referential version's domains that have an arrêté (``arrete_date``): D1, D1BIS,
-D2 and HOSPICONNECT in version 2; version 1 lists none.
+D2 and HOSPICONNECT in version 2; version 1 lists none. The funding calls file of a version is
+refused unless it holds exactly these calls, by the same codes and arrêté dates
+(``funding/calls_file.py``), so the action plan and the candidacies name the same calls.
 """
 
 from __future__ import annotations

@@ -72,9 +72,12 @@ def _iso(value: Any) -> str | None:
 
 
 class CallsParser:
-    """Checks every call of one file; ``requirements`` and ``domains`` are the version's codes."""
+    """Checks every call of one file; ``requirements`` are the version's codes, ``domains`` its
+    domains {code: arrêté date (ISO) or None}: a call is the domain of the same code that has an
+    arrêté, with the same date, and every such domain has its call (the action plan and the
+    dashboards name a call by its domain's code)."""
 
-    def __init__(self, *, requirements: set[str], domains: set[str]):
+    def __init__(self, *, requirements: set[str], domains: dict[str, str | None]):
         self.requirements = requirements
         self.domains = domains
         self.errors: list[str] = []
@@ -102,6 +105,15 @@ class CallsParser:
                 )
             seen[result["code"]] = _line(call)
             parsed.append(result)
+        for code, arrete in self.domains.items():
+            if arrete and code not in seen:
+                self.errors.append(
+                    _(
+                        "Le domaine « %(domain)s » du référentiel a un arrêté (%(date)s) "
+                        "mais aucun appel ne le finance dans ce fichier."
+                    )
+                    % {"domain": code, "date": arrete}
+                )
         return parsed
 
     # --- helpers ------------------------------------------------------------------------------
@@ -201,11 +213,18 @@ class CallsParser:
         code = data["code"]
         if not isinstance(code, str) or not CALL_CODE.match(code):
             self.error(where, _("code d'appel invalide (majuscules et chiffres)"))
-        if data["domain"] not in self.domains:
+        domain = data["domain"]
+        if domain not in self.domains:
             self.error(
                 where,
                 _("domaine « %(domain)s » absent de la section « domains » du référentiel")
-                % {"domain": data["domain"]},
+                % {"domain": domain},
+            )
+        elif code != domain:
+            self.error(
+                where,
+                _("le code de l'appel doit être celui de son domaine (« %(domain)s »)")
+                % {"domain": domain},
             )
         amount = data["amount_eur"]
         if amount is not None and (
@@ -216,6 +235,14 @@ class CallsParser:
             )
             amount = None
         arrete = self._date(data, "arrete_date", where)
+        if domain in self.domains and _iso(arrete) != self.domains[domain]:
+            self.error(
+                where,
+                _(
+                    "date de l'arrêté %(call)s différente de celle du domaine dans le référentiel (%(domain)s)"
+                )
+                % {"call": _iso(arrete) or "null", "domain": self.domains[domain] or "null"},
+            )
         stages = self.stages(data["stages"], where)
         objectives = self.objectives(data["objectives"], where)
         return {
@@ -390,7 +417,9 @@ class CallsParser:
         }
 
 
-def parse_funding_calls(data: Any, *, requirements: set[str], domains: set[str]) -> list[dict]:
+def parse_funding_calls(
+    data: Any, *, requirements: set[str], domains: dict[str, str | None]
+) -> list[dict]:
     """The checked calls, or ReferentialFileError listing every problem of the file."""
     from referential.data import ReferentialFileError
 

@@ -53,7 +53,10 @@ def load_funding_calls(path: Path, referential: ReferentialVersion) -> str | Non
         calls = parse_funding_calls(
             data,
             requirements=set(referential.requirements.values_list("code", flat=True)),
-            domains={domain.get("code") for domain in referential.domains or []},
+            domains={
+                domain.get("code"): domain.get("arrete_date")
+                for domain in referential.domains or []
+            },
         )
     except ReferentialFileError as error:
         raise ReferentialFileError(

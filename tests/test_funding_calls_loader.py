@@ -134,6 +134,18 @@ BAD_CASES = {
         "{code: architecture_authentification_des_sauvegardes,",
         "code de pièce trop long (40 caractères au plus)",
     ),
+    # The referential's domains name the calls (the action plan's funding sources): the two
+    # files agree on the code and the arrêté.
+    "arrêté dated otherwise than the domain": (
+        "    arrete_date: 2024-03-18\n",
+        "    arrete_date: 2024-03-19\n",
+        "date de l'arrêté 2024-03-19 différente de celle du domaine dans le référentiel (2024-03-18)",
+    ),
+    "call code other than its domain's": (
+        "  - code: D1\n",
+        "  - code: DOMAINE1\n",
+        "le code de l'appel doit être celui de son domaine (« D1 »)",
+    ),
     "GHT rule on an unknown objective": (
         "objectives: [O1.C, O1.D]",
         "objectives: [O1.C, O9]",
@@ -157,6 +169,18 @@ def test_a_bad_calls_file_is_refused_whole_with_its_line(case, copy):
     # Nothing written: neither the calls nor the referential version.
     assert not FundingCall.objects.exists()
     assert not ReferentialVersion.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_domain_with_an_arrete_needs_its_call(copy):
+    referential, calls = copy
+    replace(calls, "  - code: D1\n", "  - code: DOMAINE1\n")
+    with pytest.raises(ReferentialFileError) as raised:
+        load_referential_file(referential)
+    assert (
+        "care-2026.funding-calls.yaml : Le domaine « D1 » du référentiel a un arrêté (2024-03-18) "
+        "mais aucun appel ne le finance dans ce fichier."
+    ) in raised.value.errors
 
 
 @pytest.mark.django_db
