@@ -38,6 +38,15 @@ def passed_second_factor(request) -> bool:
     )
 
 
+def awaits_second_factor(request) -> bool:
+    """Whether this signed-in session must still pass the second factor (type a code of the
+    person's device, or enrol one when their role requires it) before the portal opens."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or passed_second_factor(request):
+        return False
+    return has_two_factor(user) or requires_two_factor(user)
+
+
 class SessionLifetimeMiddleware:
     """Sign people out a fixed time after they signed in, however active they have been since.
 
@@ -77,18 +86,12 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or passed_second_factor(request):
+        if not awaits_second_factor(request):
             return self.get_response(request)
         request_path = request.path_info
         if request_path in {reverse(name) for name in _OPEN_URL_NAMES}:
             return self.get_response(request)
-        if has_two_factor(user):
-            target = "accounts:verify"
-        elif requires_two_factor(user):
-            target = "accounts:setup"
-        else:
-            return self.get_response(request)
+        target = "accounts:verify" if has_two_factor(request.user) else "accounts:setup"
         if request_path.startswith("/api/"):
             return JsonResponse(
                 {"detail": _("Double authentification requise : connectez-vous sur le portail.")},

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils.html import escape
@@ -61,11 +61,17 @@ def bar_chart(
     unit: str = "%",
     max_value: float = 100,
     target_label: str | None = None,
+    tone_labels: Mapping[str, str] | None = None,
     width: int = 640,
     label_width: int | None = None,
     chart_id: str | None = None,
 ) -> SafeString:
-    """Horizontal bars with their labels and values, and a marker line where a bar has a target."""
+    """Horizontal bars with their labels and values, and a marker line where a bar has a target.
+
+    The legend shows one sample per colour the bars are drawn in, in that very colour (both read
+    `TONES`), named by `tone_labels` (tone → label, e.g. "success" → "Cible atteinte"), then the
+    target marker. A chart of one colour and no target needs no legend.
+    """
     label_width = label_width or int(width * 0.4)
     value_width = 72
     plot_x = label_width + 8
@@ -74,7 +80,14 @@ def bar_chart(
     line_h = 16
     label_chars = max(8, int((label_width - 8) / (font * CHAR_WIDTH)))
     has_target = any(bar.target is not None for bar in bars)
-    top = 30 if has_target else 8
+    legend_parts, legend_h = _bar_legend(
+        bars,
+        tone_labels or {},
+        (target_label or _("Cible nationale")) if has_target else None,
+        width,
+        font,
+    )
+    top = legend_h + 8 if legend_h else 8
     rows = [_wrap(bar.label, label_chars, max_lines=3) for bar in bars]
     row_heights = [max(36, len(lines) * line_h + 12) for lines in rows]
     axis_h = 24
@@ -84,17 +97,7 @@ def bar_chart(
     def x_of(value: float) -> float:
         return plot_x + plot_w * max(0.0, min(float(value), max_value)) / max_value
 
-    parts: list[str] = []
-    if has_target:
-        parts.append(_legend_swatch(plot_x, 8, BLUE_FRANCE, _("Valeur"), font))
-        marker_x = plot_x + 110
-        parts.append(
-            f'<line x1="{marker_x}" y1="6" x2="{marker_x}" y2="22" stroke="{TEXT}" '
-            'stroke-width="3"/>'
-        )
-        parts.append(
-            _text(marker_x + 8, 19, target_label or _("Cible nationale"), size=font, fill=TEXT)
-        )
+    parts: list[str] = list(_shift(legend_parts, 8))
     # Vertical grid every quarter, behind the bars.
     plot_bottom = top + sum(row_heights)
     for i in range(5):
@@ -129,7 +132,7 @@ def bar_chart(
         if bar.value is not None and bar.value > 0:
             parts.append(
                 f'<rect x="{plot_x}" y="{bar_y:.1f}" width="{x_of(bar.value) - plot_x:.1f}" '
-                f'height="{bar_h}" fill="{TONES.get(bar.tone, BLUE_FRANCE)}"/>'
+                f'height="{bar_h}" fill="{tone_colour(bar.tone)}"/>'
             )
         if bar.target is not None:
             tx = x_of(bar.target)
@@ -336,6 +339,101 @@ def stacked_bars(
     return _svg(cid, width, height, title, description, desc_items, parts)
 
 
+@dataclass(frozen=True)
+class Tile:
+    """One area of a tile map: its name, the short name written in its square, its grid cell and
+    its value 0–100 (None = no value)."""
+
+    label: str
+    short: str
+    col: int
+    row: int
+    value: float | None
+
+
+# Light to dark blue France, one step per fifth of the scale; the two darkest carry white text.
+MAP_SCALE = ("#ececfe", "#cacafb", "#8585f6", "#3a3ae6", "#000091")
+MAP_NO_VALUE = "#ffffff"
+
+
+def map_class(value: float | None, max_value: float = 100) -> int | None:
+    """The step of MAP_SCALE a value falls in (None when there is no value)."""
+    if value is None:
+        return None
+    share = max(0.0, min(float(value), max_value)) / max_value
+    return min(len(MAP_SCALE) - 1, int(share * len(MAP_SCALE)))
+
+
+def tile_map(
+    tiles: Sequence[Tile],
+    *,
+    title: str,
+    description: str = "",
+    unit: str = "%",
+    max_value: float = 100,
+    cell: int = 76,
+    chart_id: str | None = None,
+) -> SafeString:
+    """Areas drawn as squares on a grid, coloured by value on a five-step scale, each square
+    writing its short name and value (colour is never the only carrier), with the scale below."""
+    font = 13
+    gap = 4
+    cols = max((t.col for t in tiles), default=0) + 1
+    rows = max((t.row for t in tiles), default=0) + 1
+    step = max_value / len(MAP_SCALE)
+    legend_items = [
+        (
+            colour,
+            _("%(low)s à %(high)s")
+            % {
+                "low": format_number(i * step),
+                "high": format_number((i + 1) * step, unit),
+            },
+        )
+        for i, colour in enumerate(MAP_SCALE)
+    ]
+    legend_items.append((MAP_NO_VALUE, _("sans valeur")))
+    width = max(cols * cell, 360)
+    legend_parts, legend_h = _legend_rows(legend_items, width, font)
+    grid_h = rows * cell
+    height = grid_h + 12 + legend_h
+    cid = chart_id or _chart_id("map", title, [(t.label, t.value) for t in tiles])
+    parts: list[str] = []
+    for tile in tiles:
+        x = tile.col * cell + gap / 2
+        y = tile.row * cell + gap / 2
+        size = cell - gap
+        step_index = map_class(tile.value, max_value)
+        fill = MAP_NO_VALUE if step_index is None else MAP_SCALE[step_index]
+        ink = "#ffffff" if step_index is not None and step_index >= 3 else TEXT
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{size}" height="{size}" fill="{fill}" '
+            f'stroke="{TEXT_MUTED}" stroke-width="1"/>'
+        )
+        parts.append(
+            _text(x + size / 2, y + size / 2 - 4, tile.short, size=font, fill=ink, anchor="middle")
+        )
+        parts.append(
+            _text(
+                x + size / 2,
+                y + size / 2 + 14,
+                format_number(tile.value, unit),
+                size=font,
+                fill=ink,
+                anchor="middle",
+                bold=True,
+            )
+        )
+    parts.extend(_shift(legend_parts, grid_h + 12))
+    # The legend's white sample needs an edge to be seen.
+    parts = [
+        p.replace(f'fill="{MAP_NO_VALUE}"/>', f'fill="{MAP_NO_VALUE}" stroke="{TEXT_MUTED}"/>')
+        for p in parts
+    ]
+    desc_items = [f"{t.label} : {format_number(t.value, unit)}" for t in tiles]
+    return _svg(cid, width, height, title, description, desc_items, parts)
+
+
 # --- Helpers ------------------------------------------------------------------------------------
 
 
@@ -384,6 +482,45 @@ def _legend_swatch(x: float, y: float, colour: str, label: str, font: int) -> st
     return f'<rect x="{x}" y="{y}" width="14" height="14" fill="{colour}"/>' + _text(
         x + 20, y + 11, label, size=font
     )
+
+
+def tone_colour(tone: str) -> str:
+    """The fill of a bar of this tone (unknown tones draw in blue France)."""
+    return TONES.get(tone, BLUE_FRANCE)
+
+
+def _bar_legend(
+    bars: Sequence[Bar],
+    tone_labels: Mapping[str, str],
+    target_label: str | None,
+    width: int,
+    font: int,
+) -> tuple[list[str], int]:
+    """The bar chart's legend: a sample per tone drawn, then the target marker, wrapping lines."""
+    tones = list(dict.fromkeys(b.tone for b in bars if b.value is not None and b.value > 0))
+    if len(tones) <= 1 and target_label is None:
+        return [], 0
+    ordered = [t for t in tone_labels if t in tones] + [t for t in tones if t not in tone_labels]
+    items = [(tone_colour(t), tone_labels.get(t) or _("Valeur")) for t in ordered]
+    if target_label is not None:
+        items.append((None, target_label))
+    parts: list[str] = []
+    x, y = 0.0, 0
+    for colour, label in items:
+        item_w = 20 + len(label) * font * CHAR_WIDTH + 20
+        if x and x + item_w > width:
+            x, y = 0.0, y + 22
+        if colour is None:
+            parts.append(
+                f'<line x1="{x + 7:.1f}" y1="{y - 2}" x2="{x + 7:.1f}" y2="{y + 14}" '
+                f'stroke="{TEXT}" stroke-width="3"/>'
+            )
+        else:
+            # A path, not a rect: a legend sample is not a bar.
+            parts.append(f'<path d="M{x:.1f} {y}h14v14h-14z" fill="{colour}"/>')
+        parts.append(_text(x + 20, y + 11, label, size=font))
+        x += item_w
+    return parts, y + 22
 
 
 def _legend_rows(items: Sequence[tuple[str, str]], width: int, font: int) -> tuple[list[str], int]:

@@ -4,6 +4,7 @@ import rules
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from accounts.middleware import awaits_second_factor
 from establishments.models import Role
 from followup.models import Notification
 
@@ -19,6 +20,9 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    if awaits_second_factor(request):
+        # Nothing of the portal before the code is given: only signing out.
+        return {"nav_items": [], "second_factor_pending": True}
     items = [(_("Accueil"), _url("home"))]
     if user.scope.establishment_ids:
         items.append((_("Mes auto-évaluations"), _url("assessments:mine")))

@@ -41,6 +41,11 @@ STATUS_BADGES = {
     NO_DATA: "new",
 }
 STATUS_TONES = {MET: "success", ON_TRACK: "default", BEHIND: "error"}
+# What each bar colour of a target chart means, for its legend (other statuses draw in grey).
+TONE_LABELS = {
+    **{STATUS_TONES[status]: STATUS_LABELS[status] for status in (MET, ON_TRACK, BEHIND)},
+    "neutral": STATUS_LABELS[NO_TARGET],
+}
 
 
 def met_q(target: HeadlineTarget) -> Q:

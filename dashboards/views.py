@@ -37,9 +37,10 @@ from dashboards.funding import (
     summaries,
 )
 from dashboards.listing import decorate
+from dashboards.maps import chosen_target_index, dashboard_map
 from dashboards.not_applicable import counts_by_requirement
 from dashboards.not_applicable import region_not_applicable as region_not_applicable_answers
-from dashboards.targets import NEAR_DEADLINE_DAYS, STATUS_TONES
+from dashboards.targets import NEAR_DEADLINE_DAYS, STATUS_TONES, TONE_LABELS
 from establishments.models import GHT, Establishment, Region
 from funding.models import Candidacy, FundingCall
 
@@ -230,6 +231,7 @@ def _figures_context(dashboard: Dashboard) -> dict:
             title=_("Cibles phares CaRE : part des établissements concernés qui les atteignent"),
             description=_("Part atteinte, et cible nationale quand le plan en fixe une."),
             target_label=_("Cible nationale"),
+            tone_labels=TONE_LABELS,
         ),
         "progress_chart": charts.stacked_bar(
             [(label, count) for _key, label, count, _share in total.progress],
@@ -250,16 +252,14 @@ def _figures_context(dashboard: Dashboard) -> dict:
     }
     if dashboard.level == NATIONAL:
         context.update(_region_comparison(dashboard))
+    context["map"] = dashboard_map(dashboard)
     return context
 
 
 def _region_comparison(dashboard: Dashboard) -> dict:
     """The 18 regions side by side: progress, and the share meeting a chosen target."""
     targets = dashboard.targets
-    chosen = dashboard.params.get("compare")
-    index = next((i for i, t in enumerate(targets) if t.key == chosen), None)
-    if index is None:
-        index = next((i for i, t in enumerate(targets) if t.key == "submitted"), 0)
+    index = chosen_target_index(dashboard)
     regions = dashboard.by_region
     context = {
         "regions_progress_chart": charts.stacked_bars(
@@ -284,6 +284,7 @@ def _region_comparison(dashboard: Dashboard) -> dict:
             ],
             title=_("%(target)s : part des établissements par région") % {"target": target.label},
             target_label=_("Cible nationale"),
+            tone_labels=TONE_LABELS,
             label_width=220,
         )
     return context

@@ -1,7 +1,9 @@
 """End-to-end fixtures: Debian's Chromium driven by Playwright against the live test server.
 
-Each visited page is checked with axe-core (no serious or critical violation) and screenshotted
-at desktop and mobile widths into `screenshots/` (not committed).
+Each visited page is checked with axe-core (no serious or critical violation), must not be wider
+than the screen at desktop (1280 px) or phone (390 px) width, must raise no JavaScript error
+(console error or uncaught exception), and is screenshotted at both widths into the run's pytest
+temporary directory (`screenshots/` under `pytest --basetemp`, or the directory pytest prints).
 """
 
 import os
@@ -16,7 +18,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CARE_CHROMIUM", "/usr/bin/chromium"))
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -82,11 +83,28 @@ def browser():
 class Visitor:
     """A person's browser tab, with the checks every visited page goes through."""
 
-    def __init__(self, page, base_url: str, name: str):
+    # Set for the whole run by the `screenshots` fixture.
+    screenshots_dir: Path | None = None
+
+    def __init__(self, page, base_url: str, name: str, screenshots: Path | None = None):
         self.page = page
         self.base_url = base_url
         self.name = name
+        self.screenshots = screenshots or self.screenshots_dir
         self.visited: list[str] = []
+        self.errors: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(f"exception: {error}"))
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        url = message.location.get("url")
+        # The page's own HTTP status (a 429 or 404 page a test means to reach) is not a script
+        # error; a failed style sheet, script or image is.
+        if message.text.startswith("Failed to load resource") and url == self.page.url:
+            return
+        self.errors.append(f"console: {message.text} ({url})")
 
     def goto(self, path: str):
         response = self.page.goto(self.base_url + path)
@@ -94,9 +112,11 @@ class Visitor:
         return response
 
     def check(self, label: str) -> None:
-        """Accessibility (axe-core, WCAG 2.1 A/AA), screenshots of the current page, and no
-        sideways scrolling of the whole page on a phone."""
+        """Accessibility (axe-core, WCAG 2.1 A/AA), no JavaScript error, screenshots of the
+        current page, and no sideways scrolling of the whole page on a desktop or a phone."""
         self.page.wait_for_load_state("load")
+        errors, self.errors = self.errors, []
+        assert not errors, f"{label} ({self.page.url}): JavaScript errors:\n" + "\n".join(errors)
         if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
             self.page.evaluate(AXE_SCRIPT.read_text())
         results = self.page.evaluate(
@@ -114,16 +134,21 @@ class Visitor:
             if v["impact"] in BLOCKING_IMPACTS
         ]
         assert not blocking, f"{label} ({self.page.url}):\n" + "\n".join(blocking)
-        SCREENSHOTS.mkdir(exist_ok=True)
         stem = f"{self.name}-{len(self.visited):02d}-{label}"
-        self.page.screenshot(path=SCREENSHOTS / f"{stem}-desktop.png", full_page=True)
+        self.page.screenshot(path=self.screenshots / f"{stem}-desktop.png", full_page=True)
+        wider = self.page.evaluate(WIDER_THAN_SCREEN)
+        assert not wider, f"{label} ({self.page.url}): wider than a 1280 px screen: " + "; ".join(
+            wider
+        )
         self.page.set_viewport_size(MOBILE)
-        self.page.screenshot(path=SCREENSHOTS / f"{stem}-mobile.png", full_page=True)
+        self.page.screenshot(path=self.screenshots / f"{stem}-mobile.png", full_page=True)
         wider = self.page.evaluate(WIDER_THAN_SCREEN)
         self.page.set_viewport_size(DESKTOP)
         assert not wider, f"{label} ({self.page.url}): wider than a phone screen: " + "; ".join(
             wider
         )
+        errors, self.errors = self.errors, []
+        assert not errors, f"{label} ({self.page.url}): JavaScript errors:\n" + "\n".join(errors)
         self.visited.append(label)
 
     def sign_in(self, email: str, password: str) -> None:
@@ -135,20 +160,29 @@ class Visitor:
         self.page.wait_for_load_state("load")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def screenshots(tmp_path_factory) -> Path:
+    """Where the pages' screenshots go: the run's pytest temporary directory."""
+    path = tmp_path_factory.mktemp("screenshots", numbered=False)
+    Visitor.screenshots_dir = path
+    return path
+
+
 @pytest.fixture
-def visitor(browser, live_server, request):
+def visitor(browser, live_server, request, screenshots):
     """A fresh browser context per test (no shared cookies), named after the test."""
     context = browser.new_context(viewport=DESKTOP, locale="fr-FR", accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    yield Visitor(page, live_server.url, request.node.name.removeprefix("test_"))
+    yield Visitor(page, live_server.url, request.node.name.removeprefix("test_"), screenshots)
     context.close()
 
 
 @pytest.fixture
-def second_visitor(browser, live_server, request):
+def second_visitor(browser, live_server, request, screenshots):
     context = browser.new_context(viewport=DESKTOP, locale="fr-FR", accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    yield Visitor(page, live_server.url, request.node.name.removeprefix("test_") + "-2")
+    name = request.node.name.removeprefix("test_") + "-2"
+    yield Visitor(page, live_server.url, name, screenshots)
     context.close()
