@@ -1,12 +1,13 @@
 """Complete, valid answers for the assessments of the `campaign` fixture."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from assessments.answers import save_answers
-from assessments.models import Answer
+from assessments.exercise_register import register_codes
+from assessments.models import Answer, CrisisExercise
 from assessments.scoring.compiled import compiled_referential
 from establishments.models import Role, User
 from tests.factories import user_with_role
@@ -59,12 +60,20 @@ def given_by_ght_lead(assessment, answers: dict) -> dict:
     return {code: value for code, value in answers.items() if code not in ght}
 
 
+def without_register(assessment, answers: dict) -> dict:
+    """`answers` but those the crisis exercise register gives (never typed)."""
+    compiled = compiled_referential(assessment.campaign.referential_id)
+    register = set(register_codes(compiled, assessment.establishment))
+    return {code: value for code, value in answers.items() if code not in register}
+
+
 def fill(assessment, user, **kwargs) -> None:
     """Answer every required requirement of `assessment` as `user` (the GHT-level ones as the
     GHT lead)."""
     assessment.refresh_from_db()
     establishment = assessment.establishment
     answers = complete_answers(establishment.kind, ght_support=establishment.is_ght_support)
+    answers = without_register(assessment, answers)
     if not user.has_perm("assessments.edit_ght_answers", assessment):
         answers = given_by_ght_lead(assessment, answers)
     save_answers(
@@ -102,5 +111,17 @@ def answer_everything(assessment, user) -> dict:
         kinds={establishment.kind},
         ght_support=establishment.is_ght_support,
     )
-    save_answers(assessment=assessment, answers=answers, expected_version=0, user=user)
+    if without_register(assessment, answers) != answers:
+        # The exercise answers come from the register: the exercise is logged there.
+        CrisisExercise.objects.get_or_create(
+            establishment=establishment,
+            held_on=date(2025, 10, 1),
+            defaults={"kind": "tabletop", "scenario": "Rançongiciel", "created_by": user},
+        )
+    save_answers(
+        assessment=assessment,
+        answers=without_register(assessment, answers),
+        expected_version=0,
+        user=user,
+    )
     return answers
