@@ -243,7 +243,7 @@ def _clean_answers(
                 "en lecture seule."
             ) % {
                 "ej": assessment.establishment.finess_ej,
-                "site": holder.establishment.name,
+                "site": holder.establishment.display_name,
                 "finess": holder.establishment.finess,
             }
             continue

@@ -325,7 +325,7 @@ def _other_ej_holder(assessment: Assessment, compiled) -> str | None:
     if not compiled.ej_level_codes:
         return None
     holder = holder_of(assessment)
-    return None if holder.pk == assessment.pk else holder.establishment.name
+    return None if holder.pk == assessment.pk else holder.establishment.display_name
 
 
 @transaction.atomic
