@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.answers import save_answers
-from assessments.exercise_register import derived_answers, register_codes
+from assessments.exercise_register import register_answers, register_codes
 from assessments.models import Answer, Assessment, CrisisExercise
 from assessments.scoring.compiled import compiled_referential
 from establishments.models import User
@@ -81,12 +81,13 @@ def _follow_register(assessment: Assessment, user: User) -> dict[str, str | None
     for other in editable:
         if not other.is_editable or not user.has_perm("assessments.edit_answers", other):
             continue
-        compiled = compiled_referential(other.campaign.referential_id)
-        wanted = {k: v for k, v in derived_answers(compiled, other).items() if v is not None}
-        if _current_answers(other, list(derived_answers(compiled, other))) != wanted:
+        _derived, writes = register_answers(
+            compiled_referential(other.campaign.referential_id), other
+        )
+        if writes:
             save_answers(assessment=other, answers={}, expected_version=other.version, user=user)
     compiled = compiled_referential(assessment.campaign.referential_id)
-    after = _current_answers(assessment, list(before) or exercise_requirement_codes(assessment))
+    after = _current_answers(assessment, exercise_requirement_codes(assessment))
     return {
         code: after.get(code) if isinstance(after.get(code), str) else None
         for code in exercise_requirement_codes(assessment)
