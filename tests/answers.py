@@ -67,6 +67,23 @@ def without_register(assessment, answers: dict) -> dict:
     return {code: value for code, value in answers.items() if code not in register}
 
 
+def logged_in_register(assessment, answers: dict, user=None) -> dict:
+    """Log in the establishment's crisis exercise register the exercise `answers` say was held
+    (dated as answered, else a month ago); returns the other answers, the register giving
+    those."""
+    others = without_register(assessment, answers)
+    given = [value for code, value in answers.items() if code not in others]
+    if any(value is True or isinstance(value, str) for value in given):
+        dates = [date.fromisoformat(value) for value in given if isinstance(value, str)]
+        held_on = max(dates) if dates else timezone.localdate() - timedelta(days=30)
+        CrisisExercise.objects.get_or_create(
+            establishment=assessment.establishment,
+            held_on=held_on,
+            defaults={"kind": "tabletop", "scenario": "Rançongiciel", "created_by": user},
+        )
+    return others
+
+
 def fill(assessment, user, **kwargs) -> None:
     """Answer every required requirement of `assessment` as `user` (the GHT-level ones as the
     GHT lead)."""
@@ -111,16 +128,10 @@ def answer_everything(assessment, user) -> dict:
         kinds={establishment.kind},
         ght_support=establishment.is_ght_support,
     )
-    if without_register(assessment, answers) != answers:
-        # The exercise answers come from the register: the exercise is logged there.
-        CrisisExercise.objects.get_or_create(
-            establishment=establishment,
-            held_on=date(2025, 10, 1),
-            defaults={"kind": "tabletop", "scenario": "Rançongiciel", "created_by": user},
-        )
+    # The exercise answers come from the register: the exercise is logged there.
     save_answers(
         assessment=assessment,
-        answers=without_register(assessment, answers),
+        answers=logged_in_register(assessment, answers, user),
         expected_version=0,
         user=user,
     )
