@@ -49,7 +49,8 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "actions/plan.html",
         {
-            "page_title": _("Plan d'actions — %(name)s") % {"name": assessment.establishment.name},
+            "page_title": _("Plan d'actions — %(name)s")
+            % {"name": assessment.establishment.display_name},
             "assessment": assessment,
             "actions": actions,
             "open_gaps": gaps_without_action(assessment),
@@ -225,7 +226,7 @@ def suggestions(request: HttpRequest, pk: int) -> HttpResponse:
         "actions/suggestions.html",
         {
             "page_title": _("Actions proposées — %(name)s")
-            % {"name": assessment.establishment.name},
+            % {"name": assessment.establishment.display_name},
             "assessment": assessment,
             "suggestions": services.suggestions(assessment),
         },
@@ -250,7 +251,7 @@ def agreement_page(request: HttpRequest, pk: int) -> HttpResponse:
         "actions/agreement.html",
         {
             "page_title": _("Plans pour les cibles CaRE — %(name)s")
-            % {"name": assessment.establishment.name},
+            % {"name": assessment.establishment.display_name},
             "assessment": assessment,
             "targets": agreement.target_states(assessment),
             "may_file": request.user.has_perm("actions.file_target_plan", assessment),

@@ -29,6 +29,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from assessments.answer_fields import MAX_NA_REASON_LENGTH
 from assessments.ej_level import holder_of, sites_sharing
+from assessments.exercise_register import derived_answers, refusal_message, register_answers
 from assessments.models import Answer, Assessment
 from assessments.scoring.compiled import CompiledReferential, compiled_referential
 from assessments.scoring.model import AssessmentResult
@@ -167,11 +168,16 @@ def _clean_answers(
     may_edit_ght: bool,
     na_reasons: Mapping[str, Any],
     may_record_ars: bool = False,
+    from_register: Mapping[str, Any] | None = None,
+    register_writes: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The answers normalized by their rules, and the N/A reasons to store with them.
 
+    ``from_register``: the exercise answers the register gives (``assessments.exercise_register``);
+    any other value given for them is refused. ``register_writes``: those of them to store.
     Raises AnswersRejected with one message per code.
     """
+    from_register = from_register or {}
     establishment = assessment.establishment
     kinds = kinds_of(establishment.kind, establishment.ght_id)
     is_support = establishment.is_ght_support
@@ -237,12 +243,16 @@ def _clean_answers(
                 "en lecture seule."
             ) % {
                 "ej": assessment.establishment.finess_ej,
-                "site": holder.establishment.name,
+                "site": holder.establishment.display_name,
                 "finess": holder.establishment.finess,
             }
             continue
         elif not may_edit:
             errors[code] = _("Seul le RSSI de l'établissement peut renseigner cette exigence.")
+            continue
+        elif code in from_register:
+            if not _reads_as(compiled, code, value, from_register[code], reference_date):
+                errors[code] = refusal_message(code, assessment)
             continue
         try:
             cleaned[code] = compiled.model.rules[code].clean(
@@ -275,7 +285,26 @@ def _clean_answers(
             reasons[code] = ""
     if errors:
         raise AnswersRejected(errors)
+    for code, value in (register_writes or {}).items():
+        cleaned[code] = value
+        reasons[code] = ""
     return cleaned, reasons
+
+
+def _reads_as(
+    compiled: CompiledReferential, code: str, given: Any, register: Any, reference_date
+) -> bool:
+    """Whether an answer given for a register requirement says what the register says (an
+    export sent back as it was read)."""
+    if given is None or given == "":
+        return register is None
+    try:
+        cleaned = compiled.model.rules[code].clean(
+            given, reference_date=reference_date, not_applicable_allowed=False
+        )
+    except AnswerError:
+        return False
+    return cleaned == register and type(cleaned) is type(register)
 
 
 def _write_answers(
@@ -443,6 +472,10 @@ def save_answers_scored(
     may_edit, may_edit_ght, may_record_ars = _write_rights(locked, answers, compiled, user)
     if locked.version != expected_version:
         raise StaleVersion(locked.version)
+    # The RSSI's saves keep the exercise answers as the register reads.
+    from_register, register_writes = (
+        register_answers(compiled, locked) if may_edit and locked.is_editable else ({}, {})
+    )
     cleaned, reasons = _clean_answers(
         assessment=locked,
         answers=answers,
@@ -451,6 +484,8 @@ def save_answers_scored(
         may_edit_ght=may_edit_ght,
         na_reasons=na_reasons or {},
         may_record_ars=may_record_ars,
+        from_register=from_register,
+        register_writes=register_writes,
     )
     # The conditional update is what guarantees no lost update where rows are not locked.
     bumped = Assessment.objects.filter(pk=locked.pk, version=expected_version).update(
@@ -517,5 +552,6 @@ def check_answers(
         may_edit_ght=may_edit_ght,
         na_reasons=na_reasons or {},
         may_record_ars=may_record_ars,
+        from_register=derived_answers(compiled, assessment) if may_edit else {},
     )
-    return cleaned
+    return {code: value for code, value in cleaned.items() if code in answers}

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from assessments.answers import save_answers
 from assessments.ej_level import holder_of
+from assessments.exercise_register import register_codes
 from assessments.models import Answer, Assessment, Campaign, CarryOver
 from assessments.scoring.compiled import compiled_referential
 from assessments.scoring.model import AssessmentResult
@@ -154,9 +155,9 @@ def carry_over_offer(assessment: Assessment) -> Assessment | None:
         return None
     # Offered to the RSSI: GHT-level answers already given by the GHT lead do not count.
     compiled = compiled_referential(assessment.campaign.referential_id)
-    own_ids = [
-        rid for code, rid in compiled.id_by_code.items() if code not in compiled.ght_level_codes
-    ]
+    # Nor do the exercise answers the register gives.
+    skipped = compiled.ght_level_codes | set(register_codes(compiled, assessment.establishment))
+    own_ids = [rid for code, rid in compiled.id_by_code.items() if code not in skipped]
     if has_answers(assessment, own_ids):
         return None
     return previous_assessment(assessment)
@@ -259,6 +260,7 @@ class _Planner:
         self.ars_codes, self.reason_for_na = _special_codes(referential)
         self.previous_ght_codes = previous_ght_codes
         self.ej_holder = ej_holder
+        self.register = set(register_codes(self.compiled, establishment))
 
     def place(self, source: str, value: Any) -> tuple[CarryOverItem | None, Any]:
         """What becomes of one answer (None: not this person's to take) and its cleaned value."""
@@ -289,6 +291,8 @@ class _Planner:
             return None, None  # the establishment's own answers, taken by its RSSI
         elif code in self.ars_codes:
             return drop(_("renseignée par l'ARS pour l'établissement, elle n'est pas reprise"))
+        elif code in self.register:
+            return drop(_("lue dans le registre des exercices de crise, elle n'est pas reprise"))
         elif code not in self.asked:
             return drop(_("ne s'applique plus à ce type d'établissement"))
         if code in self.compiled.ej_level_codes and self.ej_holder:
@@ -321,7 +325,7 @@ def _other_ej_holder(assessment: Assessment, compiled) -> str | None:
     if not compiled.ej_level_codes:
         return None
     holder = holder_of(assessment)
-    return None if holder.pk == assessment.pk else holder.establishment.name
+    return None if holder.pk == assessment.pk else holder.establishment.display_name
 
 
 @transaction.atomic
@@ -340,7 +344,11 @@ def carry_over_answers(
     may_edit = user.has_perm("assessments.edit_answers", assessment)
     may_edit_ght = user.has_perm("assessments.edit_ght_answers", assessment)
 
+    register = set(register_codes(compiled, assessment.establishment))
+
     def writable(code: str) -> bool:
+        if code in register:
+            return False  # read from the crisis exercise register, never carried
         return may_edit_ght if code in compiled.ght_level_codes else may_edit
 
     own_ids = [rid for code, rid in compiled.id_by_code.items() if writable(code)]

@@ -1,14 +1,13 @@
-"""The crisis exercise log of an establishment, and how it feeds the exercise requirements.
+"""The crisis exercise log of an establishment, the one source of the exercise requirements.
 
-The date of the most recent exercise becomes the answer of the referential's exercise
-requirements (``headline == "exercise"``, rule ``within_days``) on the assessment the exercise was
-logged from, through ``save_answers`` like any answer: validated, versioned, kept in history.
-A later date typed directly in the form is never replaced by an older logged one; deleting the
-exercise an answer came from puts back the latest remaining date (or no answer).
+The referential's exercise requirements are read from the log (``assessments.exercise_register``
+says how); logging or deleting an exercise re-saves the establishment's editable assessments
+through ``save_answers`` so that their answers, scores and history follow: validated, versioned,
+kept in history. No form, API or import can give them another value.
 
-Only an editable assessment is fed. A submitted or validated assessment shows the log as it was
-when it was submitted (``CrisisExercise.objects.shown_for``), and an exercise it shows cannot be
-deleted: what a closed assessment shows never changes afterwards.
+A submitted or validated assessment shows the log as it was when it was submitted
+(``CrisisExercise.objects.shown_for``) and keeps the answers it was submitted with, and an
+exercise it shows cannot be deleted: what a closed assessment shows never changes afterwards.
 """
 
 from __future__ import annotations
@@ -18,19 +17,16 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.answers import save_answers
+from assessments.exercise_register import register_answers, register_codes
 from assessments.models import Answer, Assessment, CrisisExercise
 from assessments.scoring.compiled import compiled_referential
-from assessments.scoring.service import kinds_of
 from establishments.models import User
-from referential.headlines import Headline
 from referential.rules import EARLIEST_DATE
 
-EXERCISE_HEADLINE = Headline.EXERCISE
 SCENARIO_MAX_LENGTH = 2000
 
 
@@ -50,16 +46,10 @@ class ExerciseChange:
 
 
 def exercise_requirement_codes(assessment: Assessment) -> list[str]:
-    """The exercise requirements of the assessment's referential that this establishment answers."""
-    compiled = compiled_referential(assessment.campaign.referential_id)
-    establishment = assessment.establishment
-    kinds = kinds_of(establishment.kind, establishment.ght_id)
-    # Conditions aside, and not the GHT-level ones (the support's assessment holds those).
-    return [
-        spec.code
-        for spec in compiled.model.asked(None, kinds=kinds, ght_support=False)
-        if spec.headline == EXERCISE_HEADLINE and spec.rule.get("type") == "within_days"
-    ]
+    """The exercise requirements this establishment answers from its log."""
+    return register_codes(
+        compiled_referential(assessment.campaign.referential_id), assessment.establishment
+    )
 
 
 def _check(user: User, assessment: Assessment) -> None:
@@ -81,18 +71,34 @@ def _current_answers(assessment: Assessment, codes: list[str]) -> dict[str, obje
     return {compiled.code_by_id[rid]: value for rid, value in rows}
 
 
-def _latest(assessment: Assessment) -> date | None:
-    return CrisisExercise.objects.filter(
-        establishment_id=assessment.establishment_id,
-        held_on__lte=assessment.effective_reference_date(),
-    ).aggregate(latest=Max("held_on"))["latest"]
+def _follow_register(assessment: Assessment, user: User) -> dict[str, str | None]:
+    """Re-save the establishment's editable assessments whose exercise answers no longer read
+    the log; returns the dates that changed on ``assessment`` {code: ISO date, or None}."""
+    before = _current_answers(assessment, exercise_requirement_codes(assessment))
+    editable = Assessment.objects.filter(
+        establishment_id=assessment.establishment_id
+    ).select_related("campaign", "establishment")
+    for other in editable:
+        if not other.is_editable or not user.has_perm("assessments.edit_answers", other):
+            continue
+        _derived, writes = register_answers(
+            compiled_referential(other.campaign.referential_id), other
+        )
+        if writes:
+            save_answers(assessment=other, answers={}, expected_version=other.version, user=user)
+    compiled = compiled_referential(assessment.campaign.referential_id)
+    after = _current_answers(assessment, exercise_requirement_codes(assessment))
+    return {
+        code: after.get(code) if isinstance(after.get(code), str) else None
+        for code in exercise_requirement_codes(assessment)
+        if compiled.model.by_code[code].rule.get("type") == "within_days"
+        and before.get(code) != after.get(code)
+    }
 
 
-def _save(assessment: Assessment, answers: dict[str, str | None], user: User) -> None:
-    if not answers:
-        return
-    version = Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk)
-    save_answers(assessment=assessment, answers=answers, expected_version=version, user=user)
+def follow_register(assessment: Assessment, user: User) -> None:
+    """Before a submission: the exercise answers read the log as it is at that moment."""
+    _follow_register(assessment, user)
 
 
 def _clean(*, held_on: date, kind: str, scenario: str, actions: str) -> None:
@@ -140,18 +146,7 @@ def record_exercise(
         actions=actions.strip(),
         created_by=user,
     )
-    latest = _latest(assessment)
-    codes = exercise_requirement_codes(assessment)
-    current = _current_answers(assessment, codes)
-    updates: dict[str, str | None] = {}
-    if latest is not None:
-        for code in codes:
-            value = current.get(code)
-            # Never replace a later date typed in the form by an older logged one.
-            if isinstance(value, str) and value >= latest.isoformat():
-                continue
-            updates[code] = latest.isoformat()
-    _save(assessment, updates, user)
+    updates = _follow_register(assessment, user)
     return ExerciseChange(exercise=exercise, answers=updates)
 
 
@@ -174,15 +169,6 @@ def delete_exercise(
             )
             % {"year": closed.campaign.year}
         )
-    removed = exercise.held_on.isoformat()
     exercise.delete()
-    latest = _latest(assessment)
-    codes = exercise_requirement_codes(assessment)
-    current = _current_answers(assessment, codes)
-    updates = {
-        code: latest.isoformat() if latest else None
-        for code in codes
-        if current.get(code) == removed and (latest is None or latest.isoformat() != removed)
-    }
-    _save(assessment, updates, user)
+    updates = _follow_register(assessment, user)
     return ExerciseChange(exercise=exercise, answers=updates)

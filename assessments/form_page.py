@@ -28,6 +28,8 @@ from assessments.ars_items import recorded_note
 from assessments.carry_over import previous_assessment
 from assessments.consistency import Contradiction, contradictions
 from assessments.ej_level import held_answers, holder_of, sites_sharing
+from assessments.exercise_register import derived_answers, latest_exercise, register_codes
+from assessments.exercise_register import reading as register_reading_of
 from assessments.models import Answer, Assessment, ScoreSnapshot
 from assessments.permissions import is_ght_lead_of, is_ght_support, is_rssi_of
 from assessments.scoring.compiled import beside_compiled, compiled_referential
@@ -39,6 +41,16 @@ from establishments.models import User
 from referential.models import Axis, Objective, Requirement
 from referential.rules import NOT_APPLICABLE_VALUE as NA
 from referential.rules import NOT_ASKED, UNANSWERED
+
+
+def _derived_answer(stored: Answer | None, requirement: Requirement, value: Any) -> Answer | None:
+    """The answer the register gives, in place of the stored one when they differ (the next
+    save stores it)."""
+    if value is None:
+        return None
+    if stored is not None and same_answer(stored.value, value):
+        return stored
+    return Answer(requirement=requirement, value=value)
 
 
 def same_answer(a: Any, b: Any) -> bool:
@@ -56,6 +68,9 @@ class Item:
     editable: bool
     ght_level: bool
     ej_level: bool = False
+    # Answered from the establishment's crisis exercise register (``exercise_register``).
+    from_register: bool = False
+    register_reading: str = ""
     # The contradictions this answer is part of (consistency rules of the version).
     contradictions: list[Contradiction] = field(default_factory=list)
     # The status scored from the answers shown ("not asked": a follow-up left hidden).
@@ -155,6 +170,16 @@ class FormPage:
         )
         self.holds_ej_answers = self.ej_holder.pk == assessment.pk
         answers = self._answers(requirements)
+        compiled = compiled_referential(assessment.campaign.referential_id)
+        register = register_codes(compiled, establishment)
+        # An editable assessment shows the register as it reads now; a closed one, as submitted.
+        latest = latest_exercise(assessment) if register else None
+        derived = (
+            derived_answers(compiled, assessment, register, latest=latest)
+            if assessment.is_editable
+            else {}
+        )
+        reading = register_reading_of(latest) if register else ""
         self.items: dict[str, Item] = {}
         self.steps: list[Step] = []
         groups: dict[int, ObjectiveGroup] = {}
@@ -181,6 +206,13 @@ class FormPage:
                 ght_level=ght_level,
                 ej_level=ej_level,
             )
+            if requirement.code in register:
+                item.editable, item.from_register = False, True
+                item.register_reading = reading
+                if requirement.code in derived:
+                    item.answer = _derived_answer(
+                        item.answer, requirement, derived[requirement.code]
+                    )
             groups[objective.pk].items.append(item)
             self.items[requirement.code] = item
         self.values: dict[str, Any] = {code: item.value for code, item in self.items.items()}

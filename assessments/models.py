@@ -105,7 +105,7 @@ class Assessment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.establishment.name} — {self.campaign.year}"
+        return f"{self.establishment.display_name} — {self.campaign.year}"
 
     @property
     def is_editable(self) -> bool:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from assessments.exercises import follow_register
 from assessments.models import Assessment, Transition
 from assessments.scoring.compiled import compiled_referential
 from assessments.scoring.service import (
@@ -293,6 +294,8 @@ def submit(*, assessment: Assessment, user: User, request=None) -> Assessment:
         raise _refusal(locked, Transition.Action.SUBMIT)
     now = timezone.now()
     locked.reference_date = timezone.localdate(now)
+    follow_register(locked, user)
+    locked.version = Assessment.objects.values_list("version", flat=True).get(pk=locked.pk)
     missing = missing_required_answers(locked)
     if missing:
         raise SubmissionIncomplete(missing)

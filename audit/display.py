@@ -9,28 +9,44 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 KEY_LABELS = {
+    "about": _("liste filtrée"),
+    "action": _("action"),
+    "actions": _("actions"),
+    "affected": _("exigences concernées"),
+    "after": _("après"),
+    "amount_eur": _("montant (€)"),
+    "amount_requested_eur": _("montant demandé (€)"),
     "answers": _("réponses"),
+    "applicant": _("porteur"),
     "assessment": _("auto-évaluation n°"),
+    "before": _("avant"),
+    "call": _("appel à financement"),
     "carried": _("réponses reprises"),
     "change": _("changement"),
     "comment": _("commentaire"),
     "count": _("nombre"),
     "created": _("créés"),
+    "degraded_care": _("soins en mode dégradé"),
+    "exception_for": _("dérogation pour"),
     "existing": _("existants"),
     "expires_at": _("expire le"),
     "file": _("fichier"),
     "filters": _("filtres"),
+    "forced": _("passage forcé"),
     "format": _("format"),
     "from": _("ancien statut"),
     "ghts": _("GHT"),
     "is_active": _("compte actif"),
+    "is_ose": _("désignation OSE"),
     "is_staff": _("accès à l’administration"),
     "is_superuser": _("super-administrateur"),
     "kind": _("type"),
     "list": _("liste"),
     "members": _("membres"),
     "name": _("nom"),
+    "nis2_status": _("statut NIS2"),
     "not_carried": _("non reprises (motif)"),
+    "origin": _("origine du statut"),
     "outcome": _("résultat"),
     "previous_referential": _("référentiel d’origine"),
     "previous_year": _("reprises de la campagne"),
@@ -38,8 +54,10 @@ KEY_LABELS = {
     "referential": _("référentiel"),
     "region": _("région"),
     "relaunch": _("relance n°"),
+    "reopening": _("réouverture"),
     "replaces": _("jetons remplacés"),
     "report": _("rapport"),
+    "reported_on": _("déclaré le"),
     "requirement": _("exigence"),
     "role": _("rôle"),
     "scope": _("périmètre"),
@@ -48,6 +66,8 @@ KEY_LABELS = {
     "skipped_no_ars": _("ignorés (sans ARS)"),
     "source": _("origine"),
     "status": _("statut"),
+    "target": _("cible"),
+    "title": _("titre"),
     "to": _("nouveau statut"),
     "to_reread": _("reprises à relire"),
     "token": _("jeton (début)"),
@@ -113,13 +133,19 @@ def _value_labels() -> dict[str, dict]:
     }
 
 
-def _text(value) -> str:
-    if value is True:
+def _text(value, *, keys_as_stored: bool = False) -> str:
+    if value is True or value == "True":
         return str(_("oui"))
-    if value is False:
+    if value is False or value == "False":
         return str(_("non"))
     if isinstance(value, dict):
-        return ", ".join(f"{key} = {_text(item)}" for key, item in value.items()) or "—"
+        return (
+            ", ".join(
+                f"{key if keys_as_stored else KEY_LABELS.get(key, key)} = {_text(item)}"
+                for key, item in value.items()
+            )
+            or "—"
+        )
     if isinstance(value, list | tuple):
         return ", ".join(_text(item) for item in value) or "—"
     return str(value)
@@ -132,10 +158,13 @@ def detail_lines(detail: dict | None) -> list[tuple[str, str]]:
     values = _value_labels()
     lines = []
     for key, value in detail.items():
+        if key == "filters" and detail.get("about"):
+            continue  # the same filters, said in words under « about »
         label = KEY_LABELS.get(key, key)
         known = values.get(key, {})
         shown = known.get(value, value) if isinstance(value, str) else value
         if key == "format" and isinstance(value, str):
             shown = value.upper()
-        lines.append((str(label), _text(shown)))
+        # The dashboard's filters are its parameters, shown as stored (or in words, « about »).
+        lines.append((str(label), _text(shown, keys_as_stored=key == "filters")))
     return lines

@@ -421,6 +421,20 @@ CARE_BASE_URL = env_str("CARE_BASE_URL", "http://127.0.0.1:8000")
 CARE_BULK_REPORT_DAYS = 3
 CARE_BULK_REPORT_MAX = 500
 
+# The legal pages (« Mentions légales », « Données personnelles ») state these facts of the
+# deployment as its operator gives them; one left empty reads « à compléter par l'exploitant ».
+CARE_LEGAL = {
+    "publisher": env_str("CARE_LEGAL_PUBLISHER", ""),
+    "publication_director": env_str("CARE_LEGAL_PUBLICATION_DIRECTOR", ""),
+    "host": env_str("CARE_LEGAL_HOST", ""),
+    "contact": env_str("CARE_LEGAL_CONTACT", ""),
+    "dpo": env_str("CARE_LEGAL_DPO", ""),
+    "legal_act": env_str("CARE_LEGAL_ACT", ""),
+    "retention_accounts": env_str("CARE_RETENTION_ACCOUNTS", ""),
+    "retention_audit": env_str("CARE_RETENTION_AUDIT", ""),
+    "retention_assessments": env_str("CARE_RETENTION_ASSESSMENTS", ""),
+}
+
 # One console handler, on the root logger. Django's own "django" logger gets no handler of its
 # own (its default one would print every record a second time) and passes its records up.
 # CARE_LOG_FORMAT=json: every record is one JSON line with the request id, and each request is

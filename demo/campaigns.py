@@ -21,6 +21,7 @@ from assessments.campaigns import open_campaign
 from assessments.carry_over import carry_over_answers
 from assessments.ej_level import holder_of
 from assessments.evidence import add_link, add_note
+from assessments.exercise_register import register_codes
 from assessments.exercises import record_exercise
 from assessments.models import Assessment, Campaign, CrisisExercise
 from assessments.scoring.compiled import compiled_referential
@@ -94,6 +95,7 @@ def _answer(assessment: Assessment, user, *, rng, maturity, completeness, today)
         kinds=kinds_of(establishment.kind, establishment.ght_id),
         ght_support=establishment.is_ght_support,
     )
+    _log_exercise(assessment, answers, compiled, rng=rng, today=today)
     holder = holder_of(assessment) if compiled.ej_level_codes else assessment
     if holder.pk != assessment.pk:
         # The legal entity's answers are given once, on its holding site's assessment: its RSSI
@@ -134,6 +136,32 @@ def _answer(assessment: Assessment, user, *, rng, maturity, completeness, today)
         na_reasons={
             code: DEMO_NA_REASON for code, value in answers.items() if value == NOT_APPLICABLE_VALUE
         },
+    )
+
+
+def _log_exercise(assessment: Assessment, answers: dict, compiled, *, rng, today) -> None:
+    """The exercise answers are never typed: the register gives them. When the demo answers say
+    an exercise was held, it goes into the establishment's register (dated as answered)."""
+    codes = register_codes(compiled, assessment.establishment)
+    given = [answers.pop(code) for code in codes if code in answers]
+    if not any(value is True or isinstance(value, str) for value in given):
+        return
+    dates = [date.fromisoformat(value) for value in given if isinstance(value, str)]
+    held_on = max(dates) if dates else today - timedelta(days=rng.randrange(30, 500))
+    establishment = assessment.establishment
+    if CrisisExercise.objects.filter(establishment=establishment, held_on__lte=today).exists():
+        return
+    exercise = CrisisExercise.objects.create(
+        establishment=establishment,
+        held_on=held_on,
+        kind=rng.choice(list(CrisisExercise.Kind.values)),
+        scenario="Rançongiciel chiffrant le dossier patient informatisé un samedi soir.",
+        lessons_learned=rng.random() < 0.7,
+        created_by=_staff(establishment)[0],
+    )
+    # Logged when it was held, so that the assessments submitted since show it.
+    CrisisExercise.objects.filter(pk=exercise.pk).update(
+        created_at=timezone.make_aware(datetime.combine(held_on, time(18)))
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from establishments.geography import department_display_code
+from establishments.names import readable_name
 from establishments.validators import validate_finess
 
 QuerySetT = TypeVar("QuerySetT", bound=models.QuerySet)
@@ -354,6 +355,12 @@ class Establishment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.finess})"
+
+    @property
+    def display_name(self) -> str:
+        """The name as pages, e-mails and reports show it: in readable case when FINESS gives it
+        in capitals only (``establishments.names``); exports keep ``name``, FINESS's text."""
+        return readable_name(self.name)
 
     @property
     def is_ght_support(self) -> bool:

@@ -52,7 +52,7 @@ def establishment_detail(request: HttpRequest, finess: str) -> HttpResponse:
         request,
         "establishments/detail.html",
         {
-            "page_title": establishment.name,
+            "page_title": establishment.display_name,
             "establishment": establishment,
             "assessments": assessments,
             "may_set_regulatory": request.user.has_perm(
@@ -94,7 +94,8 @@ def regulatory_status(request: HttpRequest, finess: str) -> HttpResponse:
         request,
         "establishments/regulatory.html",
         {
-            "page_title": _("Statut réglementaire — %(name)s") % {"name": establishment.name},
+            "page_title": _("Statut réglementaire — %(name)s")
+            % {"name": establishment.display_name},
             "establishment": establishment,
             "form": form,
         },

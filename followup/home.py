@@ -89,7 +89,7 @@ def _missing_ght(assessment: Assessment) -> list[MissingAnswer]:
 
 
 def rssi_task(assessment: Assessment, comment: Transition | None) -> Task:
-    name = assessment.establishment.name
+    name = assessment.establishment.display_name
     year = assessment.campaign.year
     task = Task(title="", facts=_facts(assessment), comment=comment)
     if assessment.status == Status.SUBMITTED:
@@ -139,7 +139,8 @@ def rssi_task(assessment: Assessment, comment: Transition | None) -> Task:
 
 def no_assessment_task(establishment) -> Task:
     return Task(
-        title=_("Pas encore d’auto-évaluation pour %(name)s") % {"name": establishment.name},
+        title=_("Pas encore d’auto-évaluation pour %(name)s")
+        % {"name": establishment.display_name},
         text=_("Elle s’ouvrira avec la prochaine campagne CaRE ; rien à faire pour l’instant."),
         url=reverse("establishments:detail", args=[establishment.finess]),
         link_label=_("Fiche de l’établissement"),
@@ -148,7 +149,7 @@ def no_assessment_task(establishment) -> Task:
 
 
 def director_task(assessment: Assessment) -> Task:
-    name = assessment.establishment.name
+    name = assessment.establishment.display_name
     year = assessment.campaign.year
     task = Task(title="", facts=_facts(assessment))
     if assessment.status == Status.SUBMITTED:
@@ -203,11 +204,15 @@ def ght_lead_task(ght) -> Task:
             "%(count)d exigences de niveau GHT attendent votre réponse sur l’auto-évaluation de "
             "l’établissement support, %(name)s.",
             len(task.missing_ght),
-        ) % {"count": len(task.missing_ght), "name": on_support.establishment.name}
+        ) % {"count": len(task.missing_ght), "name": on_support.establishment.display_name}
         task.url, task.link_label = _form_url(on_support), _("Renseigner les exigences du GHT")
         waiting = [a for a in assessments if a.is_editable]
         task.listed = [
-            {"name": a.establishment.name, "url": _status_url(a), "status": a.get_status_display()}
+            {
+                "name": a.establishment.display_name,
+                "url": _status_url(a),
+                "status": a.get_status_display(),
+            }
             for a in waiting[:LISTED]
         ]
         task.more = max(0, len(waiting) - LISTED)
@@ -255,7 +260,7 @@ def ars_task(region, *, campaign: Campaign | None, since: datetime | None, today
     recent = list(recent.select_related("establishment").order_by("-submitted_at")[: LISTED + 1])
     task.listed = [
         {
-            "name": a.establishment.name,
+            "name": a.establishment.display_name,
             "url": _status_url(a),
             "status": _("transmise le %(date)s") % {"date": format_date(a.submitted_at)},
         }

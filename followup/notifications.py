@@ -71,7 +71,7 @@ def ght_leads(assessment: Assessment) -> QuerySet[User]:
 
 def _transition_text(kind: str, assessment: Assessment, transition: Transition) -> str:
     values = {
-        "name": assessment.establishment.name,
+        "name": assessment.establishment.display_name,
         "year": assessment.campaign.year,
         "who": transition.actor_label,
         "date": format_date(transition.created_at, long=True),
@@ -156,7 +156,7 @@ def ask_ght_lead(*, assessment: Assessment, user: User) -> list[Notification]:
         "l’auto-évaluation %(year)s : %(items)s."
     ) % {
         "who": user.get_full_name() or user.email,
-        "name": assessment.establishment.name,
+        "name": assessment.establishment.display_name,
         "year": assessment.campaign.year,
         "items": ", ".join(f"{item.code} ({item.label})" for item in missing),
     }
@@ -175,7 +175,7 @@ def on_question_assigned(assignment) -> None:
         "who": (by.get_full_name() or by.email) if by else _("Le RSSI"),
         "code": requirement.code,
         "year": assessment.campaign.year,
-        "name": assessment.establishment.name,
+        "name": assessment.establishment.display_name,
         "label": requirement.label,
     }
     link = (
@@ -205,7 +205,7 @@ def notify_relaunch(*, relaunch, assessment_ids: dict[int, int]) -> list[Notific
             text=_("L’ARS %(region)s vous relance pour %(name)s : « %(subject)s »")
             % {
                 "region": relaunch.region.name,
-                "name": recipient.establishment.name,
+                "name": recipient.establishment.display_name,
                 "subject": relaunch.subject,
             },
             created=relaunch.created_at,

@@ -8,6 +8,7 @@ from django.core.mail import get_connection
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments.models import Assessment
 from care_portal.formats import format_date
@@ -15,6 +16,7 @@ from establishments.models import Establishment, Role, RoleAssignment
 from followup.emails import absolute_url, assessment_url, build_email, greeting_name
 from followup.models import Relaunch, RelaunchRecipient
 from followup.notifications import relaunch_emails_off
+from followup.selection import about_criteria
 
 
 def rssi_recipients(establishments: QuerySet[Establishment]) -> Iterator[tuple[int, dict]]:
@@ -52,9 +54,25 @@ def latest_assessment_ids(establishment_ids: set[int]) -> dict[int, int]:
     return latest
 
 
+def relaunch_signature(relaunch: Relaunch) -> list[str]:
+    """The lines that sign a relaunch e-mail: the sender's name (when the account has one) and
+    their ARS; none when the message already ends with them (the prefilled message does)."""
+    lines = [
+        line
+        for line in (
+            greeting_name(relaunch.sender),
+            _("ARS %(region)s") % {"region": relaunch.region.name},
+        )
+        if line
+    ]
+    if relaunch.message.rstrip().endswith("\n".join(lines)):
+        return []
+    return lines
+
+
 def deliver_relaunch(*, relaunch_id: int) -> int:
     """Send the relaunch to the recipients not written to yet; returns how many were sent."""
-    relaunch = Relaunch.objects.select_related("region").get(pk=relaunch_id)
+    relaunch = Relaunch.objects.select_related("region", "sender").get(pk=relaunch_id)
     pending = list(
         RelaunchRecipient.objects.filter(
             relaunch=relaunch, sent_at__isnull=True, person__isnull=False
@@ -66,6 +84,9 @@ def deliver_relaunch(*, relaunch_id: int) -> int:
     if not pending:
         return 0
     assessments = latest_assessment_ids({r.establishment_id for r in pending})
+    # Said in every e-mail: which list it was sent from, and who at the ARS signs it.
+    about = about_criteria(relaunch.region, relaunch.criteria)
+    signature = relaunch_signature(relaunch)
     sent = 0
     with get_connection() as connection:
         for recipient in pending:
@@ -85,6 +106,8 @@ def deliver_relaunch(*, relaunch_id: int) -> int:
                     "establishment": establishment,
                     "relaunch": relaunch,
                     "sent_on": format_date(relaunch.created_at, long=True),
+                    "about": about,
+                    "signature": signature,
                     "link": link,
                 },
             )

@@ -38,7 +38,7 @@ def _campaign_closing(log: ReminderLog, today: date) -> EmailMultiAlternatives |
         "Campagne CaRE %(year)s : clôture dans %(days)s jour — %(name)s",
         "Campagne CaRE %(year)s : clôture dans %(days)s jours — %(name)s",
         days_left,
-    ) % {"year": campaign.year, "days": days_left, "name": establishment.name}
+    ) % {"year": campaign.year, "days": days_left, "name": establishment.display_name}
     return build_email(
         to=[log.email],
         subject=subject,
@@ -86,7 +86,7 @@ def _deadline(log: ReminderLog, today: date) -> EmailMultiAlternatives | None:
         "Échéance CaRE du %(date)s : %(count)s exigence à traiter — %(name)s",
         "Échéance CaRE du %(date)s : %(count)s exigences à traiter — %(name)s",
         len(gaps),
-    ) % {"date": format_date(deadline), "count": len(gaps), "name": establishment.name}
+    ) % {"date": format_date(deadline), "count": len(gaps), "name": establishment.display_name}
     return build_email(
         to=[log.email],
         subject=subject,
@@ -115,7 +115,7 @@ def _awaiting_validation(log: ReminderLog, today: date) -> EmailMultiAlternative
     return build_email(
         to=[log.email],
         subject=_("Auto-évaluation CaRE %(year)s de %(name)s : votre validation est attendue")
-        % {"year": assessment.campaign.year, "name": establishment.name},
+        % {"year": assessment.campaign.year, "name": establishment.display_name},
         template="awaiting_validation",
         context={
             "person_name": _greeting_name(log.person),

@@ -14,6 +14,7 @@ from functools import cached_property
 
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from assessments.models import Campaign
 from dashboards.dashboard import REGION, Dashboard
@@ -83,6 +84,13 @@ class Selection:
         return {"mode": TICKED}
 
     @property
+    def about(self) -> str:
+        """What the selection is about, in words, when it is the dashboard's filtered list."""
+        if self.mode != ALL_FILTERED:
+            return ""
+        return describe_filters(self.dashboard)
+
+    @property
     def dashboard_query(self) -> str:
         query = QueryDict(mutable=True)
         for key, value in self.filter_params:
@@ -104,3 +112,38 @@ def resolve_selection(*, user: User, region: Region, params: QueryDict) -> Selec
     )
     mode = ALL_FILTERED if params.get("selection") == ALL_FILTERED else TICKED
     return Selection(region=region, dashboard=dashboard, mode=mode, ticked_ids=ticked, error=error)
+
+
+def describe_filters(dashboard: Dashboard) -> str:
+    """The dashboard's filters in use, in words (« Campagne 2025 ; Avancement : Non commencée »):
+    how a relaunch or a bulk request says which list it was made from."""
+    parts = (
+        [_("Campagne %(year)s") % {"year": dashboard.campaign.year}] if dashboard.campaign else []
+    )
+    form = dashboard.filter_form
+    if form.is_bound and form.is_valid():
+        for name, field in form.fields.items():
+            value = form.cleaned_data.get(name)
+            if name == "sort" or value in (None, ""):
+                continue
+            shown = dict(getattr(field, "choices", None) or []).get(value, value)
+            parts.append(f"{field.label} : {shown}")
+    return " ; ".join(str(part) for part in parts)
+
+
+def about_criteria(region: Region, criteria: dict | None) -> str:
+    """``describe_filters`` for the criteria recorded on a relaunch or a bulk request."""
+    criteria = criteria or {}
+    if criteria.get("mode") != ALL_FILTERED:
+        return ""
+    params = QueryDict(mutable=True)
+    for key, values in (criteria.get("filters") or {}).items():
+        for value in values if isinstance(values, list) else [values]:
+            params.appendlist(str(key), str(value))
+    dashboard = Dashboard(
+        level=REGION,
+        establishments=Establishment.objects.filter(region=region),
+        params=params,
+        region=region,
+    )
+    return describe_filters(dashboard)

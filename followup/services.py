@@ -25,6 +25,7 @@ from followup.bulk_reports import delete_file
 from followup.models import BulkReport, Relaunch, RelaunchRecipient
 from followup.notifications import notify_relaunch
 from followup.relaunches import latest_assessment_ids, rssi_recipients
+from followup.selection import about_criteria
 from followup.tasks import build_bulk_report, send_relaunch, send_reminders
 
 REMINDER_BATCH = 200
@@ -66,6 +67,19 @@ def run_reminders(*, today: date, dry_run: bool = False) -> ReminderRun:
     return run
 
 
+def _selection_detail(region: Region, criteria: dict | None) -> dict:
+    """How the establishments were chosen, for the audit log: the mode, the dashboard's filters as
+    stored and, in words, the list they make (``about``)."""
+    criteria = criteria or {}
+    detail: dict = {"selection": criteria["mode"]} if criteria.get("mode") else {}
+    if criteria.get("filters"):
+        detail["filters"] = criteria["filters"]
+    about = about_criteria(region, criteria)
+    if about:
+        detail["about"] = about
+    return detail
+
+
 @transaction.atomic
 def create_relaunch(
     *,
@@ -104,8 +118,7 @@ def create_relaunch(
         detail={
             "relaunch": relaunch.pk,
             "count": chosen.count(),
-            "selection": (criteria or {}).get("mode", ""),
-            **({"filters": criteria["filters"]} if (criteria or {}).get("filters") else {}),
+            **_selection_detail(region, criteria),
         },
     )
     notify_relaunch(
@@ -144,7 +157,13 @@ def request_bulk_report(
         action=AuditAction.EXPORT,
         region=region,
         target=_("Rapports PDF groupés — %(region)s") % {"region": region.name},
-        detail={"format": "zip", "report": "gaps", "year": campaign.year, "count": chosen.count()},
+        detail={
+            "format": "zip",
+            "report": "gaps",
+            "year": campaign.year,
+            "count": chosen.count(),
+            **_selection_detail(region, criteria),
+        },
     )
     build_bulk_report.enqueue(bulk.pk)
     return bulk

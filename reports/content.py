@@ -258,7 +258,7 @@ class Report:
     def title(self) -> str:
         return _("Rapport d'écarts CaRE %(year)s — %(name)s") % {
             "year": self.campaign.year,
-            "name": self.establishment.name,
+            "name": self.establishment.display_name,
         }
 
     @property

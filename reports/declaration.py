@@ -113,7 +113,7 @@ def _document_name(evidence: Evidence) -> str:
 def _line(item: ObjectiveStatus, assessments, statuses, used: set[str]) -> DeclarationLine:
     answers = [
         AnswerLine(
-            establishment=assessment.establishment.name,
+            establishment=assessment.establishment.display_name,
             requirement=code,
             status=str(RequirementStatus(statuses[assessment.pk].get(code, "not_asked")).label),
         )

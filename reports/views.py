@@ -54,7 +54,7 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
         "reports/preview.html",
         {
             "page_title": _("Rapport à l'écran — %(name)s")
-            % {"name": assessment.establishment.name},
+            % {"name": assessment.establishment.display_name},
             "assessment": assessment,
             "report": report,
         },

@@ -1,12 +1,13 @@
 """Complete, valid answers for the assessments of the `campaign` fixture."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from assessments.answers import save_answers
-from assessments.models import Answer
+from assessments.exercise_register import register_codes
+from assessments.models import Answer, CrisisExercise
 from assessments.scoring.compiled import compiled_referential
 from establishments.models import Role, User
 from tests.factories import user_with_role
@@ -59,12 +60,37 @@ def given_by_ght_lead(assessment, answers: dict) -> dict:
     return {code: value for code, value in answers.items() if code not in ght}
 
 
+def without_register(assessment, answers: dict) -> dict:
+    """`answers` but those the crisis exercise register gives (never typed)."""
+    compiled = compiled_referential(assessment.campaign.referential_id)
+    register = set(register_codes(compiled, assessment.establishment))
+    return {code: value for code, value in answers.items() if code not in register}
+
+
+def logged_in_register(assessment, answers: dict, user=None) -> dict:
+    """Log in the establishment's crisis exercise register the exercise `answers` say was held
+    (dated as answered, else a month ago); returns the other answers, the register giving
+    those."""
+    others = without_register(assessment, answers)
+    given = [value for code, value in answers.items() if code not in others]
+    if any(value is True or isinstance(value, str) for value in given):
+        dates = [date.fromisoformat(value) for value in given if isinstance(value, str)]
+        held_on = max(dates) if dates else timezone.localdate() - timedelta(days=30)
+        CrisisExercise.objects.get_or_create(
+            establishment=assessment.establishment,
+            held_on=held_on,
+            defaults={"kind": "tabletop", "scenario": "Rançongiciel", "created_by": user},
+        )
+    return others
+
+
 def fill(assessment, user, **kwargs) -> None:
     """Answer every required requirement of `assessment` as `user` (the GHT-level ones as the
     GHT lead)."""
     assessment.refresh_from_db()
     establishment = assessment.establishment
     answers = complete_answers(establishment.kind, ght_support=establishment.is_ght_support)
+    answers = without_register(assessment, answers)
     if not user.has_perm("assessments.edit_ght_answers", assessment):
         answers = given_by_ght_lead(assessment, answers)
     save_answers(
@@ -102,5 +128,11 @@ def answer_everything(assessment, user) -> dict:
         kinds={establishment.kind},
         ght_support=establishment.is_ght_support,
     )
-    save_answers(assessment=assessment, answers=answers, expected_version=0, user=user)
+    # The exercise answers come from the register: the exercise is logged there.
+    save_answers(
+        assessment=assessment,
+        answers=logged_in_register(assessment, answers, user),
+        expected_version=0,
+        user=user,
+    )
     return answers

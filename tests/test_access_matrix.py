@@ -260,6 +260,8 @@ ROUTES: dict[str, Route] = {
     "home": Route(None, everyone()),
     "login": Route(None, everyone(anonymous=200)),
     "accessibility": Route(None, everyone(anonymous=200), note="public statement"),
+    "legal_notice": Route(None, everyone(anonymous=200), note="public legal notice"),
+    "personal_data": Route(None, everyone(anonymous=200), note="public personal data notice"),
     "healthz": Route(None, everyone(anonymous=200), note="load balancer, no authentication"),
     "readyz": Route(None, everyone(anonymous=200), note="load balancer, no authentication"),
     "logout": Route(None, everyone(405), note="POST only"),

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from assessments import workflow
-from assessments.answers import save_answers
+from assessments.answers import AnswersRejected, save_answers
 from assessments.exercises import delete_exercise, record_exercise
 from assessments.models import Answer, CrisisExercise
 from assessments.scoring.compiled import forget_referential
@@ -70,23 +70,36 @@ def test_logging_an_exercise_answers_the_exercise_requirement(client, world, exe
     assert "Réponse EXERCICE mise à jour : dernier exercice le" in page
 
 
-def test_an_older_exercise_never_replaces_a_later_date(world, exercise_headline):
+def test_the_register_is_the_only_source_of_the_exercise_answer(world, exercise_headline):
+    """A date typed for the exercise requirement is refused: the register gives it."""
     assessment = exercise_headline.hospital
-    save_answers(
-        assessment=assessment,
-        answers={"EXERCICE": days_ago(10).isoformat()},
-        expected_version=0,
-        user=world.rssi,
-    )
-    change = record_exercise(
+    with pytest.raises(AnswersRejected) as refused:
+        save_answers(
+            assessment=assessment,
+            answers={"EXERCICE": days_ago(10).isoformat()},
+            expected_version=0,
+            user=world.rssi,
+        )
+    assert "registre des exercices" in refused.value.errors["EXERCICE"]
+    assert "aucun exercice enregistré" in refused.value.errors["EXERCICE"]
+    assert answer(assessment) is None
+    record_exercise(
         assessment=assessment,
         user=world.rssi,
         held_on=days_ago(200),
         kind="full_scale",
         scenario="Panne de la messagerie",
     )
-    assert change.answers == {}
-    assert answer(assessment) == days_ago(10).isoformat()
+    assert answer(assessment) == days_ago(200).isoformat()
+    assessment.refresh_from_db()
+    # Sent back as the register reads (an export read back), it is accepted and changes nothing.
+    save_answers(
+        assessment=assessment,
+        answers={"EXERCICE": days_ago(200).isoformat()},
+        expected_version=assessment.version,
+        user=world.rssi,
+    )
+    assert answer(assessment) == days_ago(200).isoformat()
 
 
 def test_deleting_the_latest_exercise_falls_back_to_the_previous_one(world, exercise_headline):
@@ -99,7 +112,8 @@ def test_deleting_the_latest_exercise_falls_back_to_the_previous_one(world, exer
     assert answer(assessment) == days_ago(500).isoformat()
     only = CrisisExercise.objects.get()
     delete_exercise(assessment=assessment, exercise=only, user=world.rssi)
-    assert answer(assessment) is None
+    # An empty register reads « jamais »: the date requirement is answered, not met.
+    assert answer(assessment) is False
 
 
 def test_bad_input_is_explained(client, world, exercise_headline):

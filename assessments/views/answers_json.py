@@ -82,7 +82,7 @@ def import_view(request: HttpRequest, pk: int) -> HttpResponse:
         "assessments/answers_json.html",
         {
             "page_title": _("Export et import des réponses — %(name)s")
-            % {"name": assessment.establishment.name},
+            % {"name": assessment.establishment.display_name},
             "assessment": assessment,
             "form": form,
             "may_import": may_import,

@@ -77,7 +77,7 @@ def _render(request, page: FormPage, form, *, status: int = 200) -> HttpResponse
             "assessment": assessment,
             "form": form,
             "page_title": _("Renseigné par l'ARS — %(name)s")
-            % {"name": assessment.establishment.name},
+            % {"name": assessment.establishment.display_name},
         },
         status=status,
     )

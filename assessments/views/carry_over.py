@@ -142,7 +142,7 @@ def simulation(request: HttpRequest, pk: int) -> HttpResponse:
     found = simulate_carry_over(assessment)
     context = {
         "page_title": _("Simulation selon la version suivante du référentiel — %(name)s")
-        % {"name": assessment.establishment.name},
+        % {"name": assessment.establishment.display_name},
         "assessment": assessment,
         "simulation": found,
     }

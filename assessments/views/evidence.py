@@ -77,7 +77,7 @@ def evidence_list(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "assessments/evidence_list.html",
         {
-            "page_title": _("Preuves — %(name)s") % {"name": establishment.name},
+            "page_title": _("Preuves — %(name)s") % {"name": establishment.display_name},
             "assessment": assessment,
             "groups": groups,
             "requirements": requirements,

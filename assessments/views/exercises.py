@@ -54,7 +54,7 @@ def _render(request: HttpRequest, assessment: Assessment, form, status: int = 20
         "assessments/exercises.html",
         {
             "page_title": _("Exercices de crise — %(name)s")
-            % {"name": assessment.establishment.name},
+            % {"name": assessment.establishment.display_name},
             "assessment": assessment,
             "exercises": CrisisExercise.objects.shown_for(assessment).select_related("created_by"),
             "form": form,

@@ -179,6 +179,9 @@ def _render(
         "returned": pending_comment(page.assessment),
         **carry_over_context(request, page.assessment, page=page),
         "page_title": _("Auto-évaluation %(year)s — %(name)s")
-        % {"year": page.assessment.campaign.year, "name": page.assessment.establishment.name},
+        % {
+            "year": page.assessment.campaign.year,
+            "name": page.assessment.establishment.display_name,
+        },
     }
     return render(request, "assessments/form.html", context, status=status)

@@ -30,7 +30,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         "assessments/history.html",
         {
             "page_title": _("Historique des réponses — %(name)s")
-            % {"name": assessment.establishment.name},
+            % {"name": assessment.establishment.display_name},
             "assessment": assessment,
             "page_obj": page,
             "code": code,

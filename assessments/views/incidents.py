@@ -63,7 +63,7 @@ def incidents(request: HttpRequest, pk: int) -> HttpResponse:
         "assessments/incidents.html",
         {
             "page_title": _("Incidents signalés — %(name)s")
-            % {"name": assessment.establishment.name},
+            % {"name": assessment.establishment.display_name},
             "assessment": assessment,
             "incidents": ReportedIncident.objects.filter(
                 establishment_id=assessment.establishment_id

@@ -31,7 +31,7 @@ def question(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         "assessments/question.html",
         {
             "page_title": _("Question %(code)s — %(name)s")
-            % {"code": code, "name": assessment.establishment.name},
+            % {"code": code, "name": assessment.establishment.display_name},
             "assessment": assessment,
             "requirement": requirement,
             "comments": discussion.comments,

@@ -67,7 +67,7 @@ def assessment_review(request: HttpRequest, pk: int) -> HttpResponse:
         "assessments/review.html",
         {
             "page_title": _("Vérifier et transmettre — %(name)s")
-            % {"name": assessment.establishment.name},
+            % {"name": assessment.establishment.display_name},
             "assessment": assessment,
             "review": checked,
             "missing": [

@@ -52,7 +52,8 @@ def _page(request, assessment, *, form=None, errors=(), preview=None, status=200
         request,
         "assessments/workbook.html",
         {
-            "page_title": _("Classeur Excel — %(name)s") % {"name": assessment.establishment.name},
+            "page_title": _("Classeur Excel — %(name)s")
+            % {"name": assessment.establishment.display_name},
             "assessment": assessment,
             "form": form or WorkbookForm(),
             "may_upload": _may_upload(request.user, assessment),

@@ -117,7 +117,7 @@ def _render_status(
     carry_over = carry_over_context(request, assessment)
     context = {
         "page_title": _("Statut de l'auto-évaluation — %(name)s")
-        % {"name": assessment.establishment.name},
+        % {"name": assessment.establishment.display_name},
         "assessment": assessment,
         "snapshot": snapshot,
         "progress": progress_of(assessment),

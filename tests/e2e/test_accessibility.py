@@ -332,6 +332,8 @@ def test_every_page_is_accessible_for_every_role(portal, browser, live_server, t
     anonymous.page.get_by_role("link", name="Accessibilité : non conforme").click()
     anonymous.page.wait_for_load_state("load")
     anonymous.check("declaration-accessibilite")
+    anonymous.visit("/mentions-legales/", "mentions-legales")
+    anonymous.visit("/donnees-personnelles/", "donnees-personnelles")
     anonymous.page.goto(live_server.url + "/accounts/login/")
     anonymous.page.get_by_label("Adresse électronique").fill(accounts["rssi"].email)
     anonymous.page.get_by_label("Mot de passe").fill("pas-le-bon-mot-de-passe")

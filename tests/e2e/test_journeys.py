@@ -24,6 +24,7 @@ from demo.answers import demo_value
 from establishments.models import User
 from referential.loader import load_referential_file
 from referential.models import Axis
+from tests.answers import logged_in_register
 from tests.test_report import pdf_text
 
 PASSWORD = seed.DEMO_PASSWORD
@@ -65,11 +66,13 @@ def complete_answers(assessment: Assessment, *, skip_axis: str | None = None) ->
     kinds = kinds_of(establishment.kind, establishment.ght_id)
     today = timezone.localdate()
     rng = random.Random(7)
-    return compiled.model.answer_asked(
+    answers = compiled.model.answer_asked(
         lambda spec: None if spec.axis == skip_axis else demo_value(spec.rule, "met", rng, today),
         kinds=kinds,
         ght_support=establishment.is_ght_support,
     )
+    # The exercise answers are read from the register: the exercise is logged there.
+    return logged_in_register(assessment, answers)
 
 
 def fill_visible_unanswered(page) -> int:
