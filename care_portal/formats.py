@@ -56,6 +56,11 @@ def format_number(
 ) -> str:
     """A figure in French: "1 250 000", "12,3", "−4,5 pts"; at most `decimals` decimals
     (trailing zeros dropped) or exactly that many with `fixed`; "—" for no value."""
+    if type(value) is int and decimals >= 0:  # a count: nothing to round (pages write thousands)
+        text = (MINUS if value < 0 else "") + _grouped(str(abs(value)))
+        if fixed and decimals > 0:
+            text += DECIMAL + "0" * decimals
+        return f"{text}{NBSP}{unit}" if unit else text
     number = rounded(value, decimals)
     if number is None:
         return EMPTY
