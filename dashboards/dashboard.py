@@ -28,13 +28,14 @@ from dashboards.figures import (
     total_of,
 )
 from dashboards.listing import ListFilterForm, establishment_rows
-from dashboards.summary import campaign_targets, scope_q, summary_rows, with_summary_built
+from dashboards.summary import scope_q, summary_rows, with_summary_built
 from dashboards.targets import STATUS_BADGES, STATUS_LABELS, target_status
 from establishments.models import GHT, Department, Kind, Region
 from referential.targets import (
     HeadlineTarget,
     ght_level_requirements,
     ght_targets,
+    headline_targets,
 )
 
 NATIONAL = "national"
@@ -83,7 +84,7 @@ class Dashboard:
 
     @cached_property
     def targets(self) -> list[HeadlineTarget]:
-        return campaign_targets(self.campaign) if self.campaign else []
+        return headline_targets(self.campaign.referential) if self.campaign else []
 
     @cached_property
     def base(self) -> QuerySet:
