@@ -27,7 +27,6 @@ import random
 import statistics
 import time
 from datetime import date
-from pathlib import Path
 
 from bench import bootstrap
 
@@ -321,25 +320,7 @@ def signed_in_client(email: str, role: str, **scope) -> Client:
     return client
 
 
-_backend_pid: list[int] = []
-
-
-def database_cpu_seconds() -> float | None:
-    """CPU time used so far by this connection's PostgreSQL server process, when it runs on
-    this machine (read from /proc); None otherwise (SQLite runs inside this process). The
-    connection is kept across requests (see main), so the server process stays the same."""
-    if connection.vendor != "postgresql":
-        return None
-    if not _backend_pid:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            _backend_pid.append(cursor.fetchone()[0])
-    pid = _backend_pid[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+database_cpu_seconds = bootstrap.database_cpu_seconds
 
 
 def timed(function, repeat: int) -> dict:
