@@ -4,12 +4,16 @@
                                          [--reuse | --force]
 
 Generates, on the configured database (`DATABASE_URL`, else the development SQLite file), the
-18 regions' establishments (about 7 % ES, 93 % ESSMS), ~135 GHTs, a referential with the
-headline requirements, one campaign, its assessments in every state and their score snapshots
-(bulk inserts), then prints the median response time and the number of queries of the national
-dashboard, the largest regional dashboard, a GHT dashboard and CSV exports, served through
-Django's test client. The CPU column adds this process's CPU time and, for a local PostgreSQL,
-its server process's: on a busy machine it stays close to what an idle one would take.
+18 regions' establishments (about 7 % ES, 93 % ESSMS), ~135 GHTs, the CaRE referential, two
+campaigns (the previous one and this one) with their assessments in every state and their score
+snapshots (bulk inserts of copies of a few answer sets per kind and status, scored by the
+scoring service: the detail the portal writes), and builds both campaigns' summaries. Then it
+prints, served through Django's test client, the median response time, CPU time and number of
+queries of the national dashboard, the largest regional dashboard and list, a GHT dashboard and
+CSV exports, beside the goals where there is one, and the floor: the grouped counts read from
+the summary against the live join they replace. The CPU column adds this process's CPU time
+and, for a local PostgreSQL, its server process's: on a busy machine it stays close to what an
+idle one would take.
 
 It refuses a database that already holds establishments (use a dedicated database), unless
 `--reuse` (measure the data already there, e.g. a previous run's) or `--force` (add the
