@@ -6,7 +6,9 @@ Each benchmark calls `setup()` before importing the portal's models:
 - `setup(throwaway=True)` uses a fresh SQLite file in a temporary directory, removed at exit
   unless `keep()` is called; with `unless_configured=True`, a set `DATABASE_URL` wins;
 - `test_database()` creates a test database beside the configured one (a temporary SQLite file,
-  or PostgreSQL's `test_…` database) and drops it afterwards.
+  or PostgreSQL's `test_…` database) and drops it afterwards;
+- `database_cpu_seconds()` reads the CPU time of this connection's PostgreSQL server process,
+  so that a benchmark's CPU figure holds the database's share too.
 """
 
 from __future__ import annotations
@@ -70,3 +72,26 @@ def test_database() -> Iterator[None]:
             yield
         finally:
             teardown_databases(old_config, verbosity=0)
+
+
+_backend_pid: list[int] = []
+
+
+def database_cpu_seconds() -> float | None:
+    """CPU time used so far by this connection's PostgreSQL server process, when it runs on
+    this machine (read from /proc); None otherwise (SQLite runs inside this process). Keep the
+    connection across the measured calls (``CONN_MAX_AGE = None``), so the process stays the
+    same."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    if not _backend_pid:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            _backend_pid.append(cursor.fetchone()[0])
+    try:
+        fields = Path(f"/proc/{_backend_pid[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -1,11 +1,13 @@
 """Load test: RSSIs saving answers through the API while ARS users read their dashboards.
 
     .venv/bin/python -m bench.load [--duration 60] [--rssi 100] [--ars 20] [--database-url URL]
+                                   [--establishments 45000]
 
 Starts a PostgreSQL server of its own on 127.0.0.1 (initdb in a temporary directory) unless
 --database-url names an empty database, fills it (demo registry, the CaRE referential, a
-campaign, the simulated people), serves the portal with gunicorn on 127.0.0.1 with the
-production settings, and runs for --duration seconds:
+campaign, the simulated people; with --establishments, the national-scale data set of
+`bench.dashboards` instead of the demo registry), serves the portal with gunicorn on 127.0.0.1
+with the production settings, and runs for --duration seconds:
 
 - each simulated RSSI (two per establishment, so they sometimes collide) reads its assessment and
   saves a few answers with `PATCH /api/assessments/{id}/answers/` and its API token; on 409 (the
@@ -13,8 +15,9 @@ production settings, and runs for --duration seconds:
 - each simulated ARS user signs in (password, then a TOTP code) and reads its regional dashboard,
   the establishment list and the dashboard's CSV export.
 
-It prints requests per second, p50/p95 latency and errors, per kind of request, then checks in
-the database that every acknowledged save is there: for each assessment, the version counts
+It prints requests per second, p50/p95 latency and errors, per kind of request, the server's CPU
+time per request (gunicorn's processes and PostgreSQL's, read from /proc) beside the goal, then
+checks in the database that every acknowledged save is there: for each assessment, the version counts
 every acknowledged save and each answer holds the value of the last save that wrote it.
 Traffic goes to 127.0.0.1 only; every loop stops at the deadline. Not part of the test suite.
 """
@@ -62,6 +65,46 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time of a process and its descendants (from /proc): the live ones' own time, and
+    what the finished ones left to their parent (cutime, cstime)."""
+    parents: dict[int, list[int]] = defaultdict(list)
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) is not None:
+            stats[int(entry.name)] = fields
+            parents[int(fields[1])].append(int(entry.name))
+    ticks, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        fields = stats.get(pid)
+        if fields is None:
+            continue
+        ticks += sum(int(fields[i]) for i in (11, 12, 13, 14))
+        todo += parents.get(pid, [])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def local_postmaster() -> int | None:
+    """The process id of the configured PostgreSQL server when it runs on this machine."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('data_directory')")
+        directory = Path(cursor.fetchone()[0])
+    try:
+        return int((directory / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError):
+        return None
+
+
 def pg_binary(name: str) -> str:
     found = shutil.which(name)
     if found:
@@ -105,6 +148,9 @@ class LocalPostgres:
         )
         self._run(pg_binary("createdb"), "-h", HOST, "-p", str(self.port), "-U", "postgres", "care")
         return f"postgres://postgres@{HOST}:{self.port}/care"
+
+    def postmaster_pid(self) -> int:
+        return int((self.dir / "data" / "postmaster.pid").read_text().split()[0])
 
     def stop(self) -> None:
         try:
@@ -213,8 +259,10 @@ def value_for(rule: dict, rng: random.Random):
     raise ValueError(kind)
 
 
-def prepare(rssi_count: int, ars_count: int) -> Plan:
-    """Fill the database through the portal's own commands and services."""
+def prepare(rssi_count: int, ars_count: int, establishments: int = 0) -> Plan:
+    """Fill the database through the portal's own commands and services: the demo data set,
+    or with `establishments`, the national-scale data set of `bench.dashboards` (the CaRE
+    referential, this campaign and the previous one, their snapshots and summaries)."""
     bootstrap.setup()
     from django.core.management import call_command
     from rest_framework.authtoken.models import Token
@@ -235,8 +283,19 @@ def prepare(rssi_count: int, ars_count: int) -> Plan:
 
     call_command("migrate", verbosity=0)
     done("migrate")
-    call_command("seed_demo", stdout=quiet)
-    done("seed_demo")
+    if establishments and not Establishment.objects.exists():
+        from django.db import connection, transaction
+
+        from bench.dashboards import generate
+
+        with transaction.atomic():
+            generate(establishments, random.Random(2025), with_answers=False)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        done(f"national data set ({establishments:,} establishments)")
+    elif not establishments:
+        call_command("seed_demo", stdout=quiet)
+        done("seed_demo")
     if not Campaign.objects.exists():
         call_command("load_referential", str(REFERENTIAL), stdout=quiet)
         call_command("open_campaign", year=date.today().year, referential="CARE", stdout=quiet)
@@ -536,6 +595,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--think", type=float, default=0.5, help="mean pause between actions (s)")
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: start one)")
+    parser.add_argument(
+        "--establishments",
+        type=int,
+        default=0,
+        help="serve the national data set of bench.dashboards at this size (default: demo data)",
+    )
     args = parser.parse_args()
 
     postgres = None if args.database_url else LocalPostgres()
@@ -547,7 +612,7 @@ def main() -> int:
         env = production_env(database_url, media)
         os.environ.update(env)
         started = time.monotonic()
-        plan = prepare(args.rssi, args.ars)
+        plan = prepare(args.rssi, args.ars, args.establishments)
         print(
             f"prepared in {time.monotonic() - started:.0f} s: {len(plan.rssis)} RSSIs on "
             f"{len(plan.initial_versions)} assessments, {len(plan.ars)} ARS users, "
@@ -571,13 +636,34 @@ def main() -> int:
             threading.Thread(target=run_ars, args=(port, ars, results, deadline, args.think, n))
             for n, ars in enumerate(plan.ars)
         ]
+
+        postmaster = postgres.postmaster_pid() if postgres is not None else local_postmaster()
+
+        def server_cpu() -> float:
+            """gunicorn (master and workers) and PostgreSQL (every server process, when local)."""
+            seconds = tree_cpu_seconds(gunicorn.pid)
+            if postmaster is not None:
+                seconds += tree_cpu_seconds(postmaster)
+            return seconds
+
+        server_before, client_before = server_cpu(), time.process_time()
         began = time.monotonic()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=args.duration + 120)
         elapsed = time.monotonic() - began
+        server_seconds = server_cpu() - server_before
+        client_seconds = time.process_time() - client_before
         report(results, elapsed)
+        count = max(1, len(results.samples))
+        print(
+            f"CPU: server {server_seconds:.1f} s ({1000 * server_seconds / count:.1f} ms per "
+            f"request; goal <= 25 ms: {'met' if server_seconds / count <= 0.025 else 'NOT MET'}"
+            f"{'' if postmaster is not None else ', PostgreSQL not counted: not local'}), "
+            f"load generator {client_seconds:.1f} s; {os.cpu_count()} CPUs, load average "
+            f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+        )
         lost = verify(plan, results)
         print(f"lost saves: {lost}")
         server_log.seek(0)

@@ -51,18 +51,51 @@ def _grouped(digits: str) -> str:
     return THOUSANDS.join(groups)
 
 
+def _rounded_parts(value: int | float, decimals: int) -> tuple[bool, str, str] | None:
+    """(negative, integer digits, `decimals` fraction digits) of `value` rounded half away
+    from zero on its shortest decimal form, as :func:`rounded` does; None for NaN or infinity."""
+    written = repr(value)
+    if type(value) is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        if "e" in written or "E" in written:  # very large or small: the general way
+            number = rounded(value, decimals)
+            integer, _, fraction = f"{abs(number):f}".partition(".")
+            return number < 0, integer, fraction
+    negative = written.startswith("-")
+    integer, _, fraction = written.lstrip("-").partition(".")
+    kept = int(integer + fraction[:decimals].ljust(decimals, "0"))
+    if len(fraction) > decimals and fraction[decimals] >= "5":
+        kept += 1
+    digits = str(kept).rjust(decimals + 1, "0")
+    if decimals:
+        integer, fraction = digits[:-decimals], digits[-decimals:]
+    else:
+        integer, fraction = digits, ""
+    return negative and kept != 0, integer, fraction
+
+
 def format_number(
     value: float | int | Decimal | None, unit: str = "", *, decimals: int = 1, fixed: bool = False
 ) -> str:
     """A figure in French: "1 250 000", "12,3", "−4,5 pts"; at most `decimals` decimals
     (trailing zeros dropped) or exactly that many with `fixed`; "—" for no value."""
-    number = rounded(value, decimals)
-    if number is None:
-        return EMPTY
-    integer, _, fraction = f"{abs(number):f}".partition(".")
+    if decimals >= 0 and type(value) in (int, float):
+        # The dashboards write thousands of counts and shares: round their shortest decimal
+        # form as written, without going through Decimal (the same digits).
+        parts = _rounded_parts(value, decimals)
+        if parts is None:
+            return EMPTY
+        negative, integer, fraction = parts
+    else:
+        number = rounded(value, decimals)
+        if number is None:
+            return EMPTY
+        negative = number < 0
+        integer, _, fraction = f"{abs(number):f}".partition(".")
     if not fixed:
         fraction = fraction.rstrip("0")
-    text = (MINUS if number < 0 else "") + _grouped(integer)
+    text = (MINUS if negative else "") + _grouped(integer)
     if fraction:
         text += DECIMAL + fraction
     return f"{text}{NBSP}{unit}" if unit else text

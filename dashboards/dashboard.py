@@ -28,7 +28,7 @@ from dashboards.figures import (
     total_of,
 )
 from dashboards.listing import ListFilterForm, establishment_rows
-from dashboards.summary import scope_q, summary_rows
+from dashboards.summary import scope_q, summary_rows, with_summary_built
 from dashboards.targets import STATUS_BADGES, STATUS_LABELS, target_status
 from establishments.models import GHT, Department, Kind, Region
 from referential.targets import (
@@ -66,7 +66,9 @@ class Dashboard:
 
     @cached_property
     def campaigns(self) -> list[Campaign]:
-        return list(Campaign.objects.select_related("referential").order_by("-year"))
+        return list(
+            with_summary_built(Campaign.objects.select_related("referential").order_by("-year"))
+        )
 
     @cached_property
     def _campaign_choice(self) -> tuple[Campaign | None, bool]:

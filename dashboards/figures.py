@@ -121,26 +121,50 @@ def count_names(targets: Sequence[HeadlineTarget]) -> list[str]:
 VALUES = "_values"
 
 
-def _complete(row: dict, targets: Sequence[HeadlineTarget], names: Sequence[str]) -> dict:
+def _completion_plan(targets: Sequence[HeadlineTarget]) -> list[tuple]:
+    """Per target, what `_complete` reads and writes (names built once per page, not per row):
+    (kinds, how it is met, the met count's name, the population's name, the written names)."""
+    plan = []
+    for target in targets:
+        key = target.key
+        if target.unit in GROUPED_UNITS:
+            mode = "apart"
+        elif key == Headline.SUBMITTED:
+            mode = "submitted"
+        else:
+            mode = "hit"
+        plan.append(
+            (
+                target.kinds,
+                mode,
+                f"hit_{key}",
+                f"cand_{key}" if target.call_code else "total",
+                f"pop_{key}",
+                f"met_{key}",
+                f"agreed_{key}",
+                f"plan_{key}",
+            )
+        )
+    return plan
+
+
+def _complete(row: dict, plan: Sequence[tuple], names: Sequence[str]) -> dict:
     """Add the counts a row's kind determines: not started, and each target's population
     (the row's establishments when the target concerns their kind) and how many meet it."""
     row[NOT_STARTED] = row["total"] - row[VALIDATED] - row[SUBMITTED] - row[DRAFT]
     row["score_n"] -= row["idle_scored"]
     row["bucket_0"] -= row["idle_scored"]
-    for target in targets:
-        concerned = row["kind"] in target.kinds
-        if target.unit in GROUPED_UNITS:
-            concerned, met = False, 0
-        elif target.key == Headline.SUBMITTED:
-            met = row[SUBMITTED] + row[VALIDATED]
-        else:
-            met = row[f"hit_{target.key}"]
-        population = row[f"cand_{target.key}"] if target.call_code else row["total"]
-        row[f"pop_{target.key}"] = population if concerned else 0
-        row[f"met_{target.key}"] = met if concerned else 0
-        row[f"agreed_{target.key}"] = (row.get(f"plan_{target.key}") or 0) if concerned else 0
+    kind = row["kind"]
+    for kinds, mode, hit, population, pop_name, met_name, agreed_name, plan_name in plan:
+        if mode == "apart" or kind not in kinds:
+            row[pop_name] = row[met_name] = row[agreed_name] = 0
+            continue
+        row[pop_name] = row[population]
+        row[met_name] = row[SUBMITTED] + row[VALIDATED] if mode == "submitted" else row[hit]
+        row[agreed_name] = row.get(plan_name) or 0
     # The counts in `count_names` order, summed as they are by `rollup`.
-    row[VALUES] = [row.get(name) or 0 for name in names]
+    get = row.get
+    row[VALUES] = [get(name) or 0 for name in names]
     return row
 
 
@@ -175,7 +199,8 @@ def raw_counts(
 def complete_rows(rows: Iterable[dict], targets: Sequence[HeadlineTarget]) -> list[dict]:
     """Raw grouped rows (:func:`raw_counts`, or the summary's) completed as the pages read them."""
     names = count_names(targets)
-    return [_complete(dict(row), targets, names) for row in rows]
+    plan = _completion_plan(targets)
+    return [_complete(dict(row), plan, names) for row in rows]
 
 
 @dataclass
@@ -339,27 +364,33 @@ def rollup(
     """Sum count rows into groups (a region from its departments, everything into one);
     `units`: the groups' figures of the targets counted over EJ, OG or PMSI units."""
     names = count_names(targets)
-    sums: dict[object, list] = {}
+    grouped: dict[object, list[list]] = {}
     labels: dict[object, str] = {}
     for row in rows:
         group_key = key(row)
-        values = row[VALUES]
-        if group_key in sums:
-            sums[group_key] = [a + b for a, b in zip(sums[group_key], values, strict=True)]
+        if group_key in grouped:
+            grouped[group_key].append(row[VALUES])
         else:
-            sums[group_key] = values
+            grouped[group_key] = [row[VALUES]]
             labels[group_key] = label(row)
     return [
         Figures(
             key=group_key,
             label=labels[group_key],
-            counts=dict(zip(names, values, strict=True)),
+            # Column by column, in the rows' order (the same sums as adding row after row).
+            counts=dict(zip(names, _column_sums(vectors), strict=True)),
             targets=targets,
             today=today,
             units=(units or {}).get(group_key, {}),
         )
-        for group_key, values in sums.items()
+        for group_key, vectors in grouped.items()
     ]
+
+
+def _column_sums(vectors: list[list]) -> list:
+    if len(vectors) == 1:
+        return vectors[0]
+    return [sum(column) for column in zip(*vectors, strict=True)]
 
 
 def total_of(

@@ -17,7 +17,7 @@ from operator import or_
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import JSONObject
 
 from actions.agreement import agreed_plan_q
@@ -173,10 +173,14 @@ def registry_changed() -> None:
 
 def summary_rows(campaign: Campaign, scope: Q, *, known_built: bool = True) -> list[dict] | None:
     """The summary's raw rows of `scope` (a filter on the key fields), or None while the
-    campaign's summary is not built. ``known_built``: skip the query unless the cache says it
-    was built (pages); the row marking it built decides in any case."""
-    if known_built and not cache.get(_built_key(campaign.pk)):
-        return None
+    campaign's summary is not built. ``known_built``: skip the query unless the campaign is
+    known built — by its ``summary_built`` annotation (:func:`with_summary_built`, read with
+    the campaign, so a fresh process or an emptied cache reads the summary from its first
+    page), else by the cache; the row marking it built decides in any case."""
+    if known_built:
+        built = getattr(campaign, "summary_built", None)
+        if not (cache.get(_built_key(campaign.pk)) if built is None else built):
+            return None
     found = list(
         CampaignSummary.objects.filter(campaign=campaign)
         .filter(scope | Q(kind=BUILT))
@@ -196,6 +200,13 @@ def summary_rows(campaign: Campaign, scope: Q, *, known_built: bool = True) -> l
         for row in found
         if row["kind"] != BUILT
     ]
+
+
+def with_summary_built(campaigns: QuerySet) -> QuerySet:
+    """The campaigns, each annotated ``summary_built`` (its summary's marker row exists)."""
+    return campaigns.annotate(
+        summary_built=Exists(CampaignSummary.objects.filter(campaign=OuterRef("pk"), kind=BUILT))
+    )
 
 
 def differences(campaign: Campaign) -> list[str]:
@@ -241,5 +252,6 @@ __all__: Sequence[str] = (
     "refresh_groups",
     "registry_changed",
     "summary_rows",
+    "with_summary_built",
     "differences",
 )

@@ -1,4 +1,5 @@
-"""The breakdown tables (a row per department, GHT, region…), written in Python.
+"""The breakdown tables (a row per department, GHT, region…) and the rows of the establishment
+list, written in Python.
 
 A national page holds a few hundred such rows; building them with `format_html` is an order of
 magnitude faster than nested template includes, and keeps the same accessible markup (caption,
@@ -9,12 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.utils.html import escape, format_html, format_html_join
+from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from care_portal.formats import format_number, format_percent, format_score
+from actions.agreement import PLAN_AGREED
+from care_portal.formats import EMPTY, format_number, format_percent, format_score
 from dashboards.figures import Figures
+from establishments.geography import department_display_code
+from establishments.names import readable_name
 from referential.models import Headline
 from referential.targets import HeadlineTarget
 
@@ -80,3 +86,106 @@ def figures_table(
         head,
         mark_safe("".join(body)),  # noqa: S308 - each row built with format_html above
     )
+
+
+def _text(value) -> str:
+    """A value as a template writes it: localized, escaped."""
+    return conditional_escape(localize(value))
+
+
+def _score(value) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return format_score(None)
+    return format_score(value)
+
+
+def _flag(value) -> str:
+    if value == "n/a":
+        return '<span class="care-muted" title="{}">n.c.</span>'.format(escape(_("Non concerné")))
+    if value is None:
+        return '<span class="care-muted">?</span><span class="fr-sr-only">{}</span>'.format(
+            escape(_("non renseignée"))
+        )
+    if value == PLAN_AGREED:
+        return '<strong>{}</strong> · <span class="care-nowrap">{}</span>'.format(
+            escape(_("Non")), escape(_("plan agréé"))
+        )
+    return escape(_("Oui")) if value else "<strong>{}</strong>".format(escape(_("Non")))
+
+
+def establishment_rows(
+    rows: Sequence[dict], *, selectable: bool, with_ght: bool, targets: Sequence[HeadlineTarget]
+) -> SafeString:
+    """The body rows of the establishment list (rows decorated by `listing.decorate`):
+    `selectable`, a first cell to pick the establishment for a follow-up (a regional list);
+    `with_ght`, the GHT column (not on a GHT's own list)."""
+    if not rows:
+        return format_html(
+            '<tr><td colspan="20">{}</td></tr>',
+            _("Aucun établissement ne correspond à ces filtres."),
+        )
+    shown = [t.key != Headline.SUBMITTED for t in targets]
+    # The words, translated once for the page.
+    ose, muted_dash = escape(_("OSE")), f'<span class="care-muted">{EMPTY}</span>'
+    assessment_word, pdf_word = escape(_("Auto-évaluation")), escape(_("PDF"))
+    report_of, none_yet = escape(_("rapport de")), escape(_("Pas d’auto-évaluation"))
+    flags_html: dict = {}
+    # The name opens the assessment, or the establishment's page when it has none.
+    form_url = reverse("assessments:form", args=[0]).replace("/0/", "/{}/")
+    detail_url = reverse("establishments:detail", args=["0"]).replace("/0/", "/{}/")
+    out = []
+    for row in rows:
+        name = _text(readable_name(row["name"]))
+        cells = []
+        if selectable:
+            pk = _text(row["pk"])
+            label = escape(_("Sélectionner %(name)s") % {"name": readable_name(row["name"])})
+            cells.append(
+                '<td class="fr-cell--fixed">\n  <div class="fr-checkbox-group fr-checkbox-group--sm">'
+                f'\n    <input type="checkbox" id="select-{pk}" name="establishment" '
+                f'value="{pk}" form="followup-selection">'
+                f'\n    <label class="fr-label" for="select-{pk}">{label}</label>\n  </div>\n</td>'
+            )
+        department = row["department_id"]
+        assessment_id = row.get("assessment_id")
+        link = (
+            form_url.format(int(assessment_id))
+            if assessment_id
+            else detail_url.format(escape(row["finess"]))
+        )
+        cells += [
+            f'<th scope="row"><a href="{link}">{name}</a></th>',
+            f"<td>{_text(row['finess'])}</td>",
+            f"<td>{_text(row['kind'])}</td>",
+            f"<td>{escape(department_display_code(str(department) if department else ''))}</td>",
+        ]
+        if with_ght:
+            cells.append(f"<td>{_text(row.get('ght__code') or EMPTY)}</td>")
+        nis2 = _text(row["nis2_label"]) + (f" · {ose}" if row.get("is_ose") else "")
+        score_care = row.get("score_care")
+        cells += [
+            f"<td>{nis2}</td>",
+            f"<td>{_text(row['progress_label'])}</td>",
+            f"<td>{muted_dash if score_care is None else _score(score_care)}</td>",
+            f"<td>{_score(row.get('score'))}</td>",
+            f"<td>{_text(row.get('incidents'))}</td>",
+        ]
+        for show, (_target, value) in zip(shown, row["flags"], strict=True):
+            if show:
+                if value not in flags_html:
+                    flags_html[value] = _flag(value)
+                cells.append(f"<td>{flags_html[value]}</td>")
+        if assessment_id:
+            pk = _text(assessment_id)
+            documents = (
+                f'<a class="fr-link fr-text--sm" href="/assessments/{pk}/">{assessment_word}'
+                f'<span class="fr-sr-only"> — {name}</span></a> · '
+                f'<a class="fr-link fr-text--sm" href="/assessments/{pk}/report.pdf">{pdf_word}'
+                f'<span class="fr-sr-only"> — {report_of} {name}</span></a>'
+            )
+        else:
+            documents = f'<span class="care-muted">{none_yet}</span>'
+        cells.append(f'<td class="care-nowrap">{documents}</td>')
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    # Every piece above is escaped or one of the page's fixed strings.
+    return mark_safe("\n".join(out))  # noqa: S308

@@ -1,6 +1,7 @@
 """The dashboards' per-campaign summary agrees with a live count after every kind of write."""
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -162,3 +163,23 @@ def test_built_dashboards_read_the_summary_in_the_same_queries_at_any_size(
     # The establishments of the region, counted: every one of them is on the page's total.
     total = Establishment.objects.filter(region=world.region, is_active=True).count()
     assert page.context["dashboard"].total.total == total
+
+
+@pytest.mark.parametrize("page", ["national", "region"])
+def test_a_fresh_process_reads_the_built_summary_from_its_first_page(client, world, built, page):
+    # A restarted server (or an emptied cache) knows nothing of the build: the campaign row
+    # says it, and the first page served reads the summary rather than counting live.
+    cache.clear()
+    client.force_login(world.national if page == "national" else world.ars)
+    args = [] if page == "national" else [world.region.code]
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse(f"dashboards:{page}", args=args))
+    assert response.status_code == 200
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert any('FROM "dashboards_campaignsummary"' in q for q in sql)
+    # No live grouped count of the establishments, assessments and snapshots.
+    assert not any('GROUP BY "establishments_establishment"."' in q for q in sql)
+    total = Establishment.objects.filter(is_active=True)
+    if page == "region":
+        total = total.filter(region=world.region)
+    assert response.context["dashboard"].total.total == total.count()

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from dashboards.summary import rebuild_summary
+from establishments.models import Establishment
 from tests.dashboards_data import build_campaign
 
 # Session, user and roles, the region or GHT, campaigns, targets, three grouped counts, the
@@ -48,3 +50,29 @@ def test_exports_run_a_bounded_number_of_queries(
         response = client.get(url, {"format": fmt, "list": list_name, **FILTERS})
         assert response.status_code == 200
         b"".join(response.streaming_content) if response.streaming else response.content
+
+
+# Once the campaign's summary is built (what production runs): the national page's goal.
+BUILT_PAGE_QUERIES = 12
+
+
+@pytest.mark.parametrize(
+    ("role", "name", "args"),
+    [("national", "national", []), ("ars", "region", ["84"])],
+)
+def test_pages_over_a_built_summary_run_at_most_twelve_queries(
+    client, world, sized_campaign, django_assert_max_num_queries, role, name, args
+):
+    campaign, _records = sized_campaign
+    rebuild_summary(campaign)
+    client.force_login(getattr(world, role))
+    url = reverse(f"dashboards:{name}", args=args)
+    for params in ({}, {"page": "2"}):
+        with django_assert_max_num_queries(BUILT_PAGE_QUERIES) as captured:
+            page = client.get(url, params)
+        assert page.status_code == 200
+        assert any("dashboards_campaignsummary" in q["sql"] for q in captured.captured_queries)
+        shown = Establishment.objects.filter(is_active=True)
+        if args:
+            shown = shown.filter(region_id=args[0])
+        assert page.context["dashboard"].total.total == shown.count()

@@ -49,6 +49,38 @@ def test_a_number_reads_back_as_its_rounded_value(value, decimals):
     assert not text.startswith(f"{MINUS}0") or read_back(text) != 0  # never "−0"
 
 
+@given(
+    value=st.integers(-(10**20), 10**20),
+    decimals=st.integers(0, 3),
+    fixed=st.booleans(),
+    unit=st.sampled_from(["", "%", "€"]),
+)
+@example(value=-1234567, decimals=1, fixed=True, unit="%")
+def test_a_count_reads_as_the_same_number_written_exactly(value, decimals, fixed, unit):
+    """Counts (the dashboards show thousands of them) read as the same number given exactly."""
+    assert format_number(value, unit, decimals=decimals, fixed=fixed) == format_number(
+        Decimal(value), unit, decimals=decimals, fixed=fixed
+    )
+
+
+@given(
+    value=st.floats(allow_nan=True, allow_infinity=True),
+    decimals=st.integers(0, 3),
+    fixed=st.booleans(),
+)
+@example(value=34.05, decimals=1, fixed=True)
+@example(value=-0.04, decimals=1, fixed=False)
+@example(value=99.95, decimals=1, fixed=False)
+@example(value=1e22, decimals=1, fixed=True)
+@example(value=5e-324, decimals=2, fixed=True)
+def test_a_float_reads_as_its_shortest_decimal_form_written_exactly(value, decimals, fixed):
+    """Shares and scores read as the number written in its shortest decimal form."""
+    exact = Decimal(repr(value)) if value == value and abs(value) != float("inf") else None
+    assert format_number(value, "%", decimals=decimals, fixed=fixed) == format_number(
+        exact, "%", decimals=decimals, fixed=fixed
+    )
+
+
 @given(amount=st.integers(0, MAX_AMOUNT) | st.decimals(0, 10**6, places=2).map(float))
 def test_an_amount_typed_back_into_the_form_gives_the_same_amount(amount):
     assert parse_number(format_amount(amount)) == amount

@@ -3,7 +3,8 @@
 
 from django import template
 
-from dashboards.tables import figures_table
+from dashboards.dashboard import GHT_LEVEL, REGION
+from dashboards.tables import establishment_rows, figures_table
 
 register = template.Library()
 
@@ -22,4 +23,17 @@ def breakdown_table(context, rows, caption, group_header):
         group_header=group_header,
         targets=context["dashboard"].targets,
         link_query=context.get("campaign_query", ""),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def establishment_list_rows(context, rows):
+    """The establishment list's body rows (see dashboards.tables) for the dashboard in the
+    context: a regional list lets the ARS select establishments; a GHT's has no GHT column."""
+    dashboard = context["dashboard"]
+    return establishment_rows(
+        list(rows),
+        selectable=dashboard.level == REGION and bool(dashboard.region),
+        with_ght=dashboard.level != GHT_LEVEL,
+        targets=dashboard.targets,
     )
