@@ -20,6 +20,7 @@ from django.utils import timezone
 from assessments.ej_level import ej_key, ej_level_answers
 from assessments.models import Answer, Assessment, Campaign, ScoreSnapshot
 from assessments.scoring.compiled import CompiledReferential, compiled_referential
+from assessments.scoring.copies import COPIED_FIELDS, copied_from, copied_values
 from assessments.scoring.model import AssessmentResult
 from assessments.scoring.snapshot import snapshot_detail
 from referential.headlines import Headline
@@ -43,6 +44,8 @@ SNAPSHOT_FIELDS = [
     "detail",
     "computed_at",
 ]
+# What a write sets: the scores, and the copies of what lists filter on.
+WRITTEN_FIELDS = [*SNAPSHOT_FIELDS, *COPIED_FIELDS]
 
 
 # A group of establishments as counters keep them: (region, department, GHT or None, kind,
@@ -214,14 +217,14 @@ def refresh_snapshot(
     if result is None:
         result = compute_result(assessment)
     values = snapshot_values(result, reference_date=assessment.effective_reference_date())
-    snapshot = ScoreSnapshot(assessment=assessment, **values)
+    snapshot = ScoreSnapshot(assessment=assessment, **values, **copied_from(assessment))
     # One INSERT … ON CONFLICT DO UPDATE, where update_or_create takes a savepoint, a SELECT
     # and an UPDATE or INSERT.
     ScoreSnapshot.objects.bulk_create(
         [snapshot],
         update_conflicts=True,
         unique_fields=["assessment"],
-        update_fields=SNAPSHOT_FIELDS,
+        update_fields=WRITTEN_FIELDS,
     )
     _written(assessment.campaign, {group_of(assessment.establishment)})
     return snapshot
@@ -253,6 +256,7 @@ def recompute_snapshots(
             "establishment__region_id",
             "establishment__department_id",
             "establishment__legal_status",
+            "establishment__is_active",
         )
     )
     today = timezone.localdate()
@@ -303,7 +307,7 @@ def _score_chunk(
         code = code_by_id.get(requirement_id)
         if code is not None:
             answers[assessment_id][code] = value
-    compared = [name for name in SNAPSHOT_FIELDS if name != "computed_at"]
+    compared = [name for name in WRITTEN_FIELDS if name != "computed_at"]
     stored = {
         row[0]: row[1:]
         for row in ScoreSnapshot.objects.filter(
@@ -311,7 +315,9 @@ def _score_chunk(
         ).values_list("assessment_id", *compared)
     }
     snapshots = []
-    for pk, _campaign, _referential, kind, ght_id, status, reference_date, finess_ej, *_ in chunk:
+    for row in chunk:
+        pk, campaign_id, _referential, kind, ght_id, status, reference_date, finess_ej = row[:8]
+        region, department, legal_status, is_active = row[8:12]
         own = _merge_ght_answers(
             answers.get(pk, {}),
             ght_answers.get(ght_id, {}),
@@ -326,6 +332,9 @@ def _score_chunk(
             submitted=status in SUBMITTED_STATUSES,
         )
         values = snapshot_values(result, reference_date=reference_date)
+        values |= copied_values(
+            campaign_id, region, department, ght_id, kind, legal_status, is_active
+        )
         if stored.get(pk) == tuple(values[name] for name in compared):
             continue  # unchanged: not written again
         snapshots.append(ScoreSnapshot(assessment_id=pk, **values))
@@ -346,5 +355,5 @@ def _store_snapshots(snapshots: list[ScoreSnapshot]) -> None:
         batch_size=100,
         update_conflicts=True,
         unique_fields=["assessment"],
-        update_fields=SNAPSHOT_FIELDS,
+        update_fields=WRITTEN_FIELDS,
     )
