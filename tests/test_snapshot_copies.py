@@ -129,9 +129,7 @@ def _region_dashboard(world) -> Dashboard:
     )
 
 
-def test_the_regional_list_joins_only_the_region_snapshots_and_gives_the_same_rows(
-    world, scored
-):
+def test_the_regional_list_joins_only_the_region_snapshots_and_gives_the_same_rows(world, scored):
     # One without assessment, one whose assessment has no snapshot yet.
     EstablishmentFactory(department=world.hospital.department, name="Sans auto-évaluation")
     AssessmentFactory(
