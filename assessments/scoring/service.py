@@ -313,7 +313,10 @@ def _recompute_campaign(
 
 
 def split_runs_possible() -> bool:
-    """Several processes share the database (not an in-memory SQLite one, private to this one)."""
+    """Several processes can share the work: the database is not an in-memory SQLite one
+    (private to this process), and no transaction is open (the others would not see it)."""
+    if connection.in_atomic_block:
+        return False
     return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
 
 
