@@ -9,3 +9,8 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from assessments import checks, permissions, signals  # noqa: F401
+        from assessments.scoring.copies import sync_snapshot_copies
+        from establishments.services import on_registry_changed
+
+        # The snapshots' copies of their establishment follow a registry change.
+        on_registry_changed(sync_snapshot_copies)

@@ -218,13 +218,42 @@ class ScoreSnapshot(models.Model):
     # Statuses, per-axis and per-objective scores, the ordered gaps: read through `view`.
     detail = models.JSONField(default=dict)
     computed_at = models.DateTimeField(default=timezone.now)
+    # Copies of what the lists filter on (the assessment's campaign, its establishment's region,
+    # department, GHT, kind, legal status and activity), kept equal to the registry by every
+    # snapshot write and registry change (``assessments.scoring.copies``): a regional list reads
+    # only its region's snapshots through the index below.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    region_code = models.CharField(max_length=2, blank=True, default="")
+    department_code = models.CharField(max_length=3, blank=True, default="")
+    ght_ref = models.IntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=5, blank=True, default="")
+    legal_status = models.CharField(max_length=255, blank=True, default="")
+    establishment_active = models.BooleanField(default=True)
 
     class Meta:
         verbose_name = _("instantané de score")
         verbose_name_plural = _("instantanés de score")
+        indexes = [
+            models.Index(
+                fields=["campaign", "region_code", "establishment_active", "department_code"],
+                name="snapshot_campaign_region",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.assessment_id}: {self.score_global}"
+
+    def save(self, *args, **kwargs):
+        # Saved one by one (not through the scoring service's upserts): the copies of what the
+        # lists filter on are taken from the assessment, like every other write.
+        if self.campaign_id is None:
+            from assessments.scoring.copies import copied_from
+
+            for name, value in copied_from(self.assessment).items():
+                setattr(self, name, value)
+        super().save(*args, **kwargs)
 
     @cached_property
     def view(self) -> SnapshotView:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -60,6 +61,9 @@ LINK_FONT = Font(color="000091", underline="single")
 LINK_STARTS = ("https://", "http://")
 # Widths (in characters) a column takes from its content: at least its header's, at most this.
 MAX_WIDTH = 60
+# Dates as dates, shown the French way.
+DATE_FORMAT = "dd/mm/yyyy"
+DATE_TIME_FORMAT = "dd/mm/yyyy hh:mm"
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,10 @@ def write_sheet(workbook: Workbook, title: str, columns: Sequence[SheetColumn], 
                 links.append((index, value))
             if column.number_format and value is not None:
                 cell.number_format = column.number_format
+            elif isinstance(value, date):
+                cell.number_format = (
+                    DATE_TIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
+                )
             cells.append(cell)
         if workbook.write_only:
             for index, url in links:

@@ -24,6 +24,7 @@ from dashboards.figures import (
     complete_rows,
     ght_requirement_counts,
     grouped_counts,
+    region_snapshots_only,
     rollup,
     total_of,
 )
@@ -285,7 +286,11 @@ class Dashboard:
     def rows(self) -> QuerySet:
         form = self.filter_form
         form.is_valid()
-        return establishment_rows(form.filter(self.base), self.targets, form.sort_key)
+        rows = establishment_rows(form.filter(self.base), self.targets, form.sort_key)
+        if self.level == REGION and self.campaign is not None:
+            # Only the region's snapshots are read (an index), not every snapshot.
+            rows = region_snapshots_only(rows, self.campaign, self.region)
+        return rows
 
     # --- GHT-level targets -----------------------------------------------------------------------
 

@@ -8,13 +8,13 @@ cells go through care_portal.spreadsheets, so that none runs as a formula.
 from __future__ import annotations
 
 import csv
-import io
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -32,11 +32,27 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_MIN_WIDTH, XLSX_MAX_WIDTH = 12, 50
 
 
+SCORE_FORMAT = "0.0"
+COUNT_FORMAT = "0"
+PERCENT_FORMAT = "0.0 %"
+AMOUNT_FORMAT = "#,##0.00"
+
+
 @dataclass(frozen=True)
 class Column:
     header: str
     value: Callable[[object], object]
     width: int | None = None  # in the XLSX file; None: from the header
+    # The XLSX cell's number format; a percent column holds its share in percentage points
+    # (the CSV's figure) and the XLSX cell the fraction, shown as a percentage.
+    number_format: str | None = None
+    percent: bool = False
+
+    def xlsx_value(self, item):
+        value = self.value(item)
+        if self.percent and isinstance(value, int | float):
+            return value / 100
+        return value
 
 
 def _round(value: float | None) -> float | None:
@@ -70,10 +86,12 @@ def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> l
         Column(_("Statut NIS2"), lambda r: str(r["nis2_label"])),
         Column(_("OSE"), lambda r: flags[r["is_ose"]]),
         Column(_("Avancement"), lambda r: progress_labels[r["progress_key"]]),
-        Column(_("Score global"), lambda r: _round(r["score"])),
+        Column(_("Score global"), lambda r: _round(r["score"]), number_format=SCORE_FORMAT),
         # Version 2 on (empty for a version-1 assessment): plan and funding-call items only.
-        Column(_("Score cibles CaRE"), lambda r: _round(r["score_care"])),
-        Column(_("Incidents signalés"), lambda r: r["incidents"]),
+        Column(
+            _("Score cibles CaRE"), lambda r: _round(r["score_care"]), number_format=SCORE_FORMAT
+        ),
+        Column(_("Incidents signalés"), lambda r: r["incidents"], number_format=COUNT_FORMAT),
     ]
     for i, target in enumerate(targets):
         columns.append(Column(target.label, lambda r, i=i: flags[r["flags"][i][1]]))
@@ -85,19 +103,26 @@ def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> l
 def figures_columns(targets: Sequence[HeadlineTarget], group_header: str) -> list[Column]:
     columns = [
         Column(group_header, lambda f: f.label),
-        Column(_("Établissements"), lambda f: f.total),
-        Column(_("Non commencées"), lambda f: f.not_started),
-        Column(_("En cours"), lambda f: f.draft),
-        Column(_("Transmises"), lambda f: f.submitted),
-        Column(_("Validées"), lambda f: f.validated),
-        Column(_("Part transmise ou validée (%)"), lambda f: _round(f.transmitted_share)),
-        Column(_("Score moyen"), lambda f: _round(f.average_score)),
+        Column(_("Établissements"), lambda f: f.total, number_format=COUNT_FORMAT),
+        Column(_("Non commencées"), lambda f: f.not_started, number_format=COUNT_FORMAT),
+        Column(_("En cours"), lambda f: f.draft, number_format=COUNT_FORMAT),
+        Column(_("Transmises"), lambda f: f.submitted, number_format=COUNT_FORMAT),
+        Column(_("Validées"), lambda f: f.validated, number_format=COUNT_FORMAT),
+        Column(
+            _("Part transmise ou validée (%)"),
+            lambda f: _round(f.transmitted_share),
+            number_format=PERCENT_FORMAT,
+            percent=True,
+        ),
+        Column(_("Score moyen"), lambda f: _round(f.average_score), number_format=SCORE_FORMAT),
     ]
     for i, target in enumerate(targets):
         columns.append(
             Column(
                 _("%(target)s (%%)") % {"target": target.label},
                 lambda f, i=i: _round(f.target_figures[i].share),
+                number_format=PERCENT_FORMAT,
+                percent=True,
             )
         )
         # The figure itself, over the target's own unit ("13 / 59 unités PMSI").
@@ -105,12 +130,14 @@ def figures_columns(targets: Sequence[HeadlineTarget], group_header: str) -> lis
             Column(
                 _("%(target)s — atteinte (numérateur)") % {"target": target.label},
                 lambda f, i=i: f.target_figures[i].met,
+                number_format=COUNT_FORMAT,
             )
         )
         columns.append(
             Column(
                 _("%(target)s — concernés (dénominateur)") % {"target": target.label},
                 lambda f, i=i: f.target_figures[i].population,
+                number_format=COUNT_FORMAT,
             )
         )
         columns.append(
@@ -122,6 +149,7 @@ def figures_columns(targets: Sequence[HeadlineTarget], group_header: str) -> lis
             Column(
                 _("%(target)s — non atteinte, plan agréé") % {"target": target.label},
                 lambda f, i=i: f.target_figures[i].agreed,
+                number_format=COUNT_FORMAT,
             )
         )
     return columns
@@ -163,17 +191,25 @@ def csv_response(columns: Sequence[Column], items: Iterable, filename: str):
 
 
 def xlsx_response(columns: Sequence[Column], items: Iterable, filename: str, title: str):
-    """Typed cells under a bold, frozen header row with its filters; columns as wide as headers."""
+    """Typed cells under a bold, frozen header row with its filters; columns as wide as headers.
+
+    Written row by row (openpyxl's write-only sheet goes to a temporary file as rows come) into
+    a temporary file, then streamed from it: memory stays the same whatever the rows."""
     workbook = Workbook(write_only=True)
     write_sheet(
         workbook,
         title,
-        [SheetColumn(c.header, c.width) for c in columns],
-        ([c.value(item) for c in columns] for item in items),
+        [SheetColumn(c.header, c.width, c.number_format) for c in columns],
+        ([c.xlsx_value(item) for c in columns] for item in items),
     )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it once sent
+    try:
+        workbook.save(file)
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    response = FileResponse(file, content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
 

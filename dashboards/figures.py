@@ -14,10 +14,14 @@ from datetime import date
 from functools import cached_property
 
 from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
+from django.db.models.expressions import Col
+from django.db.models.lookups import Exact
+from django.db.models.sql.datastructures import Join
+from django.db.models.sql.where import AND, WhereNode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from assessments.models import Assessment, Campaign
+from assessments.models import Assessment, Campaign, ScoreSnapshot
 from assessments.scoring.snapshot import status_lookup
 from assessments.target_units import GROUPED_UNITS, UnitCount, figure_text
 from care_portal.formats import format_number
@@ -52,6 +56,53 @@ def campaign_establishments(establishments: QuerySet, campaign: Campaign) -> Que
     return establishments.filter(is_active=True).annotate(
         cur=FilteredRelation("assessments", condition=Q(assessments__campaign=campaign))
     )
+
+
+class _NarrowedJoin:
+    """The join field of `cur`'s snapshot, its ON clause narrowed to the snapshots carrying
+    these copies (``assessments.scoring.copies``): PostgreSQL then reads only those rows
+    through the index (campaign, region…) instead of every snapshot of the table."""
+
+    def __init__(self, field, copies: dict):
+        self._field, self._copies = field, copies
+
+    def __getattr__(self, name):
+        return getattr(self._field, name)
+
+    def get_extra_restriction(self, alias, related_alias):
+        opts = ScoreSnapshot._meta
+        conditions = [
+            Exact(Col(alias, opts.get_field(name)), value) for name, value in self._copies.items()
+        ]
+        original = self._field.get_extra_restriction(alias, related_alias)
+        return WhereNode([*conditions, *([original] if original else [])], connector=AND)
+
+
+def region_snapshots_only(queryset: QuerySet, campaign: Campaign, region) -> QuerySet:
+    """`queryset` (over :func:`campaign_establishments` of one region) joining only the
+    region's snapshots of the campaign. The same rows: a snapshot's copies equal its
+    establishment's, and the establishments are the region's active ones already. Call it
+    last (a join added afterwards is a plain one)."""
+    narrowed = queryset.all()
+    query = narrowed.query
+    copies = {"campaign": campaign.pk, "region_code": region.code, "establishment_active": True}
+    for alias, join in list(query.alias_map.items()):
+        if (
+            isinstance(join, Join)
+            and join.table_name == ScoreSnapshot._meta.db_table
+            and join.parent_alias == "cur"
+            and not isinstance(join.join_field, _NarrowedJoin)
+        ):
+            query.alias_map[alias] = Join(
+                join.table_name,
+                join.parent_alias,
+                join.table_alias,
+                join.join_type,
+                _NarrowedJoin(join.join_field, copies),
+                join.nullable,
+                join.filtered_relation,
+            )
+    return narrowed
 
 
 def _started_q() -> Q:

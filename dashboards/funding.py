@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dashboards.exports import Column
+from dashboards.exports import AMOUNT_FORMAT, Column
 from establishments.models import Region
 from funding.models import Candidacy, FundingCall
 from funding.objectives import candidacy_status
@@ -166,8 +166,10 @@ def export_columns() -> list[Column]:
         Column(_("Objectifs déclarés"), lambda r: r.declared),
         Column(_("Objectifs atteints d'après les réponses"), lambda r: r.met),
         Column(_("Pièces manquantes"), lambda r: r.documents_missing),
-        Column(_("Montant versé (€)"), lambda r: r.amount_paid_eur),
-        Column(_("Montant demandé (€)"), lambda r: r.amount_requested_eur),
+        Column(_("Montant versé (€)"), lambda r: r.amount_paid_eur, number_format=AMOUNT_FORMAT),
+        Column(
+            _("Montant demandé (€)"), lambda r: r.amount_requested_eur, number_format=AMOUNT_FORMAT
+        ),
         Column(_("Étape suivante"), lambda r: r.next_stage, width=30),
         Column(_("Clôture de l'étape suivante"), lambda r: r.next_closes_on),
     ]

@@ -13,6 +13,7 @@ from establishments.models import (
     SiretCheck,
     User,
 )
+from establishments.services import establishment_edited
 
 
 @admin.register(Region)
@@ -49,6 +50,11 @@ class EstablishmentAdmin(admin.ModelAdmin):
     search_fields = ["finess", "finess_ej", "name"]
     raw_id_fields = ["ght"]
     list_select_related = ["department", "region", "ght"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # What is kept per establishment elsewhere (counts per group, copies) follows the edit.
+        establishment_edited()
 
 
 class RoleAssignmentInline(admin.TabularInline):

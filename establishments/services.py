@@ -109,6 +109,11 @@ def _registry_changed() -> None:
         listener()
 
 
+def establishment_edited() -> None:
+    """An establishment edited by hand (the admin): told like an import, in its transaction."""
+    _registry_changed()
+
+
 def import_finess(*, path: str | Path, dry_run: bool = False) -> FinessImportSummary:
     """Import the establishments (ES and ESSMS) of a FINESS extract, upserted by FINESS ET.
 

@@ -151,7 +151,7 @@ def test_the_regional_dashboard_counts_agreed_plans(world, agreed, client):
 def test_the_exports_carry_the_fifth_state(world, agreed, client):
     client.force_login(world.ars)
     url = reverse("dashboards:region_export", args=["84"])
-    sheet = load_workbook(io.BytesIO(client.get(url, {"format": "xlsx"}).content)).active
+    sheet = load_workbook(io.BytesIO(client.get(url, {"format": "xlsx"}).getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     hospital = next(r for r in rows if r[0] == world.hospital.finess)
     assert "Plan agréé" in hospital

@@ -83,7 +83,7 @@ def test_the_dashboard_list_and_its_exports_carry_the_care_targets_score(client,
     assert by_finess[world.clinic.finess]["Score cibles CaRE"] == ""
 
     sheet = load_workbook(
-        io.BytesIO(client.get(export, {"format": "xlsx"}).content), read_only=True
+        io.BytesIO(client.get(export, {"format": "xlsx"}).getvalue()), read_only=True
     ).active
     lines = list(sheet.iter_rows(values_only=True))
     column = lines[0].index("Score cibles CaRE")

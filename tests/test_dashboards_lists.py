@@ -30,7 +30,7 @@ def read_csv(response) -> list[dict]:
 
 
 def read_xlsx(response) -> list[dict]:
-    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    sheet = load_workbook(io.BytesIO(response.getvalue()), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
     # Empty trailing cells are not stored: pad each row to the header's length.

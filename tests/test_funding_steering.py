@@ -201,7 +201,7 @@ def test_exports_carry_the_filtered_list_typed_and_formatted(client, world, camp
     # French decimals in the CSV, the cents kept (1 500 € × 2 + 0,25 €, the validated stage's).
     assert ["".join(row[10].split()) for row in rows[1:]] == ["3000,25", "3000,25"]
     response = page(client, world.ars, export, format="xlsx")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == "A1:M15"
     assert all(cell.font.bold for cell in sheet[1])

@@ -49,7 +49,7 @@ def _csv_rows(response) -> list[list[str]]:
 
 
 def _xlsx_cells(response) -> list[list]:
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     return [list(row) for row in sheet.iter_rows(min_row=2)]
 
 
@@ -119,7 +119,7 @@ def test_an_establishment_name_cannot_run_in_an_export(client, world, campaign, 
         rows = list(csv.DictReader(io.StringIO(text[1:], newline=""), delimiter=";"))
         name = rows[0]["Établissement"]
     else:
-        sheet = load_workbook(io.BytesIO(response.content)).active
+        sheet = load_workbook(io.BytesIO(response.getvalue())).active
         header = [cell.value for cell in sheet[1]]
         cell = sheet.cell(row=2, column=header.index("Établissement") + 1)
         assert cell.data_type == "s"

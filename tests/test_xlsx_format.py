@@ -24,7 +24,7 @@ def _check_formatted(sheet, rows: int):
 def test_the_region_export_is_formatted_with_links(client, world, campaign):
     client.force_login(world.ars)
     response = client.get(reverse("dashboards:region_export", args=["84"]), {"format": "xlsx"})
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     data_rows = sheet.max_row - 1
     assert data_rows >= 1
     _check_formatted(sheet, data_rows)

@@ -8,18 +8,21 @@ them (``assessments.ej_level``).
 
 from __future__ import annotations
 
+import json
+import multiprocessing
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from django.db import connection, connections, transaction
 from django.db.models import F, QuerySet
-from django.db.models.functions import Now
 from django.utils import timezone
 
 from assessments.ej_level import ej_key, ej_level_answers
 from assessments.models import Answer, Assessment, Campaign, ScoreSnapshot
 from assessments.scoring.compiled import CompiledReferential, compiled_referential
+from assessments.scoring.copies import COPIED_FIELDS, copied_from, copied_values
 from assessments.scoring.model import AssessmentResult
 from assessments.scoring.snapshot import snapshot_detail
 from referential.headlines import Headline
@@ -43,6 +46,8 @@ SNAPSHOT_FIELDS = [
     "detail",
     "computed_at",
 ]
+# What a write sets: the scores, and the copies of what lists filter on.
+WRITTEN_FIELDS = [*SNAPSHOT_FIELDS, *COPIED_FIELDS]
 
 
 # A group of establishments as counters keep them: (region, department, GHT or None, kind,
@@ -214,14 +219,14 @@ def refresh_snapshot(
     if result is None:
         result = compute_result(assessment)
     values = snapshot_values(result, reference_date=assessment.effective_reference_date())
-    snapshot = ScoreSnapshot(assessment=assessment, **values)
+    snapshot = ScoreSnapshot(assessment=assessment, **values, **copied_from(assessment))
     # One INSERT … ON CONFLICT DO UPDATE, where update_or_create takes a savepoint, a SELECT
     # and an UPDATE or INSERT.
     ScoreSnapshot.objects.bulk_create(
         [snapshot],
         update_conflicts=True,
         unique_fields=["assessment"],
-        update_fields=SNAPSHOT_FIELDS,
+        update_fields=WRITTEN_FIELDS,
     )
     _written(assessment.campaign, {group_of(assessment.establishment)})
     return snapshot
@@ -233,12 +238,19 @@ def recompute_snapshots(
     chunk_size: int = 1000,
     ght_answers: Mapping[int, Mapping[str, Any]] | None = None,
     whole_campaign: Campaign | None = None,
+    processes: int = 1,
+    notify: bool = True,
 ) -> int:
     """Recompute and store the snapshots of many assessments in bulk; returns how many.
 
-    ``ght_answers``: GHT id -> its GHT-level answers, when the caller holds them (the GHT-level
-    save that triggers the recompute); read otherwise. ``whole_campaign``: the campaign whose
-    every assessment `assessments` are (the counters kept per campaign are then rebuilt).
+    Scored in Python chunk by chunk (one query for the chunk's answers, one for its stored
+    snapshots), the changed snapshots written per chunk in a few statements (:func:`_store`);
+    the unchanged ones are not written again. ``ght_answers``: GHT id -> its GHT-level answers,
+    when the caller holds them (the GHT-level save that triggers the recompute); read otherwise.
+    ``whole_campaign``: the campaign whose every assessment `assessments` are (the counters kept
+    per campaign are then rebuilt). ``processes``: split the work by ranges of ids over that
+    many processes, each with its own connection (the listeners told once, here, at the end).
+    ``notify``: tell the snapshot listeners (a worker process of a split run does not).
     """
     rows = list(
         assessments.order_by("campaign_id", "pk").values_list(
@@ -253,31 +265,19 @@ def recompute_snapshots(
             "establishment__region_id",
             "establishment__department_id",
             "establishment__legal_status",
+            "establishment__is_active",
         )
     )
-    today = timezone.localdate()
     by_campaign: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     for row in rows:
         by_campaign[(row[1], row[2])].append(row)
-    for (campaign_id, referential_id), campaign_rows in by_campaign.items():
-        compiled = compiled_referential(referential_id)
-        ght_ids = {row[4] for row in campaign_rows if row[4]}
-        known = ght_answers or {}
-        campaign_ght_answers = {ght: known[ght] for ght in ght_ids if ght in known}
-        campaign_ght_answers.update(
-            ght_level_answers(
-                campaign_id=campaign_id, ght_ids=ght_ids - set(known), compiled=compiled
-            )
-        )
-        ej_answers = ej_level_answers(
-            campaign_id=campaign_id,
-            keys={(row[7], row[3]) for row in campaign_rows},
-            ids_to_codes=compiled.ej_level_ids,
-        )
-        for start in range(0, len(campaign_rows), chunk_size):
-            chunk = campaign_rows[start : start + chunk_size]
-            _store_snapshots(_score_chunk(chunk, compiled, campaign_ght_answers, today, ej_answers))
-        if _snapshot_listeners:
+    if processes > 1 and len(rows) > chunk_size and split_runs_possible():
+        _in_processes(sorted(row[0] for row in rows), processes, chunk_size, ght_answers)
+    else:
+        for (campaign_id, referential_id), campaign_rows in by_campaign.items():
+            _recompute_campaign(campaign_id, referential_id, campaign_rows, chunk_size, ght_answers)
+    if notify and _snapshot_listeners:
+        for (campaign_id, _referential_id), campaign_rows in by_campaign.items():
             _written(
                 whole_campaign
                 or Campaign.objects.select_related("referential").get(pk=campaign_id),
@@ -287,23 +287,127 @@ def recompute_snapshots(
     return len(rows)
 
 
+def _recompute_campaign(
+    campaign_id: int,
+    referential_id: int,
+    campaign_rows: list[tuple],
+    chunk_size: int,
+    ght_answers: Mapping[int, Mapping[str, Any]] | None,
+) -> None:
+    today = timezone.localdate()
+    compiled = compiled_referential(referential_id)
+    ght_ids = {row[4] for row in campaign_rows if row[4]}
+    known = ght_answers or {}
+    campaign_ght_answers = {ght: known[ght] for ght in ght_ids if ght in known}
+    campaign_ght_answers.update(
+        ght_level_answers(campaign_id=campaign_id, ght_ids=ght_ids - set(known), compiled=compiled)
+    )
+    ej_answers = ej_level_answers(
+        campaign_id=campaign_id,
+        keys={(row[7], row[3]) for row in campaign_rows},
+        ids_to_codes=compiled.ej_level_ids,
+    )
+    for start in range(0, len(campaign_rows), chunk_size):
+        chunk = campaign_rows[start : start + chunk_size]
+        _store(_score_chunk(chunk, compiled, campaign_ght_answers, today, ej_answers))
+
+
+def split_runs_possible() -> bool:
+    """Several processes can share the work: the database is not an in-memory SQLite one
+    (private to this process), and no transaction is open (the others would not see it)."""
+    if connection.in_atomic_block:
+        return False
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+
+
+def _in_processes(
+    ids: list[int],
+    processes: int,
+    chunk_size: int,
+    ght_answers: Mapping[int, Mapping[str, Any]] | None,
+) -> None:
+    """Recompute these assessments in `processes` forked processes, one range of ids each."""
+    share = -(-len(ids) // processes)
+    ranges = [(ids[i], ids[min(i + share, len(ids)) - 1]) for i in range(0, len(ids), share)]
+    # Each child opens its own connection: none is shared across the fork.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(len(ranges)) as pool:
+        failures = [
+            error
+            for error in pool.starmap(
+                _recompute_range, [(low, high, chunk_size, ght_answers) for low, high in ranges]
+            )
+            if error
+        ]
+    if failures:
+        raise RuntimeError("; ".join(failures))
+
+
+def _recompute_range(
+    low: int, high: int, chunk_size: int, ght_answers: Mapping[int, Mapping[str, Any]] | None
+) -> str:
+    """In a child process: recompute the assessments with ids in [low, high]; the error text,
+    if it failed."""
+    try:
+        recompute_snapshots(
+            Assessment.objects.filter(pk__gte=low, pk__lte=high),
+            chunk_size=chunk_size,
+            ght_answers=ght_answers,
+            notify=False,
+        )
+        return ""
+    except Exception as error:  # noqa: BLE001 - reported to the parent, which raises it
+        return f"{low}-{high}: {error!r}"
+    finally:
+        connections.close_all()
+
+
+def _answers_by_assessment(ids: list[int]) -> Iterable[tuple[int, dict[str, Any]]]:
+    """(assessment id, {requirement id as text: value}) of these assessments' given answers:
+    one JSON document per assessment, built by the database (decoding one value at a time
+    through the ORM costs most of a bulk recompute)."""
+    if not ids:
+        return []
+    table = Answer._meta.db_table
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT assessment_id, jsonb_object_agg(requirement_id::text, value)::text "  # noqa: S608
+            f"FROM {table} WHERE assessment_id = ANY(%s) AND value IS NOT NULL "
+            "GROUP BY assessment_id"
+        )
+        params: list[Any] = [list(ids)]
+    else:
+        marks = ", ".join(["%s"] * len(ids))
+        sql = (
+            "SELECT assessment_id, json_group_object(requirement_id, json(value)) "  # noqa: S608
+            f"FROM {table} WHERE assessment_id IN ({marks}) AND value IS NOT NULL "
+            "GROUP BY assessment_id"
+        )
+        params = list(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(pk, json.loads(document)) for pk, document in cursor.fetchall()]
+
+
 def _score_chunk(
     chunk: list[tuple],
     compiled: CompiledReferential,
     ght_answers: Mapping[int, Mapping[str, Any]],
     today: date,
     ej_answers: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
-) -> list[ScoreSnapshot]:
+) -> list[dict[str, Any]]:
+    """The changed snapshots of a chunk, as the values of their fields (``assessment_id`` and
+    :data:`WRITTEN_FIELDS`)."""
     code_by_id = compiled.code_by_id
-    answers: dict[int, dict[str, Any]] = defaultdict(dict)
-    rows = Answer.objects.filter(
-        assessment_id__in=[row[0] for row in chunk], value__isnull=False
-    ).values_list("assessment_id", "requirement_id", "value")
-    for assessment_id, requirement_id, value in rows:
-        code = code_by_id.get(requirement_id)
-        if code is not None:
-            answers[assessment_id][code] = value
-    compared = [name for name in SNAPSHOT_FIELDS if name != "computed_at"]
+    answers: dict[int, dict[str, Any]] = {}
+    for assessment_id, by_requirement in _answers_by_assessment([row[0] for row in chunk]):
+        answers[assessment_id] = {
+            code_by_id[int(rid)]: value
+            for rid, value in by_requirement.items()
+            if int(rid) in code_by_id
+        }
+    compared = [name for name in WRITTEN_FIELDS if name != "computed_at"]
     stored = {
         row[0]: row[1:]
         for row in ScoreSnapshot.objects.filter(
@@ -311,7 +415,9 @@ def _score_chunk(
         ).values_list("assessment_id", *compared)
     }
     snapshots = []
-    for pk, _campaign, _referential, kind, ght_id, status, reference_date, finess_ej, *_ in chunk:
+    for row in chunk:
+        pk, campaign_id, _referential, kind, ght_id, status, reference_date, finess_ej = row[:8]
+        region, department, legal_status, is_active = row[8:12]
         own = _merge_ght_answers(
             answers.get(pk, {}),
             ght_answers.get(ght_id, {}),
@@ -326,25 +432,87 @@ def _score_chunk(
             submitted=status in SUBMITTED_STATUSES,
         )
         values = snapshot_values(result, reference_date=reference_date)
+        values |= copied_values(
+            campaign_id, region, department, ght_id, kind, legal_status, is_active
+        )
         if stored.get(pk) == tuple(values[name] for name in compared):
             continue  # unchanged: not written again
-        snapshots.append(ScoreSnapshot(assessment_id=pk, **values))
+        values["assessment_id"] = pk
+        snapshots.append(values)
     return snapshots
 
 
-def _store_snapshots(snapshots: list[ScoreSnapshot]) -> None:
+# Below this many changed snapshots a chunk is one upsert; above, on PostgreSQL, COPY to a
+# temporary table and one UPDATE … FROM (and an INSERT of the missing ones).
+COPY_FROM = 200
+_BATCH_TABLE = "score_snapshot_batch"
+
+
+def _store(snapshots: list[dict[str, Any]]) -> None:
+    """Write a chunk's changed snapshots (all or none: one transaction)."""
     if not snapshots:
         return
-    # An upsert (INSERT … ON CONFLICT DO UPDATE): one statement per batch, where bulk_update's
-    # CASE WHEN per field and row manages only a few hundred rows per second.
-    for snapshot in snapshots:
-        # An expression keeps PostgreSQL's insert on VALUES: the UNNEST form quotes every JSON
-        # document into an array literal, several times slower.
-        snapshot.computed_at = Now()
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql" and len(snapshots) >= COPY_FROM:
+            _copy_and_update(snapshots)
+        else:
+            _upsert(snapshots)
+
+
+def _upsert(snapshots: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE, in as few statements as the database takes parameters."""
+    now = timezone.now()
+    objects = []
+    for values in snapshots:
+        values["computed_at"] = now
+        objects.append(ScoreSnapshot(**values))
     ScoreSnapshot.objects.bulk_create(
-        snapshots,
-        batch_size=100,
+        objects,
+        # PostgreSQL: VALUES rows (the UNNEST form Django picks for larger batches quotes every
+        # JSON document into an array literal, several times slower).
+        batch_size=100 if connection.vendor == "postgresql" else None,
         update_conflicts=True,
         unique_fields=["assessment"],
-        update_fields=SNAPSHOT_FIELDS,
+        update_fields=WRITTEN_FIELDS,
     )
+
+
+def _columns() -> list[tuple[str, str]]:
+    """(field name, column) of what a bulk write sets, the assessment first."""
+    opts = ScoreSnapshot._meta
+    return [(name, opts.get_field(name).column) for name in ["assessment_id", *WRITTEN_FIELDS]]
+
+
+def _copy_and_update(snapshots: list[dict[str, Any]]) -> None:
+    """PostgreSQL: COPY the chunk into a temporary table, then one UPDATE … FROM of the stored
+    snapshots and one INSERT of those not stored yet (no row handled by the ORM)."""
+    table = ScoreSnapshot._meta.db_table
+    columns = _columns()
+    names = ", ".join(f'"{column}"' for _name, column in columns)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_BATCH_TABLE} "  # noqa: S608 - fixed names
+            f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        cursor.execute(f"TRUNCATE {_BATCH_TABLE}")
+        with cursor.cursor.copy(f"COPY {_BATCH_TABLE} ({names}) FROM STDIN") as copy:
+            for values in snapshots:
+                values["computed_at"] = now
+                copy.write_row(
+                    [
+                        json.dumps(values[name]) if name == "detail" else values[name]
+                        for name, _column in columns
+                    ]
+                )
+        assignments = ", ".join(f'"{column}" = b."{column}"' for _name, column in columns[1:])
+        cursor.execute(
+            f"UPDATE {table} s SET {assignments} FROM {_BATCH_TABLE} b "  # noqa: S608
+            "WHERE s.assessment_id = b.assessment_id"
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {_BATCH_TABLE} b "  # noqa: S608
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE s.assessment_id = b.assessment_id) "
+            "ON CONFLICT (assessment_id) DO NOTHING"
+        )
+        cursor.execute(f"TRUNCATE {_BATCH_TABLE}")

@@ -14,24 +14,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--campaign", type=int, required=True, metavar="YEAR")
         parser.add_argument("--chunk-size", type=int, default=1000)
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=1,
+            metavar="N",
+            help="split the work by ranges of ids over N processes (the summary rebuilt once)",
+        )
 
-    def handle(self, *args, campaign, chunk_size, **options):
+    def handle(self, *args, campaign, chunk_size, processes=1, **options):
+        if processes < 1:
+            raise CommandError(f"--processes doit valoir au moins 1 (reçu {processes}).")
         found = Campaign.objects.select_related("referential").filter(year=campaign).first()
         if found is None:
             raise CommandError(f"Aucune campagne pour l'année {campaign}.")
         # Started on several nodes at once: one run per campaign works, the others say so.
         try:
             with exclusive_run(f"recompute_scores:{campaign}"):
-                self._recompute(found, campaign, chunk_size)
+                self._recompute(found, campaign, chunk_size, processes)
         except AlreadyRunning as running:
             self.stdout.write(running.message)
 
-    def _recompute(self, found: Campaign, campaign: int, chunk_size: int) -> None:
+    def _recompute(self, found: Campaign, campaign: int, chunk_size: int, processes: int) -> None:
         started = time.perf_counter()
         count = recompute_snapshots(
             Assessment.objects.filter(campaign=found),
             chunk_size=max(1, chunk_size),
             whole_campaign=found,
+            processes=processes,
         )
         elapsed = time.perf_counter() - started
         rate = count / elapsed if elapsed else 0

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import Campaign
+from assessments.scoring.copies import copy_differences, sync_snapshot_copies
 from dashboards.summary import differences, rebuild_summary
 
 
@@ -20,6 +21,15 @@ class Command(BaseCommand):
             if not campaigns.exists():
                 raise CommandError(f"Aucune campagne pour l'année {campaign}.")
         problems = []
+        # The snapshots' copies of their establishment (what the regional lists filter on).
+        stale = copy_differences()
+        if stale and rebuild:
+            sync_snapshot_copies()
+            self.stdout.write("Copies des établissements dans les instantanés corrigées.")
+        elif stale:
+            problems += stale
+        else:
+            self.stdout.write("Instantanés conformes au référentiel des établissements.")
         for found in campaigns:
             found_problems = differences(found)
             if found_problems and rebuild:
