@@ -46,6 +46,7 @@ from django.urls import reverse  # noqa: E402
 
 from assessments.models import Answer, Assessment, Campaign, ScoreSnapshot  # noqa: E402
 from assessments.scoring.compiled import compiled_referential  # noqa: E402
+from assessments.scoring.copies import sync_snapshot_copies  # noqa: E402
 from assessments.scoring.service import kinds_of, snapshot_values  # noqa: E402
 from dashboards.summary import live_rows, rebuild_summary, scope_q, summary_rows  # noqa: E402
 from demo.answers import demo_answers  # noqa: E402
@@ -275,6 +276,9 @@ def write_campaign(campaign, rows, states, sets: AnswerSets, rng: random.Random)
         values = sets.values(kind, in_ght, state in ("submitted", "validated"), state == "empty")
         snapshots.append(ScoreSnapshot(assessment_id=assessment_id, **values))
     ScoreSnapshot.objects.bulk_create(snapshots, batch_size=BATCH)
+    # The registry's copies (region, department, GHT, kind…) the regional lists filter on, as
+    # every write of the portal sets them.
+    sync_snapshot_copies(ScoreSnapshot.objects.filter(assessment__campaign=campaign))
     return len(snapshots)
 
 
