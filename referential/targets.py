@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from referential.headlines import Headline
@@ -154,12 +153,11 @@ def headline_targets(referential: ReferentialVersion) -> list[HeadlineTarget]:
 
 def _requirement_targets(referential: ReferentialVersion) -> list[HeadlineTarget]:
     """Version 1: the targets from the requirements' headline keys (one query)."""
-    requirements = list(
-        Requirement.objects.filter(referential=referential)
-        .filter(Q(headline__gt="") | Q(care_action__in=FALLBACK_ACTIONS))
-        .only(*TARGET_FIELDS, "headline")
-        .order_by("order", "code")
-    )
+    requirements = [
+        r
+        for r in _target_requirements(referential)
+        if r.headline or r.care_action in FALLBACK_ACTIONS
+    ]
     targets = []
     for headline in Headline:
         key, label = headline.value, headline.label
@@ -231,5 +229,17 @@ def ght_targets(referential: ReferentialVersion) -> list[HeadlineTarget]:
 
 def ght_level_requirements(referential: ReferentialVersion) -> list[Requirement]:
     """The requirements answered once per GHT on its support establishment's assessment."""
-    requirements = Requirement.objects.filter(referential=referential).only(*TARGET_FIELDS, "label")
-    return [r for r in requirements.order_by("order", "code") if r.is_ght_level]
+    return [r for r in _target_requirements(referential) if r.is_ght_level]
+
+
+def _target_requirements(referential: ReferentialVersion) -> list[Requirement]:
+    """The version's requirements with what targets read of them, in their order: one query per
+    loaded version, shared by the headline targets and the GHT-level requirements."""
+    cached = getattr(referential, "_target_requirements", None)
+    if cached is None:
+        cached = referential._target_requirements = list(
+            Requirement.objects.filter(referential=referential)
+            .only(*TARGET_FIELDS, "headline", "label")
+            .order_by("order", "code")
+        )
+    return cached
