@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import Assessment
 from establishments.models import EstablishmentScopedQuerySet
 from referential.models import Requirement
+from referential.resources import Resource, merged
 
 # Funding sources: the establishment's own budget, a CaRE funding call of the referential
 # (``call:<code>``), the regional intervention fund (FIR), something else.
@@ -149,6 +150,11 @@ class Action(models.Model):
     @property
     def owner_label(self) -> str:
         return self.owner_name or str(_("À désigner"))
+
+    @property
+    def help_resources(self) -> list[Resource]:
+        """The public resources that help close its gaps, each once."""
+        return merged(requirement.help_resources for requirement in self.gaps.all())
 
 
 class ActionNote(models.Model):

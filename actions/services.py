@@ -398,6 +398,8 @@ class Suggestion:
     title: str
     source_badge: str
     severity: str
+    # The public resources that help close the gap.
+    resources: tuple = ()
 
 
 def suggestions(assessment: Assessment) -> list[Suggestion]:
@@ -416,6 +418,7 @@ def suggestions(assessment: Assessment) -> list[Suggestion]:
                 title=title[:TITLE_MAX],
                 source_badge=requirement.source_badge,
                 severity=gap.severity,
+                resources=tuple(requirement.help_resources),
             )
         )
     return found

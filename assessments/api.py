@@ -29,6 +29,8 @@ from care_portal.api_filters import ApiFilterSet, IntegerFilter
 from care_portal.api_schema import ERROR, VALIDATION_ERROR
 from care_portal.ids import ID_PATTERN
 from establishments.models import Kind
+from referential.api import ResourceSerializer
+from referential.resources import Resource
 from referential.rules import NOT_APPLICABLE_VALUE
 
 
@@ -148,7 +150,7 @@ def assessment_state(
         "answers": {code: answers[code] for code in result.statuses if code in answers},
         "na_reasons": na_reasons_of(assessment) if NOT_APPLICABLE_VALUE in answers.values() else {},
         "scores": result.scores,
-        "gaps": [gap.as_dict() for gap in result.gaps],
+        "gaps": _gaps_with_resources(assessment, result),
         "headline": result.headline,
         "counts": result.counts,
         # A save passes its fresh score; a read ranks the stored one, as the peers' are.
@@ -161,6 +163,18 @@ def assessment_state(
             )
         ).data,
     }
+
+
+def _gaps_with_resources(assessment: Assessment, result: AssessmentResult) -> list[dict]:
+    """The gaps as the API gives them, each with the public resources that help close it."""
+    cited = compiled_referential(assessment.campaign.referential_id).resources
+    return [
+        {
+            **gap.as_dict(),
+            "resources": [Resource.of(data).as_api() for data in cited.get(gap.requirement, ())],
+        }
+        for gap in result.gaps
+    ]
 
 
 def _answers_body(data: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -202,6 +216,7 @@ class GapSerializer(serializers.Serializer):
     source_ref = serializers.CharField(
         required=False, allow_null=True, help_text='The plan action ("3-3") or call ("D2:O1.C").'
     )
+    resources = ResourceSerializer(many=True, help_text="The public resources that help.")
 
 
 class AssessmentDetailSerializer(serializers.Serializer):

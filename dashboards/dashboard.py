@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actions.agreement import agreed_plan_q
+from actions.figures import PlanFigures, funding_sources, plan_counts, rolled_up
 from assessments.models import Assessment, Campaign
 from assessments.scoring.model import UNANSWERED, RequirementStatus
 from assessments.target_units import count_units, ght_target_counts, unit_rows
@@ -228,30 +229,80 @@ class Dashboard:
             lambda r: r["legal_status"], lambda r: r["legal_status"] or _("Non renseigné"), rows
         )
 
+    # --- Action plans ----------------------------------------------------------------------------
+
+    @cached_property
+    def plan_by_department_code(self) -> dict[str, PlanFigures]:
+        """The action plans' figures per department (one query)."""
+        if self.campaign is None:
+            return {}
+        return plan_counts(self.establishments.filter(is_active=True), self.campaign, self.today)
+
+    @cached_property
+    def funding_sources(self) -> list[tuple[str, str]]:
+        return funding_sources(self.campaign) if self.campaign else []
+
+    @cached_property
+    def plan_total(self) -> PlanFigures:
+        total = PlanFigures()
+        for figures in self.plan_by_department_code.values():
+            total.add(figures)
+        return total
+
+    def _with_plans(self, groups: list[Figures], plans: dict) -> list[Figures]:
+        for figures in groups:
+            figures.extra["plan"] = plans.get(figures.key) or PlanFigures()
+        return groups
+
+    @cached_property
+    def plan_rows(self) -> tuple[str, str, list[Figures]]:
+        """(export list, column header, groups) the plan figures are shown by: the regions
+        nationally, else the departments; each group's figures in ``extra["plan"]``."""
+        plans = self.plan_by_department_code
+        if self.level == NATIONAL:
+            region_of = {code: d.region_id for code, d in self.departments.items()}
+            by_region = rolled_up(plans, plans, region_of.get)
+            return "regions", _("Région"), self._with_plans(self.by_region, by_region)
+        return "departments", _("Département"), self._with_plans(self.by_department, plans)
+
+    @property
+    def plan_list(self) -> str:
+        """The breakdown export that carries the plan figures."""
+        return "regions" if self.level == NATIONAL else "departments"
+
     @property
     def breakdowns(self) -> list[tuple[str, str, str, list[Figures]]]:
         """(list name, heading, group column header, rows) of every breakdown shown."""
+        return [
+            (key, heading, header, getattr(self, attribute))
+            for key, heading, header, attribute in self._breakdown_names
+        ]
+
+    @property
+    def _breakdown_names(self) -> list[tuple[str, str, str, str]]:
+        """(list name, heading, group column header, attribute of the rows) of each breakdown."""
         items = []
         if self.level == NATIONAL:
-            items.append(("regions", _("Par région"), _("Région"), self.by_region))
-        items.append(("departments", _("Par département"), _("Département"), self.by_department))
+            items.append(("regions", _("Par région"), _("Région"), "by_region"))
+        items.append(("departments", _("Par département"), _("Département"), "by_department"))
         if self.level != GHT_LEVEL:
-            items.append(("ghts", _("Par GHT"), _("GHT"), self.by_ght))
-        items.append(("kinds", _("Par type d’établissement"), _("Type"), self.by_kind))
+            items.append(("ghts", _("Par GHT"), _("GHT"), "by_ght"))
+        items.append(("kinds", _("Par type d’établissement"), _("Type"), "by_kind"))
         items.append(
-            (
-                "legal_statuses",
-                _("Par statut juridique"),
-                _("Statut juridique"),
-                self.by_legal_status,
-            )
+            ("legal_statuses", _("Par statut juridique"), _("Statut juridique"), "by_legal_status")
         )
         return items
 
     def breakdown(self, name: str) -> tuple[str, list[Figures]] | None:
-        """The column header and rows of one breakdown, by its list name."""
+        """The column header and rows of one breakdown, by its list name (only its rows are
+        computed)."""
         return next(
-            ((header, rows) for key, _h, header, rows in self.breakdowns if key == name), None
+            (
+                (header, getattr(self, attribute))
+                for key, _h, header, attribute in self._breakdown_names
+                if key == name
+            ),
+            None,
         )
 
     # --- The establishment list ------------------------------------------------------------------

@@ -100,6 +100,30 @@ def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> l
     return columns
 
 
+def plan_columns(funding_sources: Sequence[tuple[str, str]]) -> list[Column]:
+    """The action plans' figures of a group (``extra["plan"]``, see actions.figures)."""
+    columns = [
+        Column(_("Cibles CaRE non atteintes (unités)"), lambda f: f.unmet_targets),
+        Column(_("dont plan agréé par l'ARS"), lambda f: f.agreed_plans),
+        Column(_("Part avec plan agréé (%)"), lambda f: _round(f.agreed_plan_share)),
+        Column(_("Actions en retard"), lambda f: f.extra["plan"].overdue),
+    ]
+    for source, label in funding_sources:
+        columns.append(
+            Column(
+                _("Investissement — %(source)s (€)") % {"source": label},
+                lambda f, s=source: f.extra["plan"].cost_of(s).investment,
+            )
+        )
+        columns.append(
+            Column(
+                _("Fonctionnement — %(source)s (€/an)") % {"source": label},
+                lambda f, s=source: f.extra["plan"].cost_of(s).operating,
+            )
+        )
+    return columns
+
+
 def figures_columns(targets: Sequence[HeadlineTarget], group_header: str) -> list[Column]:
     columns = [
         Column(group_header, lambda f: f.label),

@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 from assessments.models import Assessment, Campaign, ScoreSnapshot
 from assessments.scoring.snapshot import status_lookup
 from assessments.target_units import GROUPED_UNITS, UnitCount, figure_text
-from care_portal.formats import format_number
+from care_portal.formats import format_number, format_percent
 from dashboards.targets import (
     STATUS_BADGES,
     STATUS_LABELS,
@@ -374,6 +374,31 @@ class Figures:
             (f"{low}–{high}", self.counts.get(f"bucket_{i}") or 0)
             for i, (low, high) in enumerate(BUCKETS)
         ]
+
+    @property
+    def unmet_targets(self) -> int:
+        """Units below a target an establishment may file a plan for, over those targets."""
+        return sum(f.not_met for f in self.target_figures if not f.target.from_status)
+
+    @property
+    def agreed_plans(self) -> int:
+        """Of those, the units whose plan for the target the ARS agreed ("plan agréé")."""
+        return sum(f.agreed for f in self.target_figures if not f.target.from_status)
+
+    @property
+    def agreed_plan_share(self) -> float | None:
+        return 100 * self.agreed_plans / self.unmet_targets if self.unmet_targets else None
+
+    @property
+    def agreed_plan_text(self) -> str:
+        """ "3 sur 12 (25 %)", or "—" when every target is met."""
+        if not self.unmet_targets:
+            return "—"
+        return _("%(agreed)s sur %(unmet)s (%(share)s)") % {
+            "agreed": format_number(self.agreed_plans),
+            "unmet": format_number(self.unmet_targets),
+            "share": format_percent(self.agreed_plan_share, 0),
+        }
 
     @cached_property
     def target_figures(self) -> list[TargetFigure]:

@@ -27,6 +27,7 @@ from dashboards.exports import (
     establishment_columns,
     export_response,
     figures_columns,
+    plan_columns,
 )
 from dashboards.figures import PROGRESS
 from dashboards.funding import (
@@ -368,6 +369,9 @@ def _export(request: HttpRequest, dashboard: Dashboard, scope_name: str) -> Http
         raise Http404
     header, figures = breakdown
     columns = figures_columns(dashboard.targets, header)
+    if list_name == dashboard.plan_list:
+        dashboard.plan_rows  # noqa: B018 - the groups get their plan figures
+        columns += plan_columns(dashboard.funding_sources)
     _record_export(request, dashboard, scope_name, list_name, fmt)
     return export_response(fmt, columns, figures, filename, str(LIST_NAMES[list_name]))
 

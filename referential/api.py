@@ -20,6 +20,21 @@ class BlankAsNullField(serializers.CharField):
         return value or None
 
 
+class ResourceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    publisher = serializers.CharField()
+    cited_in = serializers.CharField(allow_null=True, help_text='The plan action ("3-1"), or null.')
+    url = serializers.URLField(
+        allow_null=True, help_text="An https address, or null when the sources give none."
+    )
+    url_kind = serializers.ChoiceField(
+        choices=["document", "publisher_site"],
+        allow_null=True,
+        help_text="document: the resource itself; publisher_site: its publisher's site.",
+    )
+
+
 class RequirementSerializer(serializers.ModelSerializer):
     help = serializers.CharField(source="help_text")
     domain = BlankAsNullField()
@@ -30,6 +45,7 @@ class RequirementSerializer(serializers.ModelSerializer):
     source_ref = BlankAsNullField(help_text='The plan action ("3-3") or call and objective')
     source_label = serializers.CharField(source="source_badge")
     threshold_source = BlankAsNullField()
+    resources = serializers.SerializerMethodField()
 
     class Meta:
         model = Requirement
@@ -60,7 +76,13 @@ class RequirementSerializer(serializers.ModelSerializer):
             "threshold_source",
             "answered_by",
             "reason_required_for_na",
+            "resources",
         ]
+
+    @extend_schema_field(ResourceSerializer(many=True))
+    def get_resources(self, requirement: Requirement) -> list[dict]:
+        """The public resources that help meet it (empty in version 1)."""
+        return [resource.as_api() for resource in requirement.help_resources]
 
     @extend_schema_field(
         {

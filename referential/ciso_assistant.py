@@ -131,6 +131,7 @@ def _requirement_fields(requirement: Requirement) -> dict[str, Any]:
         "threshold_source": requirement.threshold_source,
         "answered_at": requirement.answered_at,
         "due_date_from": requirement.due_date_from,
+        "resources": [resource["code"] for resource in requirement.resources or ()],
     }
     fields.update({key: value for key, value in optional.items() if value})
     if requirement.national_target_share is not None or requirement.national_target_population:
@@ -279,6 +280,7 @@ def export_library(referential: ReferentialVersion, *, with_mappings: bool = Tru
         "title": referential.title,
         "source": referential.source,
         **({"domains": referential.domains} if referential.domains else {}),
+        **({"resources": referential.resources} if referential.resources else {}),
     }
     library["objects"] = {
         "framework": {
@@ -547,8 +549,9 @@ class _Importer:
             "status": ReferentialVersion.Status.DRAFT,
             "axes": self._axes(parsed_nodes, name),
         }
-        if isinstance(extension.get("domains"), list):
-            data["domains"] = extension["domains"]
+        for section in ("domains", "resources"):
+            if isinstance(extension.get(section), list):
+                data[section] = extension[section]
         return data
 
     def _nodes(self, nodes: list) -> list[dict]:

@@ -56,6 +56,8 @@ class RequirementData:
     answered_at: str = ""
     due_date_from: str = ""
     domain_title: str = ""
+    # The public resources that help, as the version's ``resources`` section gives them.
+    resources: list[dict[str, Any]] = field(default_factory=list)
     line: int | None = field(default=None, compare=False)
 
     def model_fields(self) -> dict[str, Any]:

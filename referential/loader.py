@@ -37,6 +37,7 @@ SECTION_FIELDS = {
     "consistency": "consistency_rules",
     "priorities": "priority_rule",
     "mappings": "mappings",
+    "resources": "resources",
 }
 assert set(SECTION_FIELDS) == set(SECTION_KEYS)
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from referential.describe import describe_condition, describe_rule, describe_target
 from referential.headlines import Headline
+from referential.resources import Resource
 
 
 class AnswerType(models.TextChoices):
@@ -149,6 +150,7 @@ class ReferentialVersion(models.Model):
     mappings = models.JSONField(
         _("correspondances avec d'autres référentiels"), default=list, blank=True
     )
+    resources = models.JSONField(_("ressources d'aide"), default=list, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     objects = ReferentialVersionQuerySet.as_manager()
@@ -311,6 +313,8 @@ class Requirement(models.Model):
         blank=True,
         help_text=_("Code de l'exigence (réponse de type date) qui donne l'échéance de celle-ci."),
     )
+    # The resources it cites, each as the version's ``resources`` section gives it.
+    resources = models.JSONField(_("ressources d'aide"), default=list, blank=True)
     order = models.PositiveIntegerField(_("ordre"), default=0)
 
     class Meta:
@@ -347,6 +351,11 @@ class Requirement(models.Model):
     def source_badge(self) -> str:
         """ "Cible CaRE 3-3", "Appel D2 — O1.C", "Recommandation du portail", or "" (version 1)."""
         return source_badge(self.source, self.source_ref)
+
+    @property
+    def help_resources(self) -> list[Resource]:
+        """The public resources that help meet it (none in version 1)."""
+        return [Resource.of(data) for data in self.resources or ()]
 
     @property
     def asked_of_establishment(self) -> bool:

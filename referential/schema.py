@@ -31,6 +31,7 @@ from referential.models import (
     Requirement,
     Source,
 )
+from referential.resources import resolve_citations
 from referential.rules import Rule, RuleParamError, get_rule
 from referential.sections import (
     FUNDING_CALL_REF,
@@ -64,6 +65,7 @@ SECTION_KEYS = (
     "consistency",
     "priorities",
     "mappings",
+    "resources",
 )
 TOP_KEYS = {"code", "version", "title", "published_on", "source", "status", "axes", *SECTION_KEYS}
 AXIS_KEYS = {"number", "code", "title", "objectives"}
@@ -96,6 +98,7 @@ REQUIREMENT_KEYS = {
     "reason_required_for_na",
     "answered_at",
     "due_date_from",
+    "resources",
 }
 TARGET_KEYS = {"share", "population"}
 CONDITION_KEYS = {"requirement", "in"}
@@ -118,6 +121,8 @@ class _Parser:
         self.requirements: dict[str, RequirementData] = {}
         self.requirement_where: dict[str, str] = {}
         self.order = 0
+        # {requirement code: (the resource codes it cites, where it is)}, resolved at the end.
+        self.citations: dict[str, tuple[list[str], str]] = {}
 
     def parse(self, data: Any) -> ReferentialData:
         if not isinstance(data, Mapping):
@@ -171,6 +176,7 @@ class _Parser:
         self._check_due_dates()
         referential.sections = self.sections.parse(published_on=referential.published_on)
         self._check_requirement_sources()
+        self._resolve_resources(referential.sections.get("resources", []))
         if self.errors:
             raise ReferentialFileError(self.errors)
         return referential
@@ -321,7 +327,22 @@ class _Parser:
         if code and code not in self.requirements:
             self.requirements[code] = requirement
             self.requirement_where[code] = where
+            self.citations[code] = (self._cited_resources(fields), where)
         return requirement
+
+    def _cited_resources(self, fields: Fields) -> list[str]:
+        """The codes of the resources an item cites (a list of texts, possibly absent)."""
+        codes = fields.items("resources", allow_empty=True)
+        if not all(isinstance(code, str) and code for code in codes):
+            fields.error(_("« resources » est une liste de codes de ressources."))
+            return []
+        return codes
+
+    def _resolve_resources(self, resources: list[dict]) -> None:
+        """Each item gets the resources it cites, as the ``resources`` section gives them."""
+        resolved = resolve_citations(self.citations, resources, errors=self.errors)
+        for code, cited in resolved.items():
+            self.requirements[code].resources = cited
 
     def _domain(self, fields: Fields) -> str:
         """A domain of the version's ``domains`` section, or of version 1's (D1..D4)."""

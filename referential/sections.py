@@ -28,6 +28,7 @@ from referential.headlines import Headline
 from referential.mappings import parse_mappings
 from referential.models import CANDIDATES_UNIT, AnsweredBy, Source, TargetUnit
 from referential.priorities import parse_priorities
+from referential.resources import parse_resources
 from referential.rules import AnswerError, Rule
 
 # One action of the plan: "3-3", "19".
@@ -214,6 +215,10 @@ class SectionParser:
         if "mappings" in self.data:
             sections["mappings"] = parse_mappings(
                 self.data["mappings"], requirements=self.requirements, errors=self.errors
+            )
+        if "resources" in self.data:
+            sections["resources"] = parse_resources(
+                self.data["resources"], plan_action=PLAN_ACTION, errors=self.errors
             )
         return sections
 

@@ -159,6 +159,8 @@ class GapLine:
     source_ref: str = ""
     # The deadline is the establishment's own date (HAS: its next certification visit).
     own_deadline: bool = False
+    # The public resources that help close it.
+    resources: tuple = ()
 
     @property
     def status_label(self) -> str:
@@ -447,6 +449,7 @@ def _gap_lines(gaps: list[Gap], requirements: dict[str, Requirement]) -> list[Ga
             source=gap.source,
             source_ref=gap.source_ref,
             own_deadline=gap.own_deadline,
+            resources=tuple(requirements[gap.requirement].help_resources),
         )
         for rank, gap in enumerate(gaps, start=1)
     ]

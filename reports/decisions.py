@@ -77,6 +77,8 @@ class ActionLine:
     severity: str
     agreed: bool = False
     abandon_reason: str = ""
+    # The public resources that help close its gaps.
+    resources: tuple = ()
 
     @property
     def due_text(self) -> str:
@@ -164,6 +166,7 @@ def _action_lines(assessment: Assessment, severities: dict[str, str]) -> list[Ac
             severity=_severity(action, severities),
             agreed=action.pk in agreed,
             abandon_reason=action.abandon_reason,
+            resources=tuple(action.help_resources),
         )
         for rank, action in enumerate(ordered_actions(assessment), start=1)
     ]

@@ -2,6 +2,7 @@
 
 import factory
 
+from actions.models import Action, TargetPlan
 from assessments.models import Assessment, Campaign, ScoreSnapshot
 from establishments.models import (
     GHT,
@@ -234,3 +235,20 @@ class CandidacyFactory(factory.django.DjangoModelFactory):
     ght = None
     finess_ej = factory.LazyAttribute(lambda o: o.establishment.finess_ej)
     region = factory.LazyAttribute(lambda o: o.establishment.region)
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Action
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    title = factory.Sequence(lambda n: f"Action {n}")
+
+
+class TargetPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TargetPlan
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    target = "governance"
+    status = TargetPlan.Status.AGREED

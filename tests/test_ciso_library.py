@@ -118,6 +118,7 @@ def test_the_export_imports_back_as_a_draft_with_the_same_requirements(care2, tm
     assert "(brouillon)" in out.getvalue()
     assert contents(draft) == contents(original)
     assert draft.domains == original.domains
+    assert draft.resources == original.resources
     assert not draft.requirements.filter(recommendation=REVIEW_NOTE).exists()
 
 

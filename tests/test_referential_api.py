@@ -38,6 +38,8 @@ REQUIREMENT_KEYS = {
     "threshold_source",
     "answered_by",
     "reason_required_for_na",
+    # The public resources that help (empty in version 1, which names none).
+    "resources",
 }
 
 

@@ -13,7 +13,7 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,8 @@ class CompiledReferential:
     ej_level_codes: frozenset[str] = frozenset()
     # Requirements whose "not applicable" needs the RSSI's reason.
     na_reason_codes: frozenset[str] = frozenset()
+    # {requirement code: the public resources it cites, as stored} (none in version 1).
+    resources: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
 
     @property
     def specs(self) -> tuple[RequirementSpec, ...]:
@@ -119,18 +121,21 @@ def specs_from_data(data: Mapping[str, Any]) -> list[RequirementSpec]:
     return specs
 
 
-def answer_codes(referential_id: int) -> tuple[frozenset[str], frozenset[str]]:
-    """The codes answered once per legal entity (``answered_at: EJ``), and those whose "not
-    applicable" needs a reason (``reason_required_for_na``)."""
+def answer_codes(
+    referential_id: int,
+) -> tuple[frozenset[str], frozenset[str], dict[str, tuple[Mapping[str, Any], ...]]]:
+    """The codes answered once per legal entity (``answered_at: EJ``), those whose "not
+    applicable" needs a reason (``reason_required_for_na``), and the resources each cites."""
     from referential.models import AnsweredAt, Requirement
 
     rows = Requirement.objects.filter(referential_id=referential_id).values_list(
-        "code", "answered_at", "reason_required_for_na"
+        "code", "answered_at", "reason_required_for_na", "resources"
     )
     rows = list(rows)
     return (
-        frozenset(code for code, at, _reason in rows if at == AnsweredAt.EJ),
-        frozenset(code for code, _at, reason in rows if reason),
+        frozenset(code for code, at, _reason, _cited in rows if at == AnsweredAt.EJ),
+        frozenset(code for code, _at, reason, _cited in rows if reason),
+        {code: tuple(cited) for code, _at, _reason, cited in rows if cited},
     )
 
 
@@ -189,7 +194,7 @@ def compiled_referential(referential_id: int) -> CompiledReferential:
         return entry[1]
     specs, code_by_id = build_specs(referential_id)
     model = ScoringModel(specs)
-    ej_codes, na_reason_codes = answer_codes(referential_id)
+    ej_codes, na_reason_codes, resources = answer_codes(referential_id)
     compiled = CompiledReferential(
         referential_id=referential_id,
         model=model,
@@ -198,6 +203,7 @@ def compiled_referential(referential_id: int) -> CompiledReferential:
         ght_level_codes=model.ght_level_codes,
         ej_level_codes=ej_codes,
         na_reason_codes=na_reason_codes,
+        resources=resources,
     )
     if token is not None:
         with _lock:

@@ -14,6 +14,12 @@ def get_item(mapping, key):
     return mapping.get(key)
 
 
+@register.filter
+def cost_of(plan, source):
+    """The estimated cost of a group's actions paid by one funding source."""
+    return plan.cost_of(source)
+
+
 @register.simple_tag(takes_context=True)
 def breakdown_table(context, rows, caption, group_header):
     """A breakdown table (see dashboards.tables) for the dashboard in the context."""
