@@ -4,7 +4,7 @@ import pytest
 
 from audit.models import Action
 from audit.services import record_event
-from tests.e2e.conftest import DESKTOP, SCREENSHOTS
+from tests.e2e.conftest import DESKTOP
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +16,7 @@ OVERFLOW = """() => {
 }"""
 
 
-def test_long_values_wrap_inside_the_screen(visitor, world, client):
+def test_long_values_wrap_inside_the_screen(visitor, world, client, screenshots):
     long_file = "rapports-" + "-".join(f"etablissement{n:03d}" for n in range(40)) + ".zip"
     for n in range(3):
         record_event(
@@ -49,8 +49,7 @@ def test_long_values_wrap_inside_the_screen(visitor, world, client):
     visitor.page.set_viewport_size(DESKTOP)
     visitor.goto("/audit/")
     assert "Relance d'établissements" in visitor.page.content()
-    SCREENSHOTS.mkdir(exist_ok=True)
-    visitor.page.screenshot(path=SCREENSHOTS / "journal-audit-1280.png", full_page=True)
+    visitor.page.screenshot(path=screenshots / "journal-audit-1280.png", full_page=True)
     assert visitor.page.evaluate(OVERFLOW) <= 1
     # Every column header is on the screen.
     for header in visitor.page.locator("main table thead th").all():
