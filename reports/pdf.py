@@ -108,8 +108,12 @@ def font_directory() -> str | None:
     return str(Path(found).parent) if found else None
 
 
-def render_report_html(assessment: Assessment) -> str:
-    """The report's HTML with its pages' rules; `report_stylesheet` styles the rest."""
+def render_report_html(assessment: Assessment, *, inline_stylesheet: bool = True) -> str:
+    """The report's HTML, print stylesheet included: a self-contained page.
+
+    Without `inline_stylesheet`, only its pages' rules: what :func:`html_to_pdf` renders, the
+    report's stylesheet (`report_stylesheet`) applied beneath them.
+    """
     with translation.override("fr"):
         report = build_report(assessment)
         fonts = font_directory()
@@ -127,6 +131,7 @@ def render_report_html(assessment: Assessment) -> str:
                 }
             ),
             "watermark_image": _watermark_image(report.watermark) if report.watermark else None,
+            "inline_stylesheet": inline_stylesheet,
         }
         return render_to_string("reports/report.html", context)
 
@@ -238,4 +243,4 @@ def report_filename(assessment: Assessment) -> str:
 
 def render_report_pdf(assessment: Assessment) -> bytes:
     """The PDF gap report of an assessment (tagged PDF/UA-1, French)."""
-    return html_to_pdf(render_report_html(assessment))
+    return html_to_pdf(render_report_html(assessment, inline_stylesheet=False))
