@@ -9,8 +9,10 @@ care-2025.yaml), a hospital that supports its GHT with every requirement answere
 the GHT-level ones), submitted and validated, last year's assessment for the trend, ten
 comparable establishments for the position and a few pieces of evidence. Then it renders the
 report `--repeat` times through `render_report_pdf` (what the download does: queries, scoring,
-template, charts, WeasyPrint) and, taking turns with it, the same HTML with WeasyPrint alone (same
-stylesheet, fonts and PDF/UA options); it prints the medians side by side, wall clock and CPU
+template, charts, WeasyPrint) and, taking turns with it, the same report with WeasyPrint alone:
+`render_report_html`'s self-contained page (the whole stylesheet inline, the same fonts and PDF/UA
+options) through a plain `HTML(string=…).write_pdf()`, which parses that stylesheet and decodes
+the fonts at each call where the portal does so once per process; it prints the medians side by side, wall clock and CPU
 time (the CPU time, this process's and, on a local PostgreSQL, its server process's, stays
 meaningful on a busy machine), and the time the server takes to serve the stored report of the
 validated assessment again (the download of an unchanged report), beside the goals. Numbers,

@@ -28,7 +28,14 @@ logger = logging.getLogger(__name__)
 
 STORED_STATUSES = frozenset({Assessment.Status.SUBMITTED, Assessment.Status.VALIDATED})
 # The templates and stylesheet the report is made of: a change to any gives a new key.
-TEMPLATE_NAMES = ("reports/report.html", "reports/_answer_checks.html", "reports/report.css")
+TEMPLATE_NAMES = (
+    "reports/report.html",
+    "reports/_answer_checks.html",
+    "reports/_decisions.html",
+    "reports/_plan_actions.html",
+    "reports/report_page.css",
+    "reports/report_body.css",
+)
 
 
 @functools.cache

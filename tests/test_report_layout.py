@@ -17,6 +17,7 @@ from actions.agreement import agree_target_plan, file_target_plan, target_states
 from actions.services import create_suggested, suggestions, update_action
 from assessments.answers import save_answers
 from assessments.evidence import add_note
+from assessments.exercise_register import register_codes
 from assessments.models import Assessment
 from assessments.scoring.compiled import compiled_referential
 from assessments.scoring.service import kinds_of
@@ -56,7 +57,9 @@ def full(world) -> Assessment:
         kinds=kinds_of(establishment.kind, establishment.ght_id),
         ght_support=establishment.is_ght_support,
     )
-    answers = {c: v for c, v in answers.items() if c not in compiled.ght_level_codes}
+    # The GHT lead answers the GHT-level items; the exercise register, the exercise ones.
+    not_typed = compiled.ght_level_codes | set(register_codes(compiled, establishment))
+    answers = {c: v for c, v in answers.items() if c not in not_typed}
     answers = {c: v for c, v in answers.items() if v != "not_applicable"}
     save_answers(assessment=assessment, answers=answers, expected_version=0, user=world.rssi)
     assessment = Assessment.objects.get(pk=assessment.pk)
