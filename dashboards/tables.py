@@ -189,3 +189,15 @@ def establishment_rows(
         out.append("<tr>" + "".join(cells) + "</tr>")
     # Every piece above is escaped or one of the page's fixed strings.
     return mark_safe("\n".join(out))  # noqa: S308
+
+
+def select_options(choices, selected) -> SafeString:
+    """The options of a filter's select (up to a few hundred: departments, GHTs), the one equal
+    to `selected` marked selected."""
+    return mark_safe(  # noqa: S308 - values and labels escaped
+        "".join(
+            f'<option value="{_text(value)}"{" selected" if value == selected else ""}>'
+            f"{_text(label)}</option>"
+            for value, label in choices
+        )
+    )

@@ -6,6 +6,8 @@ Every page starts from the person's scope: the region, GHT or national level mus
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import rules
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -163,12 +165,25 @@ def _parents(request: HttpRequest, dashboard: Dashboard) -> list[tuple[str, str]
 def _link_groups(request: HttpRequest, dashboard: Dashboard) -> None:
     """Regions and GHTs of the breakdowns link to their own dashboard."""
     if dashboard.level == NATIONAL:
+        region_url = _url_pattern("dashboards:region")
         for figures in dashboard.by_region:
-            figures.extra["url"] = reverse("dashboards:region", args=[figures.key])
+            figures.extra["url"] = region_url(figures.key)
     if dashboard.level != GHT_LEVEL:
+        ght_url = _url_pattern("dashboards:ght")
         for figures in dashboard.by_ght:
             if figures.key:
-                figures.extra["url"] = reverse("dashboards:ght", args=[figures.key])
+                figures.extra["url"] = ght_url(figures.key)
+
+
+# What `reverse` keeps unquoted in an argument (django.urls.resolvers).
+_URL_SAFE = "!$&'()*+,;=/~:@"
+
+
+def _url_pattern(name: str):
+    """The URL of `name` for one code argument, resolved once for a page's hundreds of links
+    (the same URL `reverse` gives)."""
+    head, _marker, tail = reverse(name, args=["~code~"]).partition("~code~")
+    return lambda code: f"{head}{quote(str(code), safe=_URL_SAFE)}{tail}"
 
 
 def _render(

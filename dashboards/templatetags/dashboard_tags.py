@@ -4,7 +4,7 @@
 from django import template
 
 from dashboards.dashboard import GHT_LEVEL, REGION
-from dashboards.tables import establishment_rows, figures_table
+from dashboards.tables import establishment_rows, figures_table, select_options
 
 register = template.Library()
 
@@ -37,3 +37,6 @@ def establishment_list_rows(context, rows):
         with_ght=dashboard.level != GHT_LEVEL,
         targets=dashboard.targets,
     )
+
+
+register.simple_tag(select_options, name="select_options")
