@@ -21,6 +21,7 @@ from assessments.models import ReportedIncident
 from audit.models import Action
 from audit.services import record_event
 from care_portal import charts
+from care_portal.collection import without_collection
 from care_portal.db_router import reads_from_replica
 from dashboards.dashboard import GHT_LEVEL, NATIONAL, REGION, Dashboard
 from dashboards.exports import (
@@ -108,6 +109,7 @@ def _ght(request: HttpRequest, code: str) -> Dashboard:
 
 
 @reads_from_replica
+@without_collection
 def national(request: HttpRequest) -> HttpResponse:
     dashboard = _national(request)
     return _render(
@@ -120,6 +122,7 @@ def national(request: HttpRequest) -> HttpResponse:
 
 
 @reads_from_replica
+@without_collection
 def region(request: HttpRequest, code: str) -> HttpResponse:
     dashboard = _region(request, code)
     return _render(
@@ -136,6 +139,7 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @reads_from_replica
+@without_collection
 def ght(request: HttpRequest, code: str) -> HttpResponse:
     dashboard = _ght(request, code)
     return _render(
