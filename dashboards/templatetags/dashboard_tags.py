@@ -4,7 +4,7 @@
 from django import template
 
 from dashboards.dashboard import GHT_LEVEL, REGION
-from dashboards.tables import establishment_rows, figures_table, select_options
+from dashboards.tables import establishment_rows, figures_table, filter_field
 
 register = template.Library()
 
@@ -39,4 +39,4 @@ def establishment_list_rows(context, rows):
     )
 
 
-register.simple_tag(select_options, name="select_options")
+register.simple_tag(filter_field, name="filter_field")
