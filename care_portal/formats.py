@@ -75,11 +75,32 @@ def _rounded_parts(value: int | float, decimals: int) -> tuple[bool, str, str] |
     return negative and kept != 0, integer, fraction
 
 
+# Figures already written, by (type, value, unit, decimals, fixed): a dashboard writes the same
+# counts and shares many times over (a national page, thousands of cells). Bounded: emptied
+# when full.
+_WRITTEN: dict[tuple, str] = {}
+_WRITTEN_MAX = 20_000
+
+
 def format_number(
     value: float | int | Decimal | None, unit: str = "", *, decimals: int = 1, fixed: bool = False
 ) -> str:
     """A figure in French: "1 250 000", "12,3", "−4,5 pts"; at most `decimals` decimals
     (trailing zeros dropped) or exactly that many with `fixed`; "—" for no value."""
+    kind = type(value)
+    if kind is int or kind is float:
+        key = (kind, value, unit, decimals, fixed)
+        text = _WRITTEN.get(key)
+        if text is None:
+            text = _format_number(value, unit, decimals, fixed)
+            if len(_WRITTEN) >= _WRITTEN_MAX:
+                _WRITTEN.clear()
+            _WRITTEN[key] = text
+        return text
+    return _format_number(value, unit, decimals, fixed)
+
+
+def _format_number(value, unit: str, decimals: int, fixed: bool) -> str:
     if decimals >= 0 and type(value) in (int, float):
         # The dashboards write thousands of counts and shares: round their shortest decimal
         # form as written, without going through Decimal (the same digits).

@@ -400,20 +400,33 @@ class Figures:
             "share": format_percent(self.agreed_plan_share, 0),
         }
 
+    def _target_counts(self):
+        """Per target: (target, population, met, apart, agreed), counted over its own unit."""
+        counts, units = self.counts.get, self.units
+        for target in self.targets:
+            if target.unit in GROUPED_UNITS:
+                count = units.get(target.key) or UnitCount()
+                yield target, count.population, count.met, count.apart, count.agreed
+            else:
+                key = target.key
+                yield (
+                    target,
+                    counts(f"pop_{key}") or 0,
+                    counts(f"met_{key}") or 0,
+                    0,
+                    counts(f"agreed_{key}") or 0,
+                )
+
+    @cached_property
+    def target_shares(self) -> list[float | None]:
+        """Per target, the share of its population meeting it (all a breakdown row shows)."""
+        return [met_share(met, population) for _t, population, met, _a, _g in self._target_counts()]
+
     @cached_property
     def target_figures(self) -> list[TargetFigure]:
         figures = []
-        for target in self.targets:
-            apart = 0
-            if target.unit in GROUPED_UNITS:
-                count = self.units.get(target.key) or UnitCount()
-                population, met, apart = count.population, count.met, count.apart
-                agreed = count.agreed
-            else:
-                population = self.counts.get(f"pop_{target.key}") or 0
-                met = self.counts.get(f"met_{target.key}") or 0
-                agreed = self.counts.get(f"agreed_{target.key}") or 0
-            share = 100 * met / population if population else None
+        for target, population, met, apart, agreed in self._target_counts():
+            share = met_share(met, population)
             figures.append(
                 TargetFigure(
                     target=target,
@@ -426,6 +439,11 @@ class Figures:
                 )
             )
         return figures
+
+
+def met_share(met: int, population: int) -> float | None:
+    """The share (in %) of a population meeting a target; None for no population."""
+    return 100 * met / population if population else None
 
 
 def rollup(

@@ -8,6 +8,7 @@ magnitude faster than nested template includes, and keeps the same accessible ma
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from django.urls import reverse
@@ -57,7 +58,7 @@ def figures_table(
             if url
             else escape(row.label)
         )
-        figures = row.target_figures
+        shares = row.target_shares
         cells = [
             format_number(row.total),
             format_number(row.not_started),
@@ -65,7 +66,7 @@ def figures_table(
             format_number(row.submitted),
             format_number(row.validated),
             format_score(row.average_score),
-            *(format_percent(figures[i].share) for i, _t in shown),
+            *(format_percent(shares[i]) for i, _t in shown),
         ]
         # Cells are formatted numbers (digits, comma, %, dash): nothing to escape.
         body.append(f'<tr><th scope="row">{label}</th><td>{"</td><td>".join(cells)}</td></tr>')
@@ -89,7 +90,10 @@ def figures_table(
 
 
 def _text(value) -> str:
-    """A value as a template writes it: localized, escaped."""
+    """A value as a template writes it: localized, escaped (a plain string, the most common,
+    escaped directly: the same characters)."""
+    if type(value) is str:
+        return html.escape(value)
     return conditional_escape(localize(value))
 
 
@@ -189,3 +193,61 @@ def establishment_rows(
         out.append("<tr>" + "".join(cells) + "</tr>")
     # Every piece above is escaped or one of the page's fixed strings.
     return mark_safe("\n".join(out))  # noqa: S308
+
+
+def select_options(choices, selected) -> SafeString:
+    """The options of a filter's select (up to a few hundred: departments, GHTs), the one equal
+    to `selected` marked selected."""
+    return mark_safe(  # noqa: S308 - values and labels escaped
+        "".join(
+            f'<option value="{_text(value)}"{" selected" if value == selected else ""}>'
+            f"{_text(label)}</option>"
+            for value, label in choices
+        )
+    )
+
+
+def filter_field(field) -> SafeString:
+    """One filter of the establishment list (a bound form field), written out by hand: selects
+    here hold up to a few hundred options (departments, GHTs), which the form widget templates
+    would render slowly. A select for a field with choices, else a text or number input; its
+    errors under it, tied by `aria-describedby`."""
+    errors = field.errors
+    auto_id = _text(field.auto_id)
+    err_id = f"{auto_id}-errors"
+    value = field.value()
+    value = "" if value is None else value
+    described = f' aria-describedby="{err_id}"' if errors else ""
+    error_text = (
+        f'<p id="{err_id}" class="fr-error-text">'
+        + " ".join(conditional_escape(error) for error in errors)
+        + "</p>"
+        if errors
+        else ""
+    )
+    label = f'<label class="fr-label" for="{auto_id}">{_text(field.label)}</label>'
+    name = _text(field.html_name)
+    choices = getattr(field.field, "choices", None)
+    if choices:
+        group = " fr-select-group--error" if errors else ""
+        invalid = " fr-select--error" if errors else ""
+        return mark_safe(  # noqa: S308 - every value escaped above
+            f'\n\n<div class="fr-select-group{group}">\n  {label}\n'
+            f'  <select class="fr-select{invalid}" id="{auto_id}" name="{name}"{described}>\n'
+            f"    {select_options(choices, value)}\n  </select>\n  {error_text}\n</div>\n\n"
+        )
+    group = " fr-input-group--error" if errors else ""
+    invalid = " fr-input--error" if errors else ""
+    max_value = getattr(field.field, "max_value", None)
+    if max_value is not None:
+        kind = (
+            f' type="number" min="{_text(field.field.min_value)}" max="{_text(max_value)}"'
+            ' inputmode="numeric"'
+        )
+    else:
+        kind = ' type="text"'
+    return mark_safe(  # noqa: S308 - every value escaped above
+        f'\n\n<div class="fr-input-group{group}">\n  {label}\n'
+        f'  <input class="fr-input{invalid}" id="{auto_id}" name="{name}" value="{_text(value)}"'
+        f"{kind}{described}>\n  {error_text}\n</div>\n\n"
+    )

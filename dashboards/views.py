@@ -6,6 +6,8 @@ Every page starts from the person's scope: the region, GHT or national level mus
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import rules
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -19,6 +21,7 @@ from assessments.models import ReportedIncident
 from audit.models import Action
 from audit.services import record_event
 from care_portal import charts
+from care_portal.collection import without_collection
 from care_portal.db_router import reads_from_replica
 from dashboards.dashboard import GHT_LEVEL, NATIONAL, REGION, Dashboard
 from dashboards.exports import (
@@ -107,6 +110,7 @@ def _ght(request: HttpRequest, code: str) -> Dashboard:
 
 
 @reads_from_replica
+@without_collection
 def national(request: HttpRequest) -> HttpResponse:
     dashboard = _national(request)
     return _render(
@@ -119,6 +123,7 @@ def national(request: HttpRequest) -> HttpResponse:
 
 
 @reads_from_replica
+@without_collection
 def region(request: HttpRequest, code: str) -> HttpResponse:
     dashboard = _region(request, code)
     return _render(
@@ -135,6 +140,7 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @reads_from_replica
+@without_collection
 def ght(request: HttpRequest, code: str) -> HttpResponse:
     dashboard = _ght(request, code)
     return _render(
@@ -164,12 +170,25 @@ def _parents(request: HttpRequest, dashboard: Dashboard) -> list[tuple[str, str]
 def _link_groups(request: HttpRequest, dashboard: Dashboard) -> None:
     """Regions and GHTs of the breakdowns link to their own dashboard."""
     if dashboard.level == NATIONAL:
+        region_url = _url_pattern("dashboards:region")
         for figures in dashboard.by_region:
-            figures.extra["url"] = reverse("dashboards:region", args=[figures.key])
+            figures.extra["url"] = region_url(figures.key)
     if dashboard.level != GHT_LEVEL:
+        ght_url = _url_pattern("dashboards:ght")
         for figures in dashboard.by_ght:
             if figures.key:
-                figures.extra["url"] = reverse("dashboards:ght", args=[figures.key])
+                figures.extra["url"] = ght_url(figures.key)
+
+
+# What `reverse` keeps unquoted in an argument (django.urls.resolvers).
+_URL_SAFE = "!$&'()*+,;=/~:@"
+
+
+def _url_pattern(name: str):
+    """The URL of `name` for one code argument, resolved once for a page's hundreds of links
+    (the same URL `reverse` gives)."""
+    head, _marker, tail = reverse(name, args=["~code~"]).partition("~code~")
+    return lambda code: f"{head}{quote(str(code), safe=_URL_SAFE)}{tail}"
 
 
 def _render(

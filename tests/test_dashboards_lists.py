@@ -210,3 +210,31 @@ def test_csv_cells_cannot_run_as_formulas(client, world, campaign_data):
         )
     )
     assert rows[0]["Établissement"].startswith("'=")
+
+
+def test_each_filter_keeps_what_was_typed_and_names_its_own_error(client, world, campaign_data):
+    """A wrong filter is marked in error, its message tied to it for screen readers; what was
+    typed comes back escaped, and a valid choice stays selected."""
+    client.force_login(world.ars)
+    page = reverse("dashboards:region", args=["84"])
+    response = client.get(
+        page, {"q": '<b>"Villefranche', "score_min": "abc", "department": "zz", "kind": "ES"}
+    )
+    html = response.text
+    assert 'value="&lt;b&gt;&quot;Villefranche"' in html
+    assert '<b>"Villefranche' not in html
+    assert (
+        '<input class="fr-input fr-input--error" id="id_score_min" name="score_min" value="abc"'
+        ' type="number" min="0" max="100" inputmode="numeric" aria-describedby="id_score_min-errors">'
+    ) in html
+    assert (
+        '<p id="id_score_min-errors" class="fr-error-text">Saisissez un nombre entier.</p>' in html
+    )
+    assert (
+        '<select class="fr-select fr-select--error" id="id_department" name="department"'
+        ' aria-describedby="id_department-errors">'
+    ) in html
+    assert 'id="id_department-errors" class="fr-error-text">Sélectionnez un choix valide.' in html
+    assert '<option value="ES" selected>' in html
+    assert 'id="id_score_max" name="score_max" value="" type="number"' in html
+    assert 'aria-describedby="id_score_max-errors"' not in html

@@ -245,3 +245,27 @@ def test_the_first_of_the_month_is_an_ordinal_everywhere(day):
 def test_first_and_second_of_december():
     assert format_date(date(2025, 12, 1), long=True) == "1er décembre 2025"
     assert format_date(date(2025, 12, 2), long=True) == "2 décembre 2025"
+
+
+@given(
+    value=st.integers(-(10**7), 10**7) | st.floats(-1e7, 1e7, allow_nan=False),
+    ways=st.lists(
+        st.tuples(st.sampled_from(["", "%", "pts"]), st.integers(0, 3), st.booleans()),
+        min_size=1,
+        max_size=12,
+    ),
+)
+@example(value=0.0, ways=[("%", 1, True), ("%", 1, False), ("", 0, False), ("%", 1, True)])
+@example(value=-0.0, ways=[("", 1, True), ("", 1, True)])
+@example(value=1, ways=[("%", 1, True), ("%", 1, True)])
+def test_a_figure_written_many_times_reads_the_same_each_time(value, ways):
+    """A page writes the same count or share again and again, with or without a unit, with
+    more or fewer decimals: each time reads as that number written exactly that way."""
+    for _round in range(2):
+        for unit, decimals, fixed in ways:
+            exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            assert format_number(value, unit, decimals=decimals, fixed=fixed) == format_number(
+                exact, unit, decimals=decimals, fixed=fixed
+            )
+    # An integer and the equal float read alike: 1 and 1.0 are the same figure.
+    assert format_number(1, "%", fixed=True) == format_number(1.0, "%", fixed=True) == "1,0\u00a0%"

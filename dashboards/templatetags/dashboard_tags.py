@@ -4,7 +4,7 @@
 from django import template
 
 from dashboards.dashboard import GHT_LEVEL, REGION
-from dashboards.tables import establishment_rows, figures_table
+from dashboards.tables import establishment_rows, figures_table, filter_field
 
 register = template.Library()
 
@@ -43,3 +43,6 @@ def establishment_list_rows(context, rows):
         with_ght=dashboard.level != GHT_LEVEL,
         targets=dashboard.targets,
     )
+
+
+register.simple_tag(filter_field, name="filter_field")
