@@ -52,15 +52,17 @@ def test_exports_run_a_bounded_number_of_queries(
         b"".join(response.streaming_content) if response.streaming else response.content
 
 
-# Once the campaign's summary is built (what production runs): the national page's goal.
-BUILT_PAGE_QUERIES = 12
+# Once the campaign's summary is built (what production runs): the national page's goal of 12
+# queries, plus the one grouped query of the action plans' figures (overdue actions, costs by
+# funding source), which the summary does not hold.
+BUILT_PAGE_QUERIES = 13
 
 
 @pytest.mark.parametrize(
     ("role", "name", "args"),
     [("national", "national", []), ("ars", "region", ["84"])],
 )
-def test_pages_over_a_built_summary_run_at_most_twelve_queries(
+def test_pages_over_a_built_summary_run_at_most_thirteen_queries(
     client, world, sized_campaign, django_assert_max_num_queries, role, name, args
 ):
     campaign, _records = sized_campaign
