@@ -1,13 +1,14 @@
 """Benchmark of the dashboards' XLSX export of the establishment list, at national size.
 
-    .venv/bin/python -m bench.exports [--rows 10000] [--repeat 3]
+    .venv/bin/python -m bench.exports [--rows 10000] [--repeat 3] [--openpyxl]
 
 Writes the establishment list's XLSX file (the portal's columns, headline flags and links) from
 rows shaped like the dashboard's query yields (no database: the query side is measured by
-`bench.dashboards`), and reads the response to its end. Prints, per size, the median wall and
-CPU time, the time per row, and the floor measured in the same run: building every row's cell
-values without writing them. Peak memory (tracemalloc, in a separate pass) at the size and at
-twice the size shows whether the export is streamed: the peak must not grow with the rows.
+`bench.dashboards`), and reads the response to its end. Prints the median wall and CPU time,
+the time per row, and the floor measured in the same run: building every row's cell values
+without writing them (with `--openpyxl`, also the same sheet written by openpyxl). Peak memory
+(tracemalloc, in a separate pass) at the size and at twice the size shows whether the export is
+streamed: the peak must not grow with the rows.
 Numbers, not pass/fail.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import tempfile
 import time
 import tracemalloc
 from datetime import date
@@ -24,6 +26,9 @@ from bench import bootstrap
 
 bootstrap.setup(throwaway=True)
 
+from openpyxl import Workbook  # noqa: E402
+
+from care_portal.spreadsheets import SheetColumn, write_sheet  # noqa: E402
 from dashboards.exports import decorated, establishment_columns, xlsx_response  # noqa: E402
 from dashboards.figures import PROGRESS  # noqa: E402
 from establishments.models import Nis2Status  # noqa: E402
@@ -89,6 +94,21 @@ def export(count: int) -> int:
     return size
 
 
+def openpyxl_export(count: int) -> None:
+    """The same sheet through openpyxl's write-only workbook (the shared rules' other writer)."""
+    shown = targets()
+    columns = establishment_columns(shown, "https://care.example.fr")
+    workbook = Workbook(write_only=True)
+    write_sheet(
+        workbook,
+        "Liste",
+        [SheetColumn(c.header, c.width, c.number_format) for c in columns],
+        ([c.xlsx_value(item) for c in columns] for item in decorated(rows(count, shown), shown)),
+    )
+    with tempfile.TemporaryFile() as file:
+        workbook.save(file)
+
+
 def floor(count: int) -> int:
     """The cell values alone: what any writer needs before it writes."""
     shown = targets()
@@ -121,11 +141,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--openpyxl", action="store_true", help="also time openpyxl, once")
     options = parser.parse_args()
     count = options.rows
     print(f"rows: {count:,}; medians of {options.repeat} runs")
     wall, cpu = timed(export, count, options.repeat)
     floor_wall, floor_cpu = timed(floor, count, options.repeat)
+    old_wall, old_cpu = timed(openpyxl_export, count, 1) if options.openpyxl else (0, 0)
     goal = GOAL_SECONDS_45K * count / 45_000
     print(
         f"XLSX export      wall {wall:6.2f} s  CPU {cpu:6.2f} s  "
@@ -136,6 +158,11 @@ def main() -> None:
         f"floor (values)   wall {floor_wall:6.2f} s  CPU {floor_cpu:6.2f} s  "
         f"{floor_cpu / count * 1000:.3f} ms/row  export/floor {cpu / floor_cpu:.1f}×"
     )
+    if options.openpyxl:
+        print(
+            f"openpyxl (1 run) wall {old_wall:6.2f} s  CPU {old_cpu:6.2f} s  "
+            f"{old_cpu / count * 1000:.3f} ms/row  openpyxl/export {old_cpu / cpu:.1f}×"
+        )
     small, large = peak(count), peak(2 * count)
     print(
         f"peak memory      {small:6.1f} MiB at {count:,} rows, {large:6.1f} MiB at "

@@ -164,6 +164,7 @@ MAX_URL_LENGTH = 2_079
 # What XML 1.0 cannot hold at all (XLSX's control characters are removed by `xlsx_value`).
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _EPOCH = datetime(1899, 12, 30)
+_DISTINCT_LABELS = 256
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -202,6 +203,12 @@ def _escape(text: str) -> str:
 
 def _attribute(text: str) -> str:
     return _escape(text).replace('"', "&quot;")
+
+
+def _text_cell(value: str) -> str:
+    """The end of a text cell's XML after its reference: the text made safe, then escaped."""
+    text = _escape(_NOT_XML.sub("", xlsx_value(value)))
+    return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 def _serial(value: date) -> str:
@@ -275,6 +282,7 @@ def write_xlsx(file: BinaryIO, title: str, columns: Sequence[SheetColumn], rows:
     )
     name = sheet_title(title)
     count = links = 0
+    texts: list[dict[str, str] | None] = [{} for _column in columns]
     with (
         tempfile.TemporaryFile("w+", encoding="utf-8") as link_refs,
         tempfile.TemporaryFile("w+", encoding="utf-8") as link_targets,
@@ -308,15 +316,14 @@ def write_xlsx(file: BinaryIO, title: str, columns: Sequence[SheetColumn], rows:
             )
             for count, row in enumerate(rows, start=2):  # noqa: B007 - the count is returned
                 cells = []
-                for letter, style, value in zip(letters, column_styles, row, strict=True):
+                for index, (letter, style, value) in enumerate(
+                    zip(letters, column_styles, row, strict=True)
+                ):
                     if value is None:
                         continue
                     ref = f"{letter}{count}"
                     if isinstance(value, str):
-                        text = _escape(_NOT_XML.sub("", xlsx_value(value)))
-                        mark = ""
                         if is_link(value):
-                            mark = ' s="2"'
                             links += 1
                             if links <= MAX_LINKS and len(value) <= MAX_URL_LENGTH:
                                 link_refs.write(f'<hyperlink ref="{ref}" r:id="rId{links}"/>')
@@ -325,10 +332,21 @@ def write_xlsx(file: BinaryIO, title: str, columns: Sequence[SheetColumn], rows:
                                     f'Target="{_attribute(_NOT_XML.sub("", value))}" '
                                     'TargetMode="External"/>'
                                 )
-                        cells.append(
-                            f'<c r="{ref}" t="inlineStr"{mark}><is><t xml:space="preserve">'
-                            f"{text}</t></is></c>"
-                        )
+                            cells.append(f'<c r="{ref}" s="2"{_text_cell(value)}')
+                            continue
+                        # Lists repeat their labels (kinds, statuses, flags): a column's text
+                        # is made safe and escaped once per distinct value, until the column
+                        # proves to hold more distinct values than labels (names, numbers).
+                        known = texts[index]
+                        if known is None:
+                            cells.append(f'<c r="{ref}"{_text_cell(value)}')
+                            continue
+                        body = known.get(value)
+                        if body is None:
+                            body = known[value] = _text_cell(value)
+                            if len(known) > _DISTINCT_LABELS:
+                                texts[index] = None
+                        cells.append(f'<c r="{ref}"{body}')
                     elif isinstance(value, bool):
                         cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
                     elif isinstance(value, int | float | Decimal):
@@ -342,11 +360,7 @@ def write_xlsx(file: BinaryIO, title: str, columns: Sequence[SheetColumn], rows:
                         mark = style or moment
                         cells.append(f'<c r="{ref}" s="{mark}"><v>{_serial(value)}</v></c>')
                     else:
-                        text = _escape(_NOT_XML.sub("", xlsx_value(str(value))))
-                        cells.append(
-                            f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">'
-                            f"{text}</t></is></c>"
-                        )
+                        cells.append(f'<c r="{ref}"{_text_cell(str(value))}')
                 sheet.write(f'<row r="{count}">{"".join(cells)}</row>')
             count = max(1, count)
             sheet.write(f'</sheetData><autoFilter ref="A1:{letters[-1]}{count}"/>')
