@@ -168,7 +168,7 @@ def _peak(count: int) -> int:
     try:
         response = xlsx_response(columns, range(count), "export", "Liste")
         assert sum(len(chunk) for chunk in response.streaming_content) > count
-        response.close()
+        response.file_to_stream.close()  # the temporary file, without the request's signals
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -178,3 +178,8 @@ def test_memory_does_not_grow_with_the_rows():
     """Rows and links go to the file as they come: four times the rows, the same peak."""
     small, large = _peak(1_000), _peak(4_000)
     assert large < small * 1.5 + 64 * 1024
+
+
+def test_line_breaks_read_back_as_written():
+    _count, workbook = _written([SheetColumn("Note")], [["ligne 1\r\nligne 2\rfin"]])
+    assert workbook.active["A2"].value == "ligne 1\r\nligne 2\rfin"
