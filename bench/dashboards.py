@@ -10,8 +10,8 @@ snapshots (bulk inserts of copies of a few answer sets per kind and status, scor
 scoring service: the detail the portal writes), and builds both campaigns' summaries. Then it
 prints, served through Django's test client, the median response time, CPU time and number of
 queries of the national dashboard, the largest regional dashboard and list, a GHT dashboard and
-CSV exports, beside the goals where there is one, and the floor: the grouped counts read from
-the summary against the live join they replace. The CPU column adds this process's CPU time
+the CSV and XLSX exports, beside the goals where there is one, and the floor: the grouped counts
+read from the summary against the live join they replace. The CPU column adds this process's CPU time
 and, for a local PostgreSQL, its server process's: on a busy machine it stays close to what an
 idle one would take.
 
@@ -473,6 +473,12 @@ def main() -> None:
             national,
             reverse("dashboards:national_export") + year + "&format=csv",
             (None, None),
+        ),
+        (
+            f"national XLSX export ({total:,} rows)",
+            national,
+            reverse("dashboards:national_export") + year + "&format=xlsx",
+            (5000, None),
         ),
     ]
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")

@@ -1,8 +1,9 @@
 """CSV and XLSX exports of the dashboards' lists, with the page's filters applied.
 
 CSV is written the way French spreadsheet software reads it (UTF-8 with BOM, `;` separator,
-decimal comma) and streamed row by row; XLSX is written with openpyxl in write-only mode. Text
-cells go through care_portal.spreadsheets, so that none runs as a formula.
+decimal comma) and streamed row by row; XLSX is written row by row in constant memory
+(care_portal.spreadsheets.write_xlsx). Text cells go through care_portal.spreadsheets, so that
+none runs as a formula.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from decimal import Decimal
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from actions.agreement import PLAN_AGREED, PLAN_AGREED_LABEL
 from care_portal.formats import format_decimal, format_number
-from care_portal.spreadsheets import SheetColumn, safe_text, write_sheet
+from care_portal.spreadsheets import SheetColumn, safe_text, write_xlsx
 from dashboards.figures import PROGRESS_LABELS
 from dashboards.listing import decorate
 from referential.targets import HeadlineTarget
@@ -217,18 +217,16 @@ def csv_response(columns: Sequence[Column], items: Iterable, filename: str):
 def xlsx_response(columns: Sequence[Column], items: Iterable, filename: str, title: str):
     """Typed cells under a bold, frozen header row with its filters; columns as wide as headers.
 
-    Written row by row (openpyxl's write-only sheet goes to a temporary file as rows come) into
-    a temporary file, then streamed from it: memory stays the same whatever the rows."""
-    workbook = Workbook(write_only=True)
-    write_sheet(
-        workbook,
-        title,
-        [SheetColumn(c.header, c.width, c.number_format) for c in columns],
-        ([c.xlsx_value(item) for c in columns] for item in items),
-    )
+    Written row by row into a temporary file (each row flushed as the next begins), then
+    streamed from it: memory stays the same whatever the rows."""
     file = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it once sent
     try:
-        workbook.save(file)
+        write_xlsx(
+            file,
+            title,
+            [SheetColumn(c.header, c.width, c.number_format) for c in columns],
+            ([c.xlsx_value(item) for c in columns] for item in items),
+        )
         file.seek(0)
     except BaseException:
         file.close()
