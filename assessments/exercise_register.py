@@ -19,7 +19,7 @@ assessments keep the answers they were submitted with.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -92,16 +92,15 @@ def derived_answers(
     codes = register_codes(compiled, assessment.establishment) if codes is None else codes
     if not codes:
         return {}
-    if latest is _READ:
-        latest = latest_exercise(assessment)
+    held = latest_exercise(assessment) if latest is _READ else cast(date | None, latest)
     by_code = compiled.model.by_code
     answers: dict[str, Any] = {}
     for code in codes:
         spec = by_code[code]
         if spec.rule.get("type") == "boolean":
-            answers[code] = latest is not None
-        elif latest is not None:
-            answers[code] = latest.isoformat()
+            answers[code] = held is not None
+        elif held is not None:
+            answers[code] = held.isoformat()
         else:
             parent = (spec.condition or {}).get("requirement")
             answers[code] = None if parent in codes else False

@@ -89,7 +89,7 @@ def _follow_register(assessment: Assessment, user: User) -> dict[str, str | None
     compiled = compiled_referential(assessment.campaign.referential_id)
     after = _current_answers(assessment, exercise_requirement_codes(assessment))
     return {
-        code: after.get(code) if isinstance(after.get(code), str) else None
+        code: value if isinstance(value := after.get(code), str) else None
         for code in exercise_requirement_codes(assessment)
         if compiled.model.by_code[code].rule.get("type") == "within_days"
         and before.get(code) != after.get(code)

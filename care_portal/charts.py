@@ -501,7 +501,9 @@ def _bar_legend(
     if len(tones) <= 1 and target_label is None:
         return [], 0
     ordered = [t for t in tone_labels if t in tones] + [t for t in tones if t not in tone_labels]
-    items = [(tone_colour(t), tone_labels.get(t) or _("Valeur")) for t in ordered]
+    items: list[tuple[str | None, str]] = [
+        (tone_colour(t), tone_labels.get(t) or _("Valeur")) for t in ordered
+    ]
     if target_label is not None:
         items.append((None, target_label))
     parts: list[str] = []

@@ -276,7 +276,7 @@ def write_xlsx(file: BinaryIO, title: str, columns: Sequence[SheetColumn], rows:
     )
     style_of = {code: 3 + i for i, code in enumerate(number_formats)}
     letters = [get_column_letter(i) for i in range(1, len(columns) + 1)] or ["A"]
-    column_styles = [style_of.get(c.number_format, 0) for c in columns]
+    column_styles = [style_of.get(c.number_format or "", 0) for c in columns]
     date_style, time_style = style_of[DATE_FORMAT], style_of[DATE_TIME_FORMAT]
     widths = "".join(
         f'<col min="{i}" max="{i}" width="{column_width(c)}" customWidth="1"/>'
@@ -359,8 +359,8 @@ def write_xlsx(file: BinaryIO, title: str, columns: Sequence[SheetColumn], rows:
                         cells.append(f'<c r="{ref}"{mark}><v>{number}</v></c>')
                     elif isinstance(value, date):
                         moment = time_style if isinstance(value, datetime) else date_style
-                        mark = style or moment
-                        cells.append(f'<c r="{ref}" s="{mark}"><v>{_serial(value)}</v></c>')
+                        style_id = style or moment
+                        cells.append(f'<c r="{ref}" s="{style_id}"><v>{_serial(value)}</v></c>')
                     else:
                         cells.append(f'<c r="{ref}"{_text_cell(str(value))}')
                 sheet.write(f'<row r="{count}">{"".join(cells)}</row>')

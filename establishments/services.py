@@ -94,10 +94,10 @@ class FinessImportSummary:
         )
 
 
-_registry_listeners: list[Callable[[], None]] = []
+_registry_listeners: list[Callable[[], object]] = []
 
 
-def on_registry_changed(listener: Callable[[], None]) -> None:
+def on_registry_changed(listener: Callable[[], object]) -> None:
     """Have `listener` told, in the importing transaction, that establishments changed (a
     FINESS or GHT import): whatever is counted per group of establishments is counted again."""
     if listener not in _registry_listeners:

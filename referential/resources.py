@@ -165,7 +165,7 @@ class Resource:
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Resource:
-        return cls(**{name: data.get(name) for name in cls.__dataclass_fields__ if name in data})
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
 
     @property
     def is_publisher_site(self) -> bool:
