@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from assessments.answers import save_answers
 from assessments.ej_level import holder_of
-from assessments.exercise_register import register_codes
+from assessments.exercise_register import derived_answers, register_codes
 from assessments.models import Answer, Assessment, Campaign, CarryOver
 from assessments.scoring.compiled import compiled_referential
 from assessments.scoring.model import AssessmentResult
@@ -469,7 +469,10 @@ def simulate_carry_over(previous: Assessment) -> Simulation | None:
         reference_date=draft.effective_reference_date(),
         preview=True,
     )
-    result = compute_result(draft, answers=plan.answers)
+    # The exercise answers are not carried: the crisis exercise register gives them, as it will
+    # to the carried assessment.
+    register = derived_answers(compiled_referential(referential.pk), draft)
+    result = compute_result(draft, answers={**plan.answers, **register})
     return Simulation(
         previous=previous, referential=referential, plan=plan, result=result, target=target
     )

@@ -337,9 +337,12 @@ class FormPage:
 
     def carry_over_offer(self) -> Assessment | None:
         """The previous assessment the RSSI may start from, on an assessment they have not
-        started (as ``carry_over_offer``, from the answers this page has read)."""
+        started (as ``carry_over_offer``, from the answers this page has read: the GHT lead's
+        and the exercise register's do not count)."""
         if not self.may_edit or any(
-            item.answered for item in self.items.values() if not item.ght_level
+            item.answered
+            for item in self.items.values()
+            if not item.ght_level and not item.from_register
         ):
             return None
         return previous_assessment(self.assessment)

@@ -15,13 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The modules of `care_portal` any app may use: the display formats, charts, API helpers,
 # identifiers, spreadsheet guard, stored-file checksums, the replica router, environment and HTTP
-# headers, the run locks and workers' heartbeats (runs, models). They import no app.
+# headers, the run locks and workers' heartbeats (runs, models), the collector pause. They import
+# no app.
 TOOLKIT = frozenset(
     {
         "care_portal.api_errors",
         "care_portal.api_filters",
         "care_portal.api_schema",
         "care_portal.charts",
+        "care_portal.collection",
         "care_portal.db_router",
         "care_portal.env",
         "care_portal.formats",

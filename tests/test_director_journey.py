@@ -55,9 +55,12 @@ def test_the_on_screen_report_is_scoped(client, world, submitted):
 
 
 def _label(page: str, assessment) -> str:
-    """The label of the link to the questionnaire."""
+    """The label of the action link to the questionnaire (the establishment's name, which
+    links there too, aside)."""
     marker = f'href="/assessments/{assessment.pk}/"'
-    return page.split(marker)[1].split("<span")[0].strip(">").strip()
+    links = [part.split("</a>")[0] for part in page.split(marker)[1:]]
+    action = next(link for link in links if '<span class="fr-sr-only">' in link)
+    return action.split("<span")[0].strip(">").strip()
 
 
 @pytest.mark.parametrize(

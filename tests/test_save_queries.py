@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessments.exercise_register import register_codes
 from assessments.models import Answer, ScoreSnapshot
 from assessments.scoring.compiled import compiled_referential
 from dashboards.summary import campaign_targets
@@ -33,8 +34,9 @@ def sized(request, world):
     for _ in range(request.param):
         establishment = EstablishmentFactory(department=world.hospital.department, ght=world.ght)
         AssessmentFactory(establishment=establishment, campaign=campaign.campaign)
-    compiled_referential(campaign.campaign.referential_id)
+    compiled = compiled_referential(campaign.campaign.referential_id)
     campaign_targets(campaign.campaign)
+    register_codes(compiled, world.hospital)  # the exercise targets' codes, read once
     return campaign
 
 
