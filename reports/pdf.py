@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import gc
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -31,6 +30,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessments.models import Assessment
+from care_portal.collection import collector_paused
 from care_portal.formats import format_datetime
 from reports.content import build_report
 
@@ -225,15 +225,10 @@ def html_to_pdf(html: str) -> bytes:
     """
     document = HTML(string=html, url_fetcher=LocalFontsOnly(font_directory() or ""))
     stylesheet, fonts = report_stylesheet()
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return document.write_pdf(
             stylesheets=[stylesheet], font_config=fonts, finisher=header_scopes, **PDF_OPTIONS
         )
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def report_filename(assessment: Assessment) -> str:
