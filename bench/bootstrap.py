@@ -95,3 +95,39 @@ def database_cpu_seconds() -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds() -> float | None:
+    """CPU time used so far by every process of the local PostgreSQL server (its backends,
+    including those of other connections, and its background workers); None for SQLite or a
+    server this machine cannot see."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    if not _server_pid:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        try:
+            stat = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        _server_pid.append(int(stat[1]))  # the backend's parent: the postmaster
+    total, postmaster = 0, _server_pid[0]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == postmaster:
+            # Its own time and its ended children's (the backends of closed connections).
+            total += sum(int(value) for value in fields[11:15])
+        elif int(fields[1]) == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+_server_pid: list[int] = []

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from actions.agreement import agreed_plan_q
 from actions.figures import PlanFigures, funding_sources, plan_counts, rolled_up
 from assessments.models import Assessment, Campaign
+from assessments.scoring.compiled import beside_compiled
 from assessments.scoring.model import UNANSWERED, RequirementStatus
 from assessments.target_units import count_units, ght_target_counts, unit_rows
 from care_portal.formats import format_number
@@ -30,14 +31,19 @@ from dashboards.figures import (
     total_of,
 )
 from dashboards.listing import ListFilterForm, establishment_rows
-from dashboards.summary import scope_q, summary_rows, with_summary_built
+from dashboards.summary import (
+    campaign_targets,
+    decoded,
+    scope_q,
+    stored_rows,
+    with_summary_built,
+)
 from dashboards.targets import STATUS_BADGES, STATUS_LABELS, target_status
 from establishments.models import GHT, Department, Kind, Region
 from referential.targets import (
     HeadlineTarget,
     ght_level_requirements,
     ght_targets,
-    headline_targets,
 )
 
 NATIONAL = "national"
@@ -86,7 +92,8 @@ class Dashboard:
 
     @cached_property
     def targets(self) -> list[HeadlineTarget]:
-        return headline_targets(self.campaign.referential) if self.campaign else []
+        # Read once per referential version and process (no query on a page).
+        return list(campaign_targets(self.campaign)) if self.campaign else []
 
     @cached_property
     def base(self) -> QuerySet:
@@ -100,13 +107,19 @@ class Dashboard:
         total are sums of these rows. Read from the campaign's summary once built (the same
         counts, stored), else counted live. Grouping by keys alone (no join to the registry tables
         for names) keeps the one scan cheap."""
-        if self.campaign is not None:
-            stored = summary_rows(self.campaign, scope_q(region=self.region, ght=self.ght))
-            if stored is not None:
-                return complete_rows(stored, self.targets)
+        if self.stored_rows is not None:
+            return complete_rows(decoded(self.stored_rows), self.targets)
         return grouped_counts(
             self.base, GROUP_FIELDS, self.targets, self.campaign, agreed_q=agreed_plan_q
         )
+
+    @cached_property
+    def stored_rows(self) -> list[tuple] | None:
+        """This dashboard's rows of the campaign's summary as stored, or None while it is not
+        built (see :func:`dashboards.summary.stored_rows`)."""
+        if self.campaign is None:
+            return None
+        return stored_rows(self.campaign, scope_q(region=self.region, ght=self.ght))
 
     @cached_property
     def unit_rows(self) -> list[dict]:
@@ -325,13 +338,12 @@ class Dashboard:
             campaign=self.campaign,
         )
 
-    @property
-    def row_count(self) -> int | None:
-        """The list's length when no filter applies: every establishment counted, known
-        already from the counts (saves counting the whole join again)."""
+    def list_count(self, total: int) -> int | None:
+        """The list's length when no filter applies: the `total` of establishments the figures
+        counted (saves counting the whole join again); None (to be counted) otherwise."""
         form = self.filter_form
         form.is_valid()
-        return None if form.condition() else self.total.total
+        return None if form.condition() else total
 
     @property
     def rows(self) -> QuerySet:
@@ -347,7 +359,17 @@ class Dashboard:
 
     @cached_property
     def ght_requirements(self) -> list:
-        return ght_level_requirements(self.campaign.referential) if self.campaign else []
+        if self.campaign is None:
+            return []
+        referential = self.campaign.referential
+        # Read once per referential version and process (no query on a page).
+        return list(
+            beside_compiled(
+                referential.pk,
+                "ght_level_requirements",
+                lambda: ght_level_requirements(referential),
+            )
+        )
 
     @cached_property
     def ght_unit_targets(self) -> list[HeadlineTarget]:

@@ -18,13 +18,15 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from actions.agreement import PLAN_AGREED, agreed_plan_q
+from actions.agreement import PLAN_AGREED
+from actions.models import TargetPlan
 from assessments.models import ReportedIncident
 from dashboards.figures import (
     DRAFT,
@@ -226,15 +228,6 @@ class ListFilterForm(forms.Form):
 def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: str) -> QuerySet:
     """The list's rows as dicts, in the requested order."""
     flags = {f"hl_{t.key}": _site_flag(t) for t in targets if t.key != Headline.SUBMITTED}
-    flags |= {
-        f"plan_{t.key}": Case(
-            When(agreed_plan_q(t), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-        for t in targets
-        if t.key != Headline.SUBMITTED
-    }
     return (
         base.annotate(
             progress=progress_rank(),
@@ -243,6 +236,7 @@ def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: 
             score_care=Case(When(STARTED_Q, then=F("cur__snapshot__score_care")), default=None),
             assessment_id=F("cur__id"),
             incidents=incident_count(),
+            agreed_plans=agreed_plans_mask(targets),
             **flags,
         )
         .values(
@@ -264,10 +258,30 @@ def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: 
             "score_care",
             "assessment_id",
             "incidents",
+            "agreed_plans",
             *flags,
         )
         .order_by(*order_by_for(sort))
     )
+
+
+def agreed_plans_mask(targets: Sequence[HeadlineTarget]) -> Coalesce:
+    """The targets whose plan the ARS agreed, as bits (bit i: ``targets[i]``) summed in one
+    subquery rather than one per target."""
+    bits = Case(
+        *(When(target=t.key, then=Value(1 << i)) for i, t in enumerate(targets)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    agreed = (
+        TargetPlan.objects.agreed()
+        .filter(assessment=OuterRef("cur__pk"))
+        .order_by()
+        .values("assessment")
+        .annotate(mask=Sum(bits))
+        .values("mask")
+    )
+    return Coalesce(Subquery(agreed, output_field=IntegerField()), Value(0))
 
 
 def incident_count() -> Coalesce:
@@ -303,13 +317,14 @@ def decorate(row: dict, targets: Sequence[HeadlineTarget]) -> dict:
     row["progress_key"] = progress
     row["progress_label"] = PROGRESS_LABELS[progress]
     row["flags"] = []
-    for target in targets:
+    agreed = row.get("agreed_plans") or 0
+    for i, target in enumerate(targets):
         if target.kind_applies(row["kind"]):
             if target.key == SUBMITTED_KEY:
                 value = progress not in (NOT_STARTED, DRAFT)
             else:
                 value = row.get(f"hl_{target.key}")
-                if value is False and row.get(f"plan_{target.key}"):
+                if value is False and agreed & (1 << i):
                     value = PLAN_AGREED
         else:
             value = "n/a"

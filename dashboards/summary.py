@@ -11,14 +11,15 @@ count live). A registry import (FINESS, GHT) rebuilds the built summaries;
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from functools import reduce
 from operator import or_
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import JSONObject
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast, JSONObject
 
 from actions.agreement import agreed_plan_q
 from assessments.models import Campaign
@@ -30,6 +31,8 @@ from establishments.models import Establishment
 from referential.targets import HeadlineTarget, headline_targets
 
 KEY_FIELDS = ("region_id", "department_id", "ght_id", "kind", "legal_status")
+# Up to this many groups are refreshed by naming each; more, by their departments.
+GROUPS_NAMED = 8
 
 
 def campaign_targets(campaign: Campaign) -> list[HeadlineTarget]:
@@ -141,9 +144,17 @@ def refresh_groups(campaign: Campaign, groups: set[Group]) -> None:
     CONFLICT DO UPDATE over the same grouped query as the dashboards."""
     if not groups:
         return
-    base = campaign_establishments(Establishment.objects.filter(_group_q(groups)), campaign)
+    many = len(groups) > GROUPS_NAMED
+    if many:
+        # Many groups (a bulk rescoring): their departments counted whole, one plain filter
+        # rather than a disjunction the planner cannot use; the other groups of those
+        # departments are counted afresh too, which leaves them exact.
+        where = Q(department_id__in={department for _r, department, *_rest in groups})
+    else:
+        where = _group_q(groups)
+    base = campaign_establishments(Establishment.objects.filter(where), campaign)
     found = _insert_counted(campaign, base)
-    if found < len(groups):
+    if many or found < len(groups):
         # A group left empty (its last active establishment gone): its row goes.
         present = {_key(row) for row in raw_counts(base, KEY_FIELDS, campaign_targets(campaign))}
         gone = groups - present
@@ -173,10 +184,19 @@ def registry_changed() -> None:
 
 def summary_rows(campaign: Campaign, scope: Q, *, known_built: bool = True) -> list[dict] | None:
     """The summary's raw rows of `scope` (a filter on the key fields), or None while the
-    campaign's summary is not built. ``known_built``: skip the query unless the campaign is
-    known built — by its ``summary_built`` annotation (:func:`with_summary_built`, read with
-    the campaign, so a fresh process or an emptied cache reads the summary from its first
-    page), else by the cache; the row marking it built decides in any case."""
+    campaign's summary is not built (see :func:`stored_rows`)."""
+    stored = stored_rows(campaign, scope, known_built=known_built)
+    return None if stored is None else decoded(stored)
+
+
+def stored_rows(campaign: Campaign, scope: Q, *, known_built: bool = True) -> list[tuple] | None:
+    """The summary's rows of `scope` as stored: (region, department, GHT id or None, kind,
+    legal status, the counts as JSON text), or None while the campaign's summary is not built.
+    The text is what a dashboard's figures are computed from, so it also tells whether they
+    changed (:mod:`dashboards.fragments`). ``known_built``: skip the query unless the
+    campaign is known built — by its ``summary_built`` annotation (:func:`with_summary_built`,
+    read with the campaign, so a fresh process or an emptied cache reads the summary from its
+    first page), else by the cache; the row marking it built decides in any case."""
     if known_built:
         built = getattr(campaign, "summary_built", None)
         if not (cache.get(_built_key(campaign.pk)) if built is None else built):
@@ -184,21 +204,41 @@ def summary_rows(campaign: Campaign, scope: Q, *, known_built: bool = True) -> l
     found = list(
         CampaignSummary.objects.filter(campaign=campaign)
         .filter(scope | Q(kind=BUILT))
-        .values("kind", *KEY_FIELDS[:-3], "ght_id", "legal_status", "counts")
+        .order_by("pk")
+        .values_list(
+            "region_id",
+            "department_id",
+            "ght_id",
+            "kind",
+            "legal_status",
+            Cast("counts", output_field=TextField()),
+        )
     )
-    if not any(row["kind"] == BUILT for row in found):
+    if not any(row[3] == BUILT for row in found):
         return None
     return [
+        (region, department, ght or None, kind, legal_status, counts)
+        for region, department, ght, kind, legal_status, counts in found
+        if kind != BUILT
+    ]
+
+
+def decoded(stored: list[tuple]) -> list[dict]:
+    """Stored rows (:func:`stored_rows`) as the raw rows of the grouped count: the JSON of
+    every row decoded at once."""
+    counts = json.loads("[" + ",".join(row[5] for row in stored) + "]")
+    return [
         {
-            "region_id": row["region_id"],
-            "department_id": row["department_id"],
-            "ght_id": row["ght_id"] or None,
-            "kind": row["kind"],
-            "legal_status": row["legal_status"],
-            **row["counts"],
+            "region_id": region,
+            "department_id": department,
+            "ght_id": ght,
+            "kind": kind,
+            "legal_status": legal_status,
+            **values,
         }
-        for row in found
-        if row["kind"] != BUILT
+        for (region, department, ght, kind, legal_status, _text), values in zip(
+            stored, counts, strict=True
+        )
     ]
 
 
@@ -252,6 +292,8 @@ __all__: Sequence[str] = (
     "refresh_groups",
     "registry_changed",
     "summary_rows",
+    "stored_rows",
+    "decoded",
     "with_summary_built",
     "differences",
 )

@@ -92,8 +92,12 @@ def figures_table(
 def _text(value) -> str:
     """A value as a template writes it: localized, escaped (a plain string, the most common,
     escaped directly: the same characters)."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return html.escape(value)
+    if kind is int:
+        # Integers are written without grouping (USE_THOUSAND_SEPARATOR is off): as str().
+        return str(value)
     return conditional_escape(localize(value))
 
 

@@ -23,6 +23,7 @@ from audit.services import record_event
 from care_portal import charts
 from care_portal.collection import without_collection
 from care_portal.db_router import reads_from_replica
+from dashboards import fragments
 from dashboards.dashboard import GHT_LEVEL, NATIONAL, REGION, Dashboard
 from dashboards.exports import (
     FORMATS,
@@ -200,11 +201,20 @@ def _render(
         "export_url": export_url,
         "parents": _parents(request, dashboard),
     }
+    context.update(extra or {})
     if dashboard.campaign is not None:
-        _link_groups(request, dashboard)
-        context.update(_figures_context(dashboard))
+        context["campaign_query"] = _campaign_query(dashboard)
+        context["near_deadline_days"] = NEAR_DEADLINE_DAYS
+
+        def draw() -> dict:
+            _link_groups(request, dashboard)
+            return {**context, **_figures_context(dashboard)}
+
+        drawn = fragments.figures(request, dashboard, context, draw)
         form = dashboard.filter_form
-        paginator = KnownCountPaginator(dashboard.rows, PAGE_SIZE, count=dashboard.row_count)
+        paginator = KnownCountPaginator(
+            dashboard.rows, PAGE_SIZE, count=dashboard.list_count(drawn.total)
+        )
         page = paginator.get_page(request.GET.get("page"))
         for row in page.object_list:
             decorate(row, dashboard.targets)
@@ -214,17 +224,15 @@ def _render(
         filters_query.pop("sort", None)
         context.update(
             {
+                "figures": drawn,
                 "form": form,
                 "page_obj": page,
                 "querystring": query.urlencode(),
                 "filters_query": filters_query.urlencode(),
                 "sort": form.sort_key,
                 "sort_columns": _sort_columns(form.sort_key, filters_query.urlencode()),
-                "near_deadline_days": NEAR_DEADLINE_DAYS,
-                "campaign_query": _campaign_query(dashboard),
             }
         )
-    context.update(extra or {})
     return render(request, "dashboards/dashboard.html", context)
 
 

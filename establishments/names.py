@@ -10,6 +10,7 @@ it is shown as given.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Lowercase inside a name (never as its first word).
@@ -39,6 +40,7 @@ def _word(word: str, *, first: bool) -> str:
     return word[0] + word[1:].lower()
 
 
+@functools.lru_cache(maxsize=16384)
 def readable_name(name: str) -> str:
     """The name in readable case when the registry gives it in capitals only; else as given."""
     if not name or any(char.islower() for char in name):

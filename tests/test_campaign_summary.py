@@ -14,7 +14,7 @@ from assessments.scoring.service import recompute_snapshots
 from dashboards.dashboard import GROUP_FIELDS, NATIONAL, REGION, Dashboard
 from dashboards.figures import campaign_establishments, grouped_counts
 from dashboards.models import CampaignSummary
-from dashboards.summary import differences, scope_q, summary_rows
+from dashboards.summary import GROUPS_NAMED, differences, scope_q, summary_rows
 from establishments.models import Establishment, Role
 from establishments.services import _registry_changed
 from tests.answers import complete_answers, given_by_ght_lead
@@ -104,6 +104,32 @@ def test_a_partial_recompute_keeps_it_exact(world, built):
     Assessment.objects.filter(pk=built.nursing_home.pk).update(status=Assessment.Status.SUBMITTED)
     recompute_snapshots(Assessment.objects.filter(pk=built.nursing_home.pk))
     agree(built.campaign, world.region)
+
+
+def test_a_recompute_over_many_groups_keeps_it_exact(world, built):
+    """More groups than are named one by one: their departments are counted whole, and a
+    group whose last active establishment left is removed."""
+    statuses = [f"Statut {i}" for i in range(GROUPS_NAMED + 2)]
+    made = [
+        AssessmentFactory(
+            establishment=EstablishmentFactory(
+                department=world.hospital.department, legal_status=status
+            ),
+            campaign=built.campaign,
+        )
+        for status in statuses
+    ]
+    recompute_snapshots(Assessment.objects.filter(pk__in=[a.pk for a in made]))
+    agree(built.campaign, world.region)
+    Establishment.objects.filter(pk=made[0].establishment_id).update(is_active=False)
+    Assessment.objects.filter(pk__in=[a.pk for a in made]).update(
+        status=Assessment.Status.SUBMITTED
+    )
+    recompute_snapshots(Assessment.objects.filter(pk__in=[a.pk for a in made]))
+    agree(built.campaign, world.region)
+    assert not CampaignSummary.objects.filter(
+        campaign=built.campaign, legal_status=statuses[0]
+    ).exists()
 
 
 def test_registry_changes_rebuild_it(world, built):

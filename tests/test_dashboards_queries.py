@@ -7,9 +7,10 @@ from dashboards.summary import rebuild_summary
 from establishments.models import Establishment
 from tests.dashboards_data import build_campaign
 
-# Session, user and roles, the region or GHT, campaigns, targets, three grouped counts, the
-# filter choices (departments, GHTs), the list (count + page), the GHT-level items (GHT page).
-PAGE_QUERIES = 14
+# Session, user and roles, the region or GHT, campaigns, the grouped counts, the action plans'
+# figures, the filter choices (departments, GHTs), the list (count + page), the GHT-level
+# figures, the unread notifications (the referential's targets are read once per process).
+PAGE_QUERIES = 13
 EXPORT_QUERIES = 10
 
 
@@ -34,6 +35,8 @@ def test_pages_run_a_bounded_number_of_queries(
 ):
     client.force_login(getattr(world, role))
     url = reverse(f"dashboards:{name}", args=args)
+    # As in a running process: the referential version's compiled form is read once.
+    client.get(url)
     for params in ({}, FILTERS, {"page": "2"}):
         with django_assert_max_num_queries(PAGE_QUERIES):
             assert client.get(url, params).status_code == 200
@@ -46,6 +49,8 @@ def test_exports_run_a_bounded_number_of_queries(
 ):
     client.force_login(world.national)
     url = reverse("dashboards:national_export")
+    # As in a running process: the referential version's compiled form is read once.
+    client.get(reverse("dashboards:national"))
     with django_assert_max_num_queries(EXPORT_QUERIES):
         response = client.get(url, {"format": fmt, "list": list_name, **FILTERS})
         assert response.status_code == 200
@@ -53,22 +58,23 @@ def test_exports_run_a_bounded_number_of_queries(
 
 
 # Once the campaign's summary is built (what production runs): the national page's goal of 12
-# queries, plus the one grouped query of the action plans' figures (overdue actions, costs by
-# funding source), which the summary does not hold.
-BUILT_PAGE_QUERIES = 13
+# queries, the action plans' figures (overdue actions, costs by funding source) included.
+BUILT_PAGE_QUERIES = 12
 
 
 @pytest.mark.parametrize(
     ("role", "name", "args"),
     [("national", "national", []), ("ars", "region", ["84"])],
 )
-def test_pages_over_a_built_summary_run_at_most_thirteen_queries(
+def test_pages_over_a_built_summary_run_at_most_twelve_queries(
     client, world, sized_campaign, django_assert_max_num_queries, role, name, args
 ):
     campaign, _records = sized_campaign
     rebuild_summary(campaign)
     client.force_login(getattr(world, role))
     url = reverse(f"dashboards:{name}", args=args)
+    # As in a running process: the referential version's compiled form is read once.
+    client.get(url, {"compare": "1"})
     for params in ({}, {"page": "2"}):
         with django_assert_max_num_queries(BUILT_PAGE_QUERIES) as captured:
             page = client.get(url, params)

@@ -1,0 +1,156 @@
+"""A dashboard's figures, rendered once for each state of what they show.
+
+The figures of a dashboard page (key figures, targets, action plans, GHT-level targets, the
+regions or the map, progress, distribution and breakdowns) are a function of a few inputs only:
+the campaign summary's rows of the dashboard's scope, the action plans' counts, the GHT-level
+counts, the names of the regions, departments and GHTs, the day, the language, the page's
+choices (campaign, compared target, map order) and the code and templates that draw them.
+Every page reads those inputs — the cheap part — and keeps the rendered HTML in the cache under
+a digest of them: while nothing changes, the rollups, charts and tables are not computed again;
+any change to an input (a save in the scope, an agreed plan, a renamed GHT, the next day, a
+deployment) gives another digest, so the page is never stale. The establishment list below the
+figures is never cached (its filters, sort and page are the person's).
+
+Before a campaign's summary is built, figures are counted live and rendered each time.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.template.loader import get_template, render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from dashboards.dashboard import Dashboard
+
+TOP = "dashboards/includes/figures_top.html"
+BOTTOM = "dashboards/includes/figures_bottom.html"
+# The templates the fragments are drawn with (those they include too).
+TEMPLATES = (
+    TOP,
+    BOTTOM,
+    "dashboards/includes/key_figures.html",
+    "dashboards/includes/ght_targets.html",
+    "dashboards/includes/targets.html",
+    "dashboards/includes/plans.html",
+    "dashboards/includes/ght_level_summary.html",
+    "dashboards/includes/regions.html",
+    "dashboards/includes/map.html",
+    "dashboards/includes/map_body.html",
+    "dashboards/includes/progress.html",
+    "dashboards/includes/distribution.html",
+    "dashboards/includes/breakdowns.html",
+    "dashboards/includes/export_links.html",
+)
+# The code that computes and draws the figures: a deployment changing any gives new digests.
+MODULES = (
+    "dashboards",
+    "actions/figures.py",
+    "assessments/target_units.py",
+    "care_portal/charts.py",
+    "care_portal/formats.py",
+    "establishments/names.py",
+    "referential/targets.py",
+)
+# The page's query parameters the figures depend on (the list's filters, sort and page do not).
+PARAMS = ("campaign", "compare", "order")
+# Kept this long at most (a digest no longer asked for is simply left to expire).
+TIMEOUT = 3600
+
+
+@dataclass(frozen=True)
+class Fragments:
+    top: SafeString
+    bottom: SafeString
+    # Establishments counted in the scope (the unfiltered list's length).
+    total: int
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the templates and code the fragments come from, as deployed."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name in TEMPLATES:
+        digest.update(Path(get_template(name).origin.name).read_bytes())  # type: ignore[attr-defined]
+    root = Path(__file__).resolve().parent.parent
+    for module in MODULES:
+        path = root / module
+        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def state_key(request: HttpRequest, dashboard: Dashboard, extra: dict) -> str | None:
+    """The digest of everything the figures of this page are drawn from; None when they are
+    counted live (no summary built), hence not kept."""
+    stored, campaign = dashboard.stored_rows, dashboard.campaign
+    if stored is None or campaign is None:
+        return None
+    digest = hashlib.blake2b(digest_size=20)
+
+    def feed(*parts) -> None:
+        digest.update(repr(parts).encode())
+        digest.update(b"\x00")
+
+    feed(
+        code_version(),
+        dashboard.level,
+        dashboard.region.code if dashboard.region else None,
+        dashboard.ght.pk if dashboard.ght else None,
+        campaign.pk,
+        campaign.year,
+        campaign.referential_id,
+        str(dashboard.today),
+        get_language(),
+        [(name, request.GET.get(name)) for name in PARAMS],
+        extra.get("export_url"),
+    )
+    digest.update("\x1e".join("\x1f".join(map(str, row)) for row in stored).encode())
+    feed(sorted(dashboard.plan_by_department_code.items()))
+    feed(dashboard.unit_rows)
+    feed([(r.code, r.name) for r in dashboard.regions])
+    feed([(code, d.name, d.region_id) for code, d in dashboard.departments.items()])
+    feed([(g.pk, g.code, g.name) for g in dashboard.ghts.values()])
+    feed(
+        [
+            (item.get("met"), item.get("total"), item.get("status"))
+            for item in extra.get("ght_level_figures") or []
+        ]
+    )
+    feed(
+        [
+            (str(item["status"]), getattr(item["assessment"], "pk", None))
+            for item in extra.get("ght_targets") or []
+        ]
+    )
+    return f"dashboard-figures:{digest.hexdigest()}"
+
+
+def figures(
+    request: HttpRequest, dashboard: Dashboard, extra: dict, context: Callable[[], dict]
+) -> Fragments:
+    """The page's figures, from the cache when their inputs are unchanged; `context` builds
+    what the templates draw (called only when they must be drawn)."""
+    key = state_key(request, dashboard, extra)
+    if key is not None:
+        found = cache.get(key)
+        if found is not None:
+            top, bottom, total = found
+            return Fragments(mark_safe(top), mark_safe(bottom), total)  # noqa: S308 - rendered here
+    drawn = {**context(), **extra}
+    fragments = Fragments(
+        # Drawn from their own context alone (no context processor: nothing of the person).
+        top=render_to_string(TOP, drawn),
+        bottom=render_to_string(BOTTOM, drawn),
+        total=dashboard.total.total,
+    )
+    if key is not None:
+        cache.set(key, (str(fragments.top), str(fragments.bottom), fragments.total), TIMEOUT)
+    return fragments

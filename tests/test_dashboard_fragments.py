@@ -1,0 +1,115 @@
+"""A dashboard's figures come from the cache only while what they show is unchanged: after any
+change the page is the one drawn afresh, and a scope never shows another's figures."""
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.urls import reverse
+
+from assessments import workflow
+from assessments.answers import save_answers
+from dashboards import views
+from establishments.models import GHT, Role
+from establishments.services import _registry_changed
+from tests.answers import complete_answers, given_by_ght_lead
+from tests.campaigns import build_campaign
+from tests.factories import EstablishmentFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def built(world, django_capture_on_commit_callbacks):
+    campaign = build_campaign(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("recompute_scores", campaign=2025)
+    return campaign
+
+
+@pytest.fixture
+def drawings(monkeypatch):
+    """How many times the figures were drawn (not served from the cache)."""
+    calls = []
+    real = views._figures_context
+
+    def counted(dashboard):
+        calls.append(dashboard.level)
+        return real(dashboard)
+
+    monkeypatch.setattr(views, "_figures_context", counted)
+    return calls
+
+
+def figures_html(client, url, **params) -> str:
+    response = client.get(url, params)
+    assert response.status_code == 200
+    figures = response.context["figures"]
+    return str(figures.top) + str(figures.bottom)
+
+
+def fresh_html(client, url, **params) -> str:
+    """The same page drawn with an empty cache."""
+    cache.clear()
+    return figures_html(client, url, **params)
+
+
+def test_unchanged_figures_are_drawn_once(client, world, built, drawings):
+    client.force_login(world.national)
+    url = reverse("dashboards:national")
+    first = figures_html(client, url)
+    assert figures_html(client, url) == first
+    assert figures_html(client, url, page="2", sort="-score") == first
+    assert drawings == ["national"]
+    # Another compared target is another drawing.
+    figures_html(client, url, compare="1")
+    assert drawings == ["national", "national"]
+
+
+def test_after_every_kind_of_change_the_page_is_drawn_afresh(
+    client, world, built, drawings, django_capture_on_commit_callbacks
+):
+    client.force_login(world.national)
+    url = reverse("dashboards:national")
+    before = figures_html(client, url)
+
+    def changed(change) -> None:
+        nonlocal before
+        with django_capture_on_commit_callbacks(execute=True):
+            change()
+        drawn = len(drawings)
+        after = figures_html(client, url)
+        assert len(drawings) == drawn + 1, "the change was not seen"
+        assert after != before
+        assert after == fresh_html(client, url)
+        before = after
+
+    hospital = built.hospital
+
+    changed(
+        lambda: save_answers(
+            assessment=hospital,
+            answers=given_by_ght_lead(hospital, complete_answers()),
+            expected_version=0,
+            user=world.rssi,
+        )
+    )
+    changed(lambda: workflow.submit(assessment=hospital, user=world.rssi))
+    changed(lambda: workflow.validate(assessment=hospital, user=world.director))
+    changed(lambda: GHT.objects.filter(pk=world.ght.pk).update(name="GHT Rhône Renommé"))
+    assert "GHT Rhône Renommé" in before
+    changed(
+        lambda: EstablishmentFactory(department=world.hospital.department) and _registry_changed()
+    )
+
+
+def test_each_region_sees_its_own_figures(client, world, built):
+    other_ars = user_with_role(Role.ARS, world.other_region, email="ars-autre@example.fr")
+    client.force_login(world.ars)
+    mine = figures_html(client, reverse("dashboards:region", args=[world.region.code]))
+    client.force_login(other_ars)
+    theirs = figures_html(client, reverse("dashboards:region", args=[world.other_region.code]))
+    assert mine != theirs
+    assert world.other_ght.name in theirs and world.other_ght.name not in mine
+    assert theirs == fresh_html(
+        client, reverse("dashboards:region", args=[world.other_region.code])
+    )
