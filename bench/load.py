@@ -169,6 +169,8 @@ def production_env(database_url: str, media_root: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "CARE_MEDIA_ROOT": media_root,
         "DJANGO_LOG_LEVEL": "ERROR",
+        # One JSON line per request, with its CPU time: the report breaks the CPU down by kind.
+        "CARE_LOG_FORMAT": "json",
         # The simulated RSSIs call as fast as the server answers: measure it, not the throttle.
         "CARE_API_RATE_USER": "none",
     }
@@ -546,6 +548,38 @@ def report(results: Results, seconds: float) -> None:
         print(f"  {error}")
 
 
+# The request log's paths, by the kind of request the simulated people make.
+KINDS = [
+    ("rssi save", re.compile(r"PATCH /api/assessments/\d+/answers/")),
+    ("rssi read", re.compile(r"GET /api/assessments/\d+/$")),
+    ("ars export", re.compile(r"GET /dashboards/region/[^/]+/export/")),
+    ("ars dashboard", re.compile(r"GET /dashboards/region/")),
+    ("ars list", re.compile(r"GET /establishments/")),
+    ("ars sign-in", re.compile(r"(GET|POST) /accounts/")),
+]
+
+
+def report_cpu_by_kind(log) -> None:
+    """The portal's own CPU time per kind of request (Python, in the request's thread; the
+    database's is not in it), from the server's JSON request log."""
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for line in log:
+        if not line.startswith("{"):
+            continue
+        entry = json.loads(line)
+        if entry.get("logger") != "care_portal.requests" or "cpu_ms" not in entry:
+            continue
+        request = f"{entry['method']} {entry['path']}"
+        kind = next((name for name, pattern in KINDS if pattern.match(request)), "other")
+        by_kind[kind].append(entry["cpu_ms"])
+    print("the portal's CPU per request (its own thread, the database apart), by kind:")
+    for kind, values in sorted(by_kind.items()):
+        print(
+            f"  {kind:<14} {len(values):>6} requests, mean {statistics.mean(values):6.1f} ms, "
+            f"total {sum(values) / 1000:6.1f} s"
+        )
+
+
 def verify(plan: Plan, results: Results) -> int:
     """Every acknowledged save is in the database; returns the number of lost saves."""
     from assessments.models import Answer, Assessment
@@ -664,6 +698,8 @@ def main() -> int:
             f"load generator {client_seconds:.1f} s; {os.cpu_count()} CPUs, load average "
             f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}"
         )
+        server_log.seek(0)
+        report_cpu_by_kind(server_log)
         lost = verify(plan, results)
         print(f"lost saves: {lost}")
         server_log.seek(0)

@@ -30,7 +30,7 @@ from dashboards.figures import (
     rollup,
     total_of,
 )
-from dashboards.listing import ListFilterForm, establishment_rows
+from dashboards.listing import ListFilterForm, campaign_rows, establishment_rows
 from dashboards.summary import (
     campaign_targets,
     decoded,
@@ -349,8 +349,12 @@ class Dashboard:
     def rows(self) -> QuerySet:
         form = self.filter_form
         form.is_valid()
-        rows = establishment_rows(form.filter(self.base), self.targets, form.sort_key)
-        if self.level == REGION and self.campaign is not None:
+        if self.campaign is None:
+            return establishment_rows(form.filter(self.base), self.targets, form.sort_key)
+        rows = campaign_rows(
+            self.establishments, self.campaign, self.targets, form.sort_key, form.condition()
+        )
+        if self.level == REGION:
             # Only the region's snapshots are read (an index), not every snapshot.
             rows = region_snapshots_only(rows, self.campaign, self.region)
         return rows

@@ -3,7 +3,8 @@
 The figures of a dashboard page (key figures, targets, action plans, GHT-level targets, the
 regions or the map, progress, distribution and breakdowns) are a function of a few inputs only:
 the campaign summary's rows of the dashboard's scope, the action plans' counts, the GHT-level
-counts, the names of the regions, departments and GHTs, the day, the language, the page's
+counts, the referential version's targets and funding calls, the names of the regions,
+departments and GHTs (and a GHT's support establishment), the day, the language, the page's
 choices (campaign, compared target, map order) and the code and templates that draw them.
 Every page reads those inputs — the cheap part — and keeps the rendered HTML in the cache under
 a digest of them: while nothing changes, the rollups, charts and tables are not computed again;
@@ -113,6 +114,10 @@ def state_key(request: HttpRequest, dashboard: Dashboard, extra: dict) -> str | 
         extra.get("export_url"),
     )
     digest.update("\x1e".join("\x1f".join(map(str, row)) for row in stored).encode())
+    feed(dashboard.targets, dashboard.funding_sources)
+    if dashboard.ght is not None:
+        support = dashboard.ght.support_establishment
+        feed(dashboard.ght.name, support.pk if support else None, support.name if support else None)
     feed(sorted(dashboard.plan_by_department_code.items()))
     feed(dashboard.unit_rows)
     feed([(r.code, r.name) for r in dashboard.regions])

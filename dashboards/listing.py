@@ -27,7 +27,8 @@ from django.utils.translation import gettext_lazy as _
 
 from actions.agreement import PLAN_AGREED
 from actions.models import TargetPlan
-from assessments.models import ReportedIncident
+from assessments.models import Campaign, ReportedIncident
+from assessments.scoring.compiled import beside_compiled
 from dashboards.figures import (
     DRAFT,
     NOT_STARTED,
@@ -35,9 +36,10 @@ from dashboards.figures import (
     PROGRESS_LABELS,
     PROGRESS_Q,
     STARTED_Q,
+    campaign_establishments,
 )
 from dashboards.targets import met_q, not_met_q, population_q, unknown_q
-from establishments.models import Kind, Nis2Status
+from establishments.models import Establishment, Kind, Nis2Status
 from referential.models import Headline
 from referential.targets import HeadlineTarget
 
@@ -227,42 +229,70 @@ class ListFilterForm(forms.Form):
 
 def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: str) -> QuerySet:
     """The list's rows as dicts, in the requested order."""
-    flags = {f"hl_{t.key}": _site_flag(t) for t in targets if t.key != Headline.SUBMITTED}
-    return (
-        base.annotate(
-            progress=progress_rank(),
-            score=Case(When(STARTED_Q, then=F("cur__snapshot__score_global")), default=None),
-            # Version 2 on: the CaRE-targets score (None in version 1).
-            score_care=Case(When(STARTED_Q, then=F("cur__snapshot__score_care")), default=None),
-            assessment_id=F("cur__id"),
-            incidents=incident_count(),
-            agreed_plans=agreed_plans_mask(targets),
-            **flags,
-        )
-        .values(
-            "pk",
-            "finess",
-            "name",
-            "kind",
-            "category_label",
-            "legal_status",
-            "department_id",
-            "department__name",
-            "region_id",
-            "region__name",
-            "ght__code",
-            "nis2_status",
-            "is_ose",
-            "progress",
-            "score",
-            "score_care",
-            "assessment_id",
-            "incidents",
-            "agreed_plans",
-            *flags,
-        )
-        .order_by(*order_by_for(sort))
+    return _shaped(_annotated(base, targets), targets, sort)
+
+
+def campaign_rows(
+    establishments: QuerySet,
+    campaign: Campaign,
+    targets: Sequence[HeadlineTarget],
+    sort: str,
+    condition: Q | None = None,
+) -> QuerySet:
+    """:func:`establishment_rows` of ``campaign_establishments(establishments, campaign)``,
+    filtered by `condition` (the list's filters). Building the annotated list costs more than
+    running it: it is built once per campaign and referential version in a process (kept as
+    long as the version's compiled form), then narrowed to each page's establishments — never
+    evaluated itself, every page works on a copy."""
+    template = beside_compiled(
+        campaign.referential_id,
+        f"list-rows:{campaign.pk}:{','.join(t.key for t in targets)}",
+        lambda: _annotated(campaign_establishments(Establishment.objects.all(), campaign), targets),
     )
+    rows = template & establishments
+    if condition:
+        rows = rows.filter(condition)
+    return _shaped(rows, targets, sort)
+
+
+def _annotated(base: QuerySet, targets: Sequence[HeadlineTarget]) -> QuerySet:
+    flags = {f"hl_{t.key}": _site_flag(t) for t in targets if t.key != Headline.SUBMITTED}
+    return base.annotate(
+        progress=progress_rank(),
+        score=Case(When(STARTED_Q, then=F("cur__snapshot__score_global")), default=None),
+        # Version 2 on: the CaRE-targets score (None in version 1).
+        score_care=Case(When(STARTED_Q, then=F("cur__snapshot__score_care")), default=None),
+        assessment_id=F("cur__id"),
+        incidents=incident_count(),
+        agreed_plans=agreed_plans_mask(targets),
+        **flags,
+    )
+
+
+def _shaped(rows: QuerySet, targets: Sequence[HeadlineTarget], sort: str) -> QuerySet:
+    flags = [f"hl_{t.key}" for t in targets if t.key != Headline.SUBMITTED]
+    return rows.values(
+        "pk",
+        "finess",
+        "name",
+        "kind",
+        "category_label",
+        "legal_status",
+        "department_id",
+        "department__name",
+        "region_id",
+        "region__name",
+        "ght__code",
+        "nis2_status",
+        "is_ose",
+        "progress",
+        "score",
+        "score_care",
+        "assessment_id",
+        "incidents",
+        "agreed_plans",
+        *flags,
+    ).order_by(*order_by_for(sort))
 
 
 def agreed_plans_mask(targets: Sequence[HeadlineTarget]) -> Coalesce:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from django.urls import reverse
 from django.utils.formats import localize
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -98,6 +99,9 @@ def _text(value) -> str:
     if kind is int:
         # Integers are written without grouping (USE_THOUSAND_SEPARATOR is off): as str().
         return str(value)
+    if isinstance(value, Promise):
+        # A lazy translation (a label): translated, then escaped as a string.
+        return html.escape(str(value))
     return conditional_escape(localize(value))
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from assessments import workflow
 from assessments.answers import save_answers
 from dashboards import views
-from establishments.models import GHT, Role
+from establishments.models import GHT, Establishment, Role
 from establishments.services import _registry_changed
 from tests.answers import complete_answers, given_by_ght_lead
 from tests.campaigns import build_campaign
@@ -113,3 +113,14 @@ def test_each_region_sees_its_own_figures(client, world, built):
     assert theirs == fresh_html(
         client, reverse("dashboards:region", args=[world.other_region.code])
     )
+
+
+def test_a_ght_page_follows_its_support_establishment(client, world, built):
+    client.force_login(world.ght_lead)
+    url = reverse("dashboards:ght", args=[world.ght.code])
+    before = figures_html(client, url)
+    assert world.hospital.name in before
+    Establishment.objects.filter(pk=world.hospital.pk).update(name="Centre hospitalier renommé")
+    after = figures_html(client, url)
+    assert "Centre hospitalier renommé" in after
+    assert after == fresh_html(client, url)

@@ -56,6 +56,8 @@ def test_json_format_prints_each_request_as_one_line_with_its_id(tmp_path):
     assert requests[0]["request_id"] == "lb-4f2a9c"  # the load balancer's id, kept
     assert len(requests[1]["request_id"]) == 32  # none given: one is made
     assert all(isinstance(r["duration_ms"], float) and r["level"] == "INFO" for r in requests)
+    # The portal's own CPU time for the request: measured, never more than the time it took.
+    assert all(0 <= r["cpu_ms"] <= r["duration_ms"] + 1 for r in requests)
     assert requests[0]["message"] == "GET /healthz 200"
     not_found = next(line for line in lines if line["logger"] == "django.request")
     assert not_found["request_id"] == requests[1]["request_id"]  # Django's own record too
