@@ -270,7 +270,9 @@ def prepare(rssi_count: int, ars_count: int, establishments: int = 0) -> Plan:
     from rest_framework.authtoken.models import Token
 
     from accounts.two_factor import otp_demo_device
+    from assessments.exercise_register import register_codes
     from assessments.models import Assessment, Campaign
+    from assessments.scoring.compiled import compiled_referential
     from establishments.models import Establishment, Kind, Role
     from establishments.roles import grant_role
     from referential.models import Requirement
@@ -341,10 +343,14 @@ def prepare(rssi_count: int, ars_count: int, establishments: int = 0) -> Plan:
         otp_demo_device(user, key)
         ars.append(Ars(user.email, region, key))
 
+    # Not the exercise items the register of crisis exercises answers (a save refuses them).
+    from_register = set(
+        register_codes(compiled_referential(campaign.referential_id), targets[0].establishment)
+    )
     requirements = {
         r.code: r.rule
         for r in Requirement.objects.filter(referential=campaign.referential)
-        if "ES" in r.applies_to and not r.condition
+        if "ES" in r.applies_to and not r.condition and r.code not in from_register
     }
     initial = dict(
         Assessment.objects.filter(pk__in=[t.pk for t in targets]).values_list("pk", "version")

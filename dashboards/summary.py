@@ -95,23 +95,42 @@ def _built_key(campaign_id: int) -> str:
 
 def rebuild_summary(campaign: Campaign) -> None:
     """Count the campaign's every group afresh and mark its summary built (two statements)."""
-    base = campaign_establishments(Establishment.objects.all(), campaign)
     with transaction.atomic(savepoint=False):
         CampaignSummary.objects.filter(campaign=campaign).delete()
-        _insert_counted(campaign, base, built=True)
+        _insert_counted(campaign, built=True)
     # Pages look for the summary only once it is known built (no query otherwise).
     key = _built_key(campaign.pk)
     transaction.on_commit(lambda: cache.set(key, True, None))
 
 
-def _insert_counted(campaign: Campaign, base: QuerySet, *, built: bool = False) -> int:
-    """One INSERT … SELECT of the dashboards' grouped query over `base` (updating the groups
-    already stored; with `built`, the row marking the summary built too); returns the rows."""
-    grouped = raw_counts(base, KEY_FIELDS, campaign_targets(campaign), campaign, agreed_plan_q)
-    names = list(grouped.query.annotations)
-    counted = grouped.annotate(counts=JSONObject(**{name: F(name) for name in names})).values(
-        *KEY_FIELDS, "counts"
-    )
+def _grouped_template(campaign: Campaign) -> QuerySet:
+    """The dashboards' grouped query over the campaign's every establishment, each group's
+    counts as one JSON object: built once per campaign and referential version in a process
+    (building it costs more than a save's count), each write narrows a copy to its groups."""
+
+    def build() -> QuerySet:
+        grouped = raw_counts(
+            campaign_establishments(Establishment.objects.all(), campaign),
+            KEY_FIELDS,
+            campaign_targets(campaign),
+            campaign,
+            agreed_plan_q,
+        )
+        names = list(grouped.query.annotations)
+        return grouped.annotate(counts=JSONObject(**{name: F(name) for name in names})).values(
+            *KEY_FIELDS, "counts"
+        )
+
+    return beside_compiled(campaign.referential_id, f"summary-counts:{campaign.pk}", build)
+
+
+def _insert_counted(campaign: Campaign, where: Q | None = None, *, built: bool = False) -> int:
+    """One INSERT … SELECT of the dashboards' grouped query over the establishments `where`
+    selects (all by default), updating the groups already stored (with `built`, the row
+    marking the summary built too); returns the rows."""
+    counted = _grouped_template(campaign)
+    if where is not None:
+        counted = counted.filter(where)
     sql, params = counted.query.sql_with_params()
     table = CampaignSummary._meta.db_table
     jsonb = connection.vendor == "postgresql"
@@ -152,10 +171,10 @@ def refresh_groups(campaign: Campaign, groups: set[Group]) -> None:
         where = Q(department_id__in={department for _r, department, *_rest in groups})
     else:
         where = _group_q(groups)
-    base = campaign_establishments(Establishment.objects.filter(where), campaign)
-    found = _insert_counted(campaign, base)
+    found = _insert_counted(campaign, where)
     if many or found < len(groups):
         # A group left empty (its last active establishment gone): its row goes.
+        base = campaign_establishments(Establishment.objects.filter(where), campaign)
         present = {_key(row) for row in raw_counts(base, KEY_FIELDS, campaign_targets(campaign))}
         gone = groups - present
         if gone:

@@ -58,16 +58,20 @@ def category_group(establishment) -> str:
 
 
 def peer_snapshots(assessment: Assessment):
-    """The scored snapshots of the assessment's peers (itself excluded), transmitted only."""
+    """The scored snapshots of the assessment's peers (itself excluded), transmitted only.
+
+    Read through the snapshots' copies of their campaign, kind and region
+    (``assessments.scoring.copies``, kept exact): the index on the campaign and region
+    narrows a save's count to its region's snapshots instead of the campaign's."""
     establishment = assessment.establishment
     peers = ScoreSnapshot.objects.filter(
-        assessment__campaign_id=assessment.campaign_id,
-        assessment__establishment__kind=establishment.kind,
+        campaign_id=assessment.campaign_id,
+        kind=establishment.kind,
         assessment__status__in=COMPARED_STATUSES,
         **{f"{ranked_field(assessment)}__isnull": False},
     ).exclude(assessment_id=assessment.pk)
     if not by_care_score(assessment):
-        return peers.filter(assessment__establishment__region_id=establishment.region_id)
+        return peers.filter(region_code=establishment.region_id)
     group = category_group(establishment)
     same_group = Q(assessment__establishment__aggregated_category_code=group) | Q(
         assessment__establishment__aggregated_category_code="",
