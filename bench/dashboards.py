@@ -353,22 +353,102 @@ def timed(function, repeat: int) -> dict:
 
 
 def measure(client: Client, url: str, repeat: int) -> dict:
+    """:func:`measure_call` of `repeat` GETs of `url`."""
+    return measure_call(lambda: client.get(url), repeat)
+
+
+def measure_saves(campaign: Campaign, region: str, ght: GHT, repeat: int) -> None:
+    """A save through the API (an RSSI's answer on a draft of the largest region) and a
+    GHT-level save (the GHT lead's answer on the support establishment's assessment, which
+    rescores every member), measured like the pages; they write to this database."""
+    compiled = compiled_referential(campaign.referential_id)
+    draft = (
+        Assessment.objects.filter(
+            campaign=campaign,
+            status=Assessment.Status.DRAFT,
+            establishment__region_id=region,
+            establishment__kind=Kind.ES,
+        )
+        .select_related("establishment")
+        .order_by("pk")
+        .first()
+    )
+    support = Assessment.objects.filter(
+        campaign=campaign, establishment_id=ght.support_establishment_id
+    ).first()
+    yes_no = [
+        spec.code
+        for spec in compiled.model.specs
+        if spec.rule.get("type") == "tristate" and not spec.condition
+    ]
+    site_code = next(c for c in yes_no if c not in compiled.ght_level_codes)
+    ght_code = next((c for c in yes_no if c in compiled.ght_level_codes), None)
+    cases = [
+        (
+            "API save (a draft's answer)",
+            signed_in_client(
+                "mesure-rssi@example.invalid", Role.RSSI, establishment=draft.establishment
+            ),
+            draft,
+            site_code,
+            (30, 12),
+        )
+    ]
+    if support is not None and ght_code is not None:
+        support.status = Assessment.Status.DRAFT
+        support.save(update_fields=["status"])
+        members = Establishment.objects.filter(ght=ght, is_active=True).count()
+        cases.append(
+            (
+                f"GHT-level save ({members} members rescored)",
+                signed_in_client("mesure-ght@example.invalid", Role.GHT, ght=ght),
+                support,
+                ght_code,
+                (150, None),
+            )
+        )
+    print()
+    for label, client, assessment, code, (cpu_goal, query_goal) in cases:
+        values = iter(["yes", "no"] * (repeat + 1))
+
+        def patch(client=client, assessment=assessment, code=code, values=values):
+            version = Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk)
+            body = json.dumps({"version": version, "answers": {code: next(values)}})
+            return client.patch(
+                f"/api/assessments/{assessment.pk}/answers/", body, content_type="application/json"
+            )
+
+        m = measure_call(patch, repeat)
+        goal = " and ".join(
+            part
+            for part in (
+                f"<= {cpu_goal} ms CPU" if cpu_goal else "",
+                f"<= {query_goal} queries" if query_goal else "",
+            )
+            if part
+        )
+        met = m["cpu"] <= cpu_goal and (not query_goal or m["queries"] <= query_goal)
+        print(
+            f"{label:<56} {m['median']:>9.1f} {m['best']:>8.1f} {m['cpu']:>7.1f} "
+            f"{m['queries']:>7} {'':>10}  {goal} ({'met' if met else 'NOT MET'})"
+        )
+
+
+def measure_call(call, repeat: int) -> dict:
     """Median and best wall time, CPU time (this process's median, plus the database server's
     mean: it is counted in clock ticks of 10 ms, too coarse for a median), queries and size of
-    `repeat` GETs after a warm-up."""
+    `repeat` requests (`call()` returns the response, read whole) after a warm-up."""
     times, cpu_times, db_times, queries, size = [], [], [], 0, 0
     for i in range(repeat + 1):
         db_before = database_cpu_seconds()
         with CaptureQueriesContext(connection) as captured:
-            cpu_before = time.process_time()
-            started = time.perf_counter()
-            response = client.get(url)
+            cpu_before, started = time.process_time(), time.perf_counter()
+            response = call()
             body = b"".join(response.streaming_content) if response.streaming else response.content
-            elapsed = time.perf_counter() - started
-            cpu = time.process_time() - cpu_before
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_before
         db_after = database_cpu_seconds()
         if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
+            raise SystemExit(f"answered {response.status_code}: {body[:300]!r}")
         if i:
             times.append(elapsed * 1000)
             cpu_times.append(cpu * 1000)
@@ -537,6 +617,8 @@ def main() -> None:
             f"{m['queries']:>7} {m['size']:>10,}  "
             + (f"{goal} ({'met' if met else 'NOT MET'})" if goal else "-")
         )
+
+    measure_saves(campaign, largest, ght, args.repeat)
 
     # The floor: what the pages' grouped figures cost read from the summary, against the live
     # join of establishments, assessments and snapshots they replace.

@@ -84,9 +84,11 @@ def _store(assessment: Assessment, key: str) -> bytes:
 
 def report_pdf_bytes(assessment: Assessment) -> bytes:
     """The assessment's report: the stored file when still current, else a fresh rendering
-    (stored for a transmitted assessment). ``assessment`` comes with ``pdf.REPORT_RELATED``."""
+    (stored for a transmitted assessment). ``assessment`` comes with its campaign (what the
+    stored file is looked up by); what else the report shows (``pdf.REPORT_RELATED``) is read
+    only when it is rendered."""
     if assessment.status not in STORED_STATUSES:
-        return pdf.render_report_pdf(assessment)
+        return pdf.render_report_pdf(_for_rendering(assessment))
     key = report_key(assessment)
     stored = StoredReport.objects.filter(assessment=assessment, key=key).first()
     if stored is not None:
@@ -95,7 +97,21 @@ def report_pdf_bytes(assessment: Assessment) -> bytes:
                 return handle.read()
         except (FileNotFoundError, DamagedFile):
             logger.warning("Stored report of assessment %s unusable: rendered again", assessment.pk)
-    return _store(assessment, key)
+    return _store(_for_rendering(assessment), key)
+
+
+def _for_rendering(assessment: Assessment) -> Assessment:
+    """The assessment with everything its report shows: as given when it came with
+    ``pdf.REPORT_RELATED``, else read again with it."""
+    cached = assessment._state.fields_cache
+    campaign = cached.get("campaign")
+    if (
+        campaign is not None
+        and "referential" in campaign._state.fields_cache
+        and all(name in cached for name in ("establishment", "submitted_by", "validated_by"))
+    ):
+        return assessment
+    return Assessment.objects.select_related(*pdf.REPORT_RELATED).get(pk=assessment.pk)
 
 
 def store_report(assessment_id: int) -> bool:

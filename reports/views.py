@@ -23,8 +23,11 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The report as a PDF download; 404 for an assessment outside the person's scope.
 
     A transmitted assessment's report comes from the storage while still current."""
+    # The stored file is found from the assessment and its campaign; what else the report
+    # shows is read only if it must be rendered.
     assessment = get_object_or_404(
-        Assessment.objects.for_user(request.user).select_related(*REPORT_RELATED), pk=pk
+        Assessment.objects.for_user(request.user).select_related("establishment", "campaign"),
+        pk=pk,
     )
     response = HttpResponse(report_pdf_bytes(assessment), content_type="application/pdf")
     record_event(
