@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,6 +71,10 @@ class Dashboard:
     ght: GHT | None = None
     regions: list[Region] = field(default_factory=list)
     today: object = field(default_factory=timezone.localdate)
+    # The summary's rows read: those of the scope (default), those of these regions only (a
+    # person who sees a GHT's members in their regions alone), or none (counted live).
+    summary_regions: frozenset[str] | None = None
+    summary_usable: bool = True
 
     @cached_property
     def campaigns(self) -> list[Campaign]:
@@ -117,9 +121,12 @@ class Dashboard:
     def stored_rows(self) -> list[tuple] | None:
         """This dashboard's rows of the campaign's summary as stored, or None while it is not
         built (see :func:`dashboards.summary.stored_rows`)."""
-        if self.campaign is None:
+        if self.campaign is None or not self.summary_usable:
             return None
-        return stored_rows(self.campaign, scope_q(region=self.region, ght=self.ght))
+        scope = scope_q(region=self.region, ght=self.ght)
+        if self.summary_regions is not None:
+            scope &= Q(region_id__in=self.summary_regions)
+        return stored_rows(self.campaign, scope)
 
     @cached_property
     def unit_rows(self) -> list[dict]:
@@ -152,10 +159,16 @@ class Dashboard:
             queryset = queryset.filter(region=self.region)
         return {g.pk: g for g in queryset.order_by("code")}
 
-    def _ght_names(self) -> dict[int, GHT]:
+    @cached_property
+    def ght_names(self) -> dict[int, GHT]:
         """GHTs of the counted rows; one more query only if a member's GHT lies elsewhere."""
         ghts = dict(self.ghts)
-        missing = {r["ght_id"] for r in self.count_rows if r["ght_id"]} - set(ghts)
+        # The GHTs of the summary's rows as stored (not decoded), else of the counted rows.
+        if self.stored_rows is not None:
+            counted = {row[2] for row in self.stored_rows if row[2]}
+        else:
+            counted = {r["ght_id"] for r in self.count_rows if r["ght_id"]}
+        missing = counted - set(ghts)
         if missing:
             ghts.update({g.pk: g for g in GHT.objects.filter(pk__in=missing)})
         return ghts
@@ -214,7 +227,7 @@ class Dashboard:
 
     @cached_property
     def by_ght(self) -> list[Figures]:
-        ghts = self._ght_names()
+        ghts = self.ght_names
 
         def code(row) -> str | None:
             ght = ghts.get(row["ght_id"])

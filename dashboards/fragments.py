@@ -5,7 +5,8 @@ regions or the map, progress, distribution and breakdowns) are a function of a f
 the campaign summary's rows of the dashboard's scope, the action plans' counts, the GHT-level
 counts, the referential version's targets and funding calls, the names of the regions,
 departments and GHTs (and a GHT's support establishment), the day, the language, the page's
-choices (campaign, compared target, map order) and the code and templates that draw them.
+choices (campaign, compared target, map order, as resolved) and the code and templates that
+draw them.
 Every page reads those inputs — the cheap part — and keeps the rendered HTML in the cache under
 a digest of them: while nothing changes, the rollups, charts and tables are not computed again;
 any change to an input (a save in the scope, an agreed plan, a renamed GHT, the next day, a
@@ -30,6 +31,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from dashboards.dashboard import Dashboard
+from dashboards.maps import BY_VALUE, chosen_target_index
 
 TOP = "dashboards/includes/figures_top.html"
 BOTTOM = "dashboards/includes/figures_bottom.html"
@@ -55,13 +57,17 @@ MODULES = (
     "dashboards",
     "actions/figures.py",
     "assessments/target_units.py",
+    "assessments/scoring/model.py",
     "care_portal/charts.py",
     "care_portal/formats.py",
+    "care_portal/template_formats.py",
+    "establishments/geography.py",
+    "establishments/map_grid.py",
+    "establishments/models.py",
     "establishments/names.py",
+    "referential/headlines.py",
     "referential/targets.py",
 )
-# The page's query parameters the figures depend on (the list's filters, sort and page do not).
-PARAMS = ("campaign", "compare", "order")
 # Kept this long at most (a digest no longer asked for is simply left to expire).
 TIMEOUT = 3600
 
@@ -110,7 +116,9 @@ def state_key(request: HttpRequest, dashboard: Dashboard, extra: dict) -> str | 
         campaign.referential_id,
         str(dashboard.today),
         get_language(),
-        [(name, request.GET.get(name)) for name in PARAMS],
+        # The page's choices as resolved (the list's filters, sort and page do not count).
+        chosen_target_index(dashboard) if dashboard.targets else None,
+        request.GET.get("order") == BY_VALUE,
         extra.get("export_url"),
     )
     digest.update("\x1e".join("\x1f".join(map(str, row)) for row in stored).encode())
@@ -122,7 +130,23 @@ def state_key(request: HttpRequest, dashboard: Dashboard, extra: dict) -> str | 
     feed(dashboard.unit_rows)
     feed([(r.code, r.name) for r in dashboard.regions])
     feed([(code, d.name, d.region_id) for code, d in dashboard.departments.items()])
-    feed([(g.pk, g.code, g.name) for g in dashboard.ghts.values()])
+    # The region's GHTs and those of members whose GHT lies elsewhere (the breakdown's rows).
+    feed([(g.pk, g.code, g.name) for g in dashboard.ght_names.values()])
+    # GHT-level requirements (version 1) and targets (version 2) as their tables show them.
+    feed(
+        dashboard.ght_unit_targets,
+        [
+            (
+                r.code,
+                r.label,
+                r.care_action,
+                r.national_target_share,
+                r.national_target_population,
+                r.deadline_label,
+            )
+            for r in dashboard.ght_requirements
+        ],
+    )
     feed(
         [
             (item.get("met"), item.get("total"), item.get("status"))

@@ -98,12 +98,18 @@ def _ght(request: HttpRequest, code: str) -> Dashboard:
         GHT.objects.for_user(request.user).select_related("region", "support_establishment"),
         code=code,
     )
+    # The summary holds every member; a person who sees only the members in their regions
+    # (an ARS) reads those regions' rows; one who sees other members one by one, a live count.
+    scope = request.user.scope
+    whole = scope.everything or ght.pk in scope.ght_ids
     return Dashboard(
         level=GHT_LEVEL,
         establishments=Establishment.objects.for_user(request.user).filter(ght=ght),
         params=request.GET,
         region=ght.region,
         ght=ght,
+        summary_regions=None if whole else frozenset(scope.region_codes),
+        summary_usable=whole or not scope.establishment_ids,
     )
 
 

@@ -60,8 +60,14 @@ def test_unchanged_figures_are_drawn_once(client, world, built, drawings):
     assert figures_html(client, url) == first
     assert figures_html(client, url, page="2", sort="-score") == first
     assert drawings == ["national"]
-    # Another compared target is another drawing.
-    figures_html(client, url, compare="1")
+    # An unknown compared target is the default one: the same drawing; another target is
+    # another drawing.
+    assert figures_html(client, url, compare="inconnue") == first
+    assert drawings == ["national"]
+    targets = client.get(url).context["dashboard"].targets
+    assert len(targets) > 1
+    other = next(t.key for t in targets[1:] if t.key != "submitted")
+    figures_html(client, url, compare=other)
     assert drawings == ["national", "national"]
 
 
@@ -124,3 +130,40 @@ def test_a_ght_page_follows_its_support_establishment(client, world, built):
     after = figures_html(client, url)
     assert "Centre hospitalier renommé" in after
     assert after == fresh_html(client, url)
+
+
+def test_a_region_page_follows_a_ght_of_another_region_and_the_ght_items(client, world, built):
+    # A member of the region whose GHT lies in another region.
+    EstablishmentFactory(department=world.hospital.department, ght=world.other_ght)
+    call_command("check_summary", campaign=2025, rebuild=True)
+    client.force_login(world.ars)
+    url = reverse("dashboards:region", args=[world.region.code])
+    before = figures_html(client, url)
+    assert world.other_ght.name in before
+    GHT.objects.filter(pk=world.other_ght.pk).update(name="GHT Paris Renommé")
+    after = figures_html(client, url)
+    assert "GHT Paris Renommé" in after
+    assert after == fresh_html(client, url)
+    # A GHT-level item corrected in the administration (saved: the referential is read again).
+    item = built.requirements["GHT-CONVERGENCE"]
+    item.label = "Convergence des annuaires, libellé corrigé"
+    item.save()
+    corrected = figures_html(client, url)
+    assert "libellé corrigé" in corrected
+    assert corrected == fresh_html(client, url)
+
+
+def test_an_ars_counts_only_the_ght_members_of_its_region(client, world, built):
+    """A GHT with a member in another region: its ARS's GHT page counts (from the summary)
+    only the members it may see; the GHT lead counts them all."""
+    paris = world.other_hospital.department
+    EstablishmentFactory(department=paris, ght=world.ght)
+    call_command("check_summary", campaign=2025, rebuild=True)
+    url = reverse("dashboards:ght", args=[world.ght.code])
+    members = Establishment.objects.filter(ght=world.ght, is_active=True)
+    client.force_login(world.ars)
+    page = client.get(url)
+    assert page.context["figures"].total == members.filter(region=world.region).count()
+    assert page.context["page_obj"].paginator.count == page.context["figures"].total
+    client.force_login(world.ght_lead)
+    assert client.get(url).context["figures"].total == members.count()
