@@ -102,6 +102,12 @@ def register_candidacies(register: Callable[[str, Campaign], QuerySet | None]) -
         _CANDIDACY_REGISTERS.append(register)
 
 
+def candidacies_recorded(call_code: str, campaign: Campaign) -> bool:
+    """Whether candidacies to the call are recorded for the campaign: which of its two ways
+    :func:`candidates` counts (a query built once must be built again when this changes)."""
+    return any(register(call_code, campaign) is not None for register in _CANDIDACY_REGISTERS)
+
+
 def candidates(call_code: str, campaign: Campaign, scope: QuerySet) -> QuerySet:
     """The establishments of `scope` that are candidates to the funding call `call_code`.
 

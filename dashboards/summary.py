@@ -25,6 +25,7 @@ from actions.agreement import agreed_plan_q
 from assessments.models import Campaign
 from assessments.scoring.compiled import beside_compiled
 from assessments.scoring.service import Group
+from assessments.target_units import candidacies_recorded
 from dashboards.figures import campaign_establishments, raw_counts
 from dashboards.models import BUILT, CampaignSummary
 from establishments.models import Establishment
@@ -121,7 +122,13 @@ def _grouped_template(campaign: Campaign) -> QuerySet:
             *KEY_FIELDS, "counts"
         )
 
-    return beside_compiled(campaign.referential_id, f"summary-counts:{campaign.pk}", build)
+    # A call's candidates are counted from its candidacies once any is recorded, from the
+    # answers before: the query is built again when that changes.
+    calls = sorted({t.call_code for t in campaign_targets(campaign) if t.call_code})
+    recorded = "".join("1" if candidacies_recorded(call, campaign) else "0" for call in calls)
+    return beside_compiled(
+        campaign.referential_id, f"summary-counts:{campaign.pk}:{recorded}", build
+    )
 
 
 def _insert_counted(campaign: Campaign, where: Q | None = None, *, built: bool = False) -> int:

@@ -32,7 +32,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import Evidence
+from assessments.models import Campaign, Evidence
+from assessments.scoring.service import campaign_counts_changed
 from audit.models import Action as AuditAction
 from audit.services import record_event
 from care_portal.formats import format_amount
@@ -41,6 +42,7 @@ from funding.models import Candidacy, CandidacyDocument, CandidacyMove, FundingC
 from funding.objectives import candidacy_assessments, candidacy_status
 from funding.permissions import may_prepare_for
 from referential.numbers import NumberRefused, number_problem, read_number
+from referential.targets import headline_targets
 
 Stage = Candidacy.Stage
 COMMENT_MAX_LENGTH = 2000
@@ -276,6 +278,7 @@ def apply(
                 amount_requested_eur=requested,
             )
             _record(candidacy, user=user, from_stage="", to_stage=Stage.SUBMITTED)
+            _candidates_changed(call)
     except IntegrityError:
         raise CandidacyError(
             _("%(applicant)s a déjà candidaté à l'appel %(call)s.")
@@ -285,6 +288,17 @@ def apply(
 
 
 # --- Moving ---------------------------------------------------------------------------------
+
+
+def _candidates_changed(call: FundingCall) -> None:
+    """A candidacy changes who the call's ``candidates:<call>`` targets concern (every site it
+    covers, and from the first one the candidacies instead of the answers): the counters of the
+    campaigns on the call's referential version counting such a target are rebuilt."""
+    for campaign in Campaign.objects.filter(referential_id=call.referential_id).select_related(
+        "referential"
+    ):
+        if any(t.call_code == call.code for t in headline_targets(campaign.referential)):
+            campaign_counts_changed(campaign)
 
 
 def advance(

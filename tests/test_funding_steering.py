@@ -258,3 +258,38 @@ def test_target_13_1_counts_the_candidacies_once_any_is_recorded(client, v2_camp
     assert (figures["domain1"].met, figures["domain1"].population) == (met, population)
     # A1 and C1 meet Domain 1, A2 does not, A3 and C2 have not answered.
     assert figures["domain1"].text == "2 / 5 candidats à l'appel D1"
+
+
+def test_a_candidacy_filed_keeps_the_summary_exact(
+    client, v2_campaign, django_capture_on_commit_callbacks
+):
+    """Once the campaign's summary is built, filing a candidacy rebuilds it: the D1 figure read
+    from the summary is the one counted live over the candidacies."""
+    from dashboards.summary import differences, rebuild_summary
+    from funding.workflow import apply
+
+    sites = build_sites(v2_campaign, region_sites())
+    with django_capture_on_commit_callbacks(execute=True):
+        rebuild_summary(v2_campaign)
+    assert differences(v2_campaign) == []
+    d1 = FundingCall.objects.get(code="D1", referential=v2_campaign.referential)
+    a1 = next(s for s in sites if s.ej == "A" and s.support)
+    lead = user_with_role(Role.GHT, a1.establishment.ght)
+    apply(d1, user=lead, applicant=a1.establishment.ght.code, today=d1_window_day(d1))
+    assert differences(v2_campaign) == []
+    for site in sites:
+        site.candidate = site.region == "84" and site.ej == "A"
+    met, population, _apart = expected_figure([s for s in sites if s.region == "84"], "domain1")
+    client.force_login(user_with_role(Role.ARS, a1.establishment.region))
+    page = client.get(reverse("dashboards:region", args=["84"]))
+    assert page.context["dashboard"].stored_rows is not None  # read from the summary
+    figures = {f.target.key: f for f in page.context["target_figures"]}
+    assert (figures["domain1"].met, figures["domain1"].population) == (met, population)
+
+
+def d1_window_day(call):
+    """A day within the call's candidacy window."""
+    from datetime import date
+
+    stage = next(s for s in call.stages if s["code"] == "candidacy")
+    return date.fromisoformat(str(stage["opens_on"]))

@@ -81,6 +81,14 @@ def counts_changed(assessment: Assessment) -> None:
         _written(assessment.campaign, {group_of(assessment.establishment)})
 
 
+def campaign_counts_changed(campaign: Campaign) -> None:
+    """Tell the snapshot listeners that what the dashboards count over a whole campaign changed
+    without a snapshot write (a candidacy filed: the sites a call's targets concern), in the
+    same transaction: the campaign's counters are rebuilt."""
+    if _snapshot_listeners:
+        _written(campaign, set(), whole_campaign=campaign)
+
+
 def _written(campaign, groups: set[Group], *, whole_campaign: Campaign | None = None) -> None:
     for listener in _snapshot_listeners:
         listener(campaign, groups, whole_campaign=whole_campaign)
