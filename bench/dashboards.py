@@ -418,20 +418,26 @@ def measure_saves(campaign: Campaign, region: str, ght: GHT, repeat: int) -> Non
                 f"/api/assessments/{assessment.pk}/answers/", body, content_type="application/json"
             )
 
-        m = measure_call(patch, repeat)
-        goal = " and ".join(
-            part
-            for part in (
-                f"<= {cpu_goal} ms CPU" if cpu_goal else "",
-                f"<= {query_goal} queries" if query_goal else "",
-            )
-            if part
+        print_row(label, measure_call(patch, repeat), cpu_goal, query_goal, size=False)
+
+
+def print_row(label: str, m: dict, cpu_goal, query_goal, *, size: bool = True) -> None:
+    """One measured line: times, CPU, queries, bytes (`size`), and the goal with its verdict."""
+    goal = " and ".join(
+        part
+        for part in (
+            f"<= {cpu_goal} ms CPU" if cpu_goal else "",
+            f"<= {query_goal} queries" if query_goal else "",
         )
-        met = m["cpu"] <= cpu_goal and (not query_goal or m["queries"] <= query_goal)
-        print(
-            f"{label:<56} {m['median']:>9.1f} {m['best']:>8.1f} {m['cpu']:>7.1f} "
-            f"{m['queries']:>7} {'':>10}  {goal} ({'met' if met else 'NOT MET'})"
-        )
+        if part
+    )
+    met = (not cpu_goal or m["cpu"] <= cpu_goal) and (not query_goal or m["queries"] <= query_goal)
+    written = f"{m['size']:>10,}" if size else f"{'':>10}"
+    print(
+        f"{label:<56} {m['median']:>9.1f} {m['best']:>8.1f} {m['cpu']:>7.1f} "
+        f"{m['queries']:>7} {written}  "
+        + (f"{goal} ({'met' if met else 'NOT MET'})" if goal else "-")
+    )
 
 
 def measure_call(call, repeat: int) -> dict:
@@ -601,22 +607,7 @@ def main() -> None:
             m = measure(client, url, args.repeat)
         finally:
             fragments.cache = cache
-        goal = " and ".join(
-            part
-            for part in (
-                f"<= {cpu_goal} ms CPU" if cpu_goal else "",
-                f"<= {query_goal} queries" if query_goal else "",
-            )
-            if part
-        )
-        met = (not cpu_goal or m["cpu"] <= cpu_goal) and (
-            not query_goal or m["queries"] <= query_goal
-        )
-        print(
-            f"{label:<56} {m['median']:>9.1f} {m['best']:>8.1f} {m['cpu']:>7.1f} "
-            f"{m['queries']:>7} {m['size']:>10,}  "
-            + (f"{goal} ({'met' if met else 'NOT MET'})" if goal else "-")
-        )
+        print_row(label, m, cpu_goal, query_goal)
 
     measure_saves(campaign, largest, ght, args.repeat)
 
