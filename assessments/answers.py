@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -122,10 +122,20 @@ def na_reasons_of(assessment: Assessment) -> dict[str, str]:
     )
 
 
-def _stored_reasons(assessment: Assessment, ids: Iterable[int]) -> dict[int, str]:
+def _stored_reasons(
+    assessment: Assessment, ids: Iterable[int], existing: Mapping[int, Answer] | None = None
+) -> dict[int, str]:
+    """{requirement id: stored N/A reason} of those among ``ids`` stored "not applicable";
+    ``existing``: the assessment's answers already read (see :func:`_read_answers`)."""
     ids = list(ids)
     if not ids:
         return {}
+    if existing is not None:
+        return {
+            rid: existing[rid].na_reason
+            for rid in ids
+            if rid in existing and existing[rid].value == NOT_APPLICABLE_VALUE
+        }
     return dict(
         Answer.objects.filter(
             assessment=assessment, requirement_id__in=ids, value=NOT_APPLICABLE_VALUE
@@ -170,11 +180,13 @@ def _clean_answers(
     may_record_ars: bool = False,
     from_register: Mapping[str, Any] | None = None,
     register_writes: Mapping[str, Any] | None = None,
+    existing: Mapping[int, Answer] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The answers normalized by their rules, and the N/A reasons to store with them.
 
     ``from_register``: the exercise answers the register gives (``assessments.exercise_register``);
     any other value given for them is refused. ``register_writes``: those of them to store.
+    ``existing``: the assessment's answers already read by the save (else read here when needed).
     Raises AnswersRejected with one message per code.
     """
     from_register = from_register or {}
@@ -265,6 +277,7 @@ def _clean_answers(
     stored = _stored_reasons(
         assessment,
         [compiled.id_by_code[c] for c, v in cleaned.items() if v == NOT_APPLICABLE_VALUE],
+        existing,
     )
     reasons: dict[str, str] = {}
     for code, value in cleaned.items():
@@ -307,21 +320,12 @@ def _reads_as(
     return cleaned == register and type(cleaned) is type(register)
 
 
-def _write_answers(
-    *,
-    assessment: Assessment,
-    cleaned: Mapping[str, Any],
-    compiled: CompiledReferential,
-    user: User,
-    reasons: Mapping[str, str],
-) -> tuple[set[str], dict[str, Any], dict[str, Any] | None]:
-    """Store the answers (and N/A reasons) that changed, with their history.
-
-    Returns the codes changed, the assessment's own answers {code: value} as now stored and, for
-    a member of a GHT, the GHT-level answers of its support (all read in one query, before the
-    write, so that scoring reads nothing more). ``reasons``: the N/A reason to store per code
-    ("" clears it); a code absent keeps its own.
-    """
+def _read_answers(
+    assessment: Assessment, compiled: CompiledReferential
+) -> tuple[dict[int, Answer], dict[str, Any] | None]:
+    """The assessment's answers {requirement id: Answer} and, for a member of a GHT whose
+    support holds the GHT-level answers, the support's {code: value} of them: one query, so
+    that checking, writing and scoring the save read nothing more."""
     establishment = assessment.establishment
     ght = establishment.ght if establishment.ght_id else None
     held_by_support = (
@@ -343,6 +347,24 @@ def _write_answers(
             existing[answer.requirement_id] = answer
         elif ght_answers is not None:
             ght_answers[compiled.code_by_id[answer.requirement_id]] = answer.value
+    return existing, ght_answers
+
+
+def _write_answers(
+    *,
+    assessment: Assessment,
+    cleaned: Mapping[str, Any],
+    compiled: CompiledReferential,
+    user: User,
+    reasons: Mapping[str, str],
+    existing: Mapping[int, Answer],
+) -> tuple[set[str], dict[str, Any]]:
+    """Store the answers (and N/A reasons) that changed, with their history.
+
+    ``existing``: the assessment's answers as :func:`_read_answers` read them. Returns the codes
+    changed and the assessment's own answers {code: value} as now stored. ``reasons``: the N/A
+    reason to store per code ("" clears it); a code absent keeps its own.
+    """
     stored = {
         compiled.code_by_id[rid]: answer.value
         for rid, answer in existing.items()
@@ -394,7 +416,7 @@ def _write_answers(
             default_user=user,
             default_date=now,
         )
-    return changed, stored, ght_answers
+    return changed, stored
 
 
 def _write_rights(
@@ -463,18 +485,87 @@ def save_answers_scored(
     {code: text} gives the reason of a "not applicable" answer among ``answers``. On success
     ``assessment.version`` holds the new version.
     """
-    locked = (
-        Assessment.objects.select_for_update(of=("self",))
-        .select_related("establishment__ght", "establishment__region", "campaign")
-        .get(pk=assessment.pk)
+    locked = _locked(Assessment.objects.all(), assessment.pk)
+    scored = _save_locked(
+        locked,
+        answers=answers,
+        expected_version=expected_version,
+        user=user,
+        na_reasons=na_reasons,
     )
+    assessment.version = locked.version
+    return scored
+
+
+@transaction.atomic
+def save_answers_in_scope(
+    *,
+    scope: QuerySet[Assessment],
+    pk: int,
+    answers: Mapping[str, Any],
+    expected_version: int,
+    user: User,
+    na_reasons: Mapping[str, Any] | None = None,
+) -> tuple[Assessment, AssessmentResult, dict[str, Any]]:
+    """:func:`save_answers_scored` of the assessment ``pk`` among ``scope`` (the assessments
+    the person may see), read once and locked: raises Assessment.DoesNotExist outside it.
+    Returns the assessment (at its new version), the result and the answers scored on."""
+    locked = _locked(scope, pk)
+    result, scored = _save_locked(
+        locked,
+        answers=answers,
+        expected_version=expected_version,
+        user=user,
+        na_reasons=na_reasons,
+    )
+    return locked, result, scored
+
+
+def _locked(queryset: QuerySet[Assessment], pk: int) -> Assessment:
+    """The assessment ``pk`` of ``queryset``, locked until the transaction ends, with what a
+    save reads of its establishment and campaign."""
+    return (
+        queryset.select_for_update(of=("self",))
+        .select_related("establishment__ght", "establishment__region", "campaign")
+        .get(pk=pk)
+    )
+
+
+def _save_locked(
+    locked: Assessment,
+    *,
+    answers: Mapping[str, Any],
+    expected_version: int,
+    user: User,
+    na_reasons: Mapping[str, Any] | None,
+) -> tuple[AssessmentResult, dict[str, Any]]:
+    """The save itself, on the locked assessment (``locked.version`` ends at the new one)."""
     compiled = compiled_referential(locked.campaign.referential_id)
     may_edit, may_edit_ght, may_record_ars = _write_rights(locked, answers, compiled, user)
     if locked.version != expected_version:
         raise StaleVersion(locked.version)
+    # The conditional update is what guarantees no lost update where rows are not locked; it
+    # comes first so that the answers read next are the ones this save replaces (a refused
+    # save rolls it back with the rest).
+    bumped = Assessment.objects.filter(pk=locked.pk, version=expected_version).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not bumped:
+        raise StaleVersion(Assessment.objects.values_list("version", flat=True).get(pk=locked.pk))
+    existing, ght_answers = _read_answers(locked, compiled)
     # The RSSI's saves keep the exercise answers as the register reads.
     from_register, register_writes = (
-        register_answers(compiled, locked) if may_edit and locked.is_editable else ({}, {})
+        register_answers(
+            compiled,
+            locked,
+            stored={
+                compiled.code_by_id[rid]: answer.value
+                for rid, answer in existing.items()
+                if rid in compiled.code_by_id
+            },
+        )
+        if may_edit and locked.is_editable
+        else ({}, {})
     )
     cleaned, reasons = _clean_answers(
         assessment=locked,
@@ -486,17 +577,17 @@ def save_answers_scored(
         may_record_ars=may_record_ars,
         from_register=from_register,
         register_writes=register_writes,
+        existing=existing,
     )
-    # The conditional update is what guarantees no lost update where rows are not locked.
-    bumped = Assessment.objects.filter(pk=locked.pk, version=expected_version).update(
-        version=F("version") + 1, updated_at=timezone.now()
+    changed, own = _write_answers(
+        assessment=locked,
+        cleaned=cleaned,
+        compiled=compiled,
+        user=user,
+        reasons=reasons,
+        existing=existing,
     )
-    if not bumped:
-        raise StaleVersion(Assessment.objects.values_list("version", flat=True).get(pk=locked.pk))
-    changed, own, ght_answers = _write_answers(
-        assessment=locked, cleaned=cleaned, compiled=compiled, user=user, reasons=reasons
-    )
-    locked.version = assessment.version = expected_version + 1
+    locked.version = expected_version + 1
     if may_record_ars and changed:
         record_event(
             actor=user,

@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import F
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
@@ -18,7 +19,7 @@ from assessments.answers import (
     AssessmentLocked,
     StaleVersion,
     na_reasons_of,
-    save_answers_scored,
+    save_answers_in_scope,
 )
 from assessments.models import Assessment
 from assessments.scoring.compiled import compiled_referential
@@ -329,18 +330,24 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["patch"], url_path="answers")
     def answers(self, request: Request, pk=None) -> Response:
-        assessment = self.get_object()
+        # The assessment is read once, in the save's transaction, through the person's scope.
+        scope = Assessment.objects.for_user(request.user)
         version, answers, errors = _answers_body(request.data)
         if errors:
+            if not scope.filter(pk=pk).exists():
+                raise Http404
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         try:
-            scored = save_answers_scored(
-                assessment=assessment,
+            assessment, result, scored_on = save_answers_in_scope(
+                scope=scope,
+                pk=pk,
                 answers=answers,
                 expected_version=version,
                 user=request.user,
                 na_reasons=request.data.get("na_reasons") or {},
             )
+        except Assessment.DoesNotExist:
+            raise Http404 from None
         except AssessmentLocked:
             return Response(
                 {
@@ -351,7 +358,7 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
                 status=status.HTTP_403_FORBIDDEN,
             )
         except StaleVersion:
-            assessment.refresh_from_db()
+            assessment = self.get_object()
             return Response(
                 {
                     "detail": _(
@@ -370,4 +377,4 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response(assessment_state(assessment, scored=scored))
+        return Response(assessment_state(assessment, scored=(result, scored_on)))

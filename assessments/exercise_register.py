@@ -18,6 +18,7 @@ assessments keep the answers they were submitted with.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, cast
 
@@ -108,21 +109,26 @@ def derived_answers(
 
 
 def register_answers(
-    compiled: CompiledReferential, assessment: Assessment
+    compiled: CompiledReferential,
+    assessment: Assessment,
+    *,
+    stored: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """For a save of the assessment: the register's answers {code: value}, and those of them the
-    save writes (those that differ from what is stored)."""
+    save writes (those that differ from what is stored). ``stored``: the assessment's answers
+    {code: value} when the save has read them already."""
     codes = register_codes(compiled, assessment.establishment)
     if not codes:
         return {}, {}
     latest = latest_exercise(assessment)
     derived = derived_answers(compiled, assessment, codes, latest=latest)
-    stored = {
-        compiled.code_by_id[rid]: value
-        for rid, value in Answer.objects.filter(
-            assessment=assessment, requirement_id__in=[compiled.id_by_code[c] for c in codes]
-        ).values_list("requirement_id", "value")
-    }
+    if stored is None:
+        stored = {
+            compiled.code_by_id[rid]: value
+            for rid, value in Answer.objects.filter(
+                assessment=assessment, requirement_id__in=[compiled.id_by_code[c] for c in codes]
+            ).values_list("requirement_id", "value")
+        }
     writes = {
         code: value
         for code, value in derived.items()

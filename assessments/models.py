@@ -239,7 +239,14 @@ class ScoreSnapshot(models.Model):
             models.Index(
                 fields=["campaign", "region_code", "establishment_active", "department_code"],
                 name="snapshot_campaign_region",
-            )
+            ),
+            # A peer position counts its kind's snapshots of the campaign (and region) from the
+            # index alone, not the region's rows of every kind.
+            models.Index(
+                fields=["campaign", "kind", "region_code"],
+                include=["score_global", "score_care", "assessment"],
+                name="snapshot_peers",
+            ),
         ]
 
     def __str__(self) -> str:

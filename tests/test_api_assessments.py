@@ -235,6 +235,18 @@ def test_malformed_body_is_400(client, world, campaign, body):
     assert not Answer.objects.exists()
 
 
+@pytest.mark.parametrize("body", [{"answers": {}}, [], {"version": 0, "answers": {"X": 1}}])
+def test_any_body_outside_scope_is_404(client, world, campaign, body):
+    """Out of scope looks like absent, whatever is sent: no 400 tells that it exists."""
+    client.force_login(world.rssi)
+    outside = next(getattr(campaign, name) for name in sorted(set(ALL) - VISIBLE["rssi"]))
+    response = patch(client, outside, body)
+    assert response.status_code == 404
+    assert response.json()["detail"]
+    assert patch(client, outside.__class__(pk=10**9), body).status_code == 404
+    assert not Answer.objects.exists()
+
+
 def test_submitted_assessment_refuses_answers(client, world, campaign):
     Assessment.objects.filter(pk=campaign.hospital.pk).update(status="submitted")
     client.force_login(world.rssi)
