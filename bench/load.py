@@ -1,13 +1,15 @@
 """Load test: RSSIs saving answers through the API while ARS users read their dashboards.
 
     .venv/bin/python -m bench.load [--duration 60] [--rssi 100] [--ars 20] [--database-url URL]
-                                   [--establishments 45000]
+                                   [--establishments 45000] [--no-redis]
 
 Starts a PostgreSQL server of its own on 127.0.0.1 (initdb in a temporary directory) unless
 --database-url names an empty database, fills it (demo registry, the CaRE referential, a
 campaign, the simulated people; with --establishments, the national-scale data set of
 `bench.dashboards` instead of the demo registry), serves the portal with gunicorn on 127.0.0.1
-with the production settings, and runs for --duration seconds:
+with the production settings and, when `redis-server` is installed, the shared Redis cache of a
+production deployment (started here too; `--no-redis` leaves each worker its own), and runs for
+--duration seconds:
 
 - each simulated RSSI (two per establishment, so they sometimes collide) reads its assessment and
   saves a few answers with `PATCH /api/assessments/{id}/answers/` and its API token; on 409 (the
@@ -16,7 +18,7 @@ with the production settings, and runs for --duration seconds:
   the establishment list and the dashboard's CSV export.
 
 It prints requests per second, p50/p95 latency and errors, per kind of request, the server's CPU
-time per request (gunicorn's processes and PostgreSQL's, read from /proc) beside the goal, then
+time per request (gunicorn's processes, PostgreSQL's and Redis', read from /proc) beside the goal, then
 checks in the database that every acknowledged save is there: for each assessment, the version counts
 every acknowledged save and each answer holds the value of the last save that wrote it.
 Traffic goes to 127.0.0.1 only; every loop stops at the deadline. Not part of the test suite.
@@ -159,8 +161,35 @@ class LocalPostgres:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def production_env(database_url: str, media_root: str) -> dict[str, str]:
+class LocalRedis:
+    """A throw-away Redis server on 127.0.0.1 (nothing written to disk): the production
+    topology's shared cache (sessions, the drawn dashboards' figures, version keys)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> str:
+        command = [shutil.which("redis-server") or "redis-server", "--port", str(self.port)]
+        command += ["--bind", HOST, "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
+        for _ in range(100):
+            with socket.socket() as sock:
+                if sock.connect_ex((HOST, self.port)) == 0:
+                    return f"redis://{HOST}:{self.port}/0"
+            time.sleep(0.05)
+        raise SystemExit("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def production_env(database_url: str, media_root: str, cache_url: str = "") -> dict[str, str]:
     return {
+        # The shared cache of a production deployment, when Redis is there (see the README).
+        **({"CARE_CACHE_URL": cache_url} if cache_url else {}),
         "DJANGO_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": HOST,
@@ -641,15 +670,26 @@ def main() -> int:
         default=0,
         help="serve the national data set of bench.dashboards at this size (default: demo data)",
     )
+    parser.add_argument(
+        "--no-redis",
+        action="store_true",
+        help="no shared cache (each gunicorn worker keeps its own), even with redis-server here",
+    )
     args = parser.parse_args()
 
     postgres = None if args.database_url else LocalPostgres()
+    redis = None if args.no_redis or not shutil.which("redis-server") else LocalRedis()
     media = tempfile.mkdtemp(prefix="care-load-media-")
     gunicorn = None
     server_log = None
     try:
         database_url = args.database_url or postgres.start()
-        env = production_env(database_url, media)
+        env = production_env(database_url, media, redis.start() if redis is not None else "")
+        print(
+            "cache: Redis on 127.0.0.1 (shared by the workers)"
+            if redis is not None
+            else "cache: each worker's own memory (no redis-server, or --no-redis)"
+        )
         os.environ.update(env)
         started = time.monotonic()
         plan = prepare(args.rssi, args.ars, args.establishments)
@@ -680,10 +720,13 @@ def main() -> int:
         postmaster = postgres.postmaster_pid() if postgres is not None else local_postmaster()
 
         def server_cpu() -> float:
-            """gunicorn (master and workers) and PostgreSQL (every server process, when local)."""
+            """gunicorn (master and workers), PostgreSQL (every server process, when local)
+            and Redis."""
             seconds = tree_cpu_seconds(gunicorn.pid)
             if postmaster is not None:
                 seconds += tree_cpu_seconds(postmaster)
+            if redis is not None and redis.process is not None:
+                seconds += tree_cpu_seconds(redis.process.pid)
             return seconds
 
         server_before, client_before = server_cpu(), time.process_time()
@@ -721,6 +764,8 @@ def main() -> int:
         connections.close_all()
         if postgres is not None:
             postgres.stop()
+        if redis is not None:
+            redis.stop()
         shutil.rmtree(media, ignore_errors=True)
 
 

@@ -104,12 +104,14 @@ def rebuild_summary(campaign: Campaign) -> None:
     transaction.on_commit(lambda: cache.set(key, True, None))
 
 
-def _grouped_template(campaign: Campaign) -> QuerySet:
+def _grouped_sql(campaign: Campaign) -> tuple[str, tuple]:
     """The dashboards' grouped query over the campaign's every establishment, each group's
-    counts as one JSON object: built once per campaign and referential version in a process
-    (building it costs more than a save's count), each write narrows a copy to its groups."""
+    counts as one JSON object, as SQL and its parameters: built and compiled once per campaign
+    and referential version in a process (that costs more than a save's count); each write
+    filters its result on the grouped columns (:func:`_groups_where`), which the database
+    applies before grouping."""
 
-    def build() -> QuerySet:
+    def build() -> tuple[str, tuple]:
         grouped = raw_counts(
             campaign_establishments(Establishment.objects.all(), campaign),
             KEY_FIELDS,
@@ -118,9 +120,11 @@ def _grouped_template(campaign: Campaign) -> QuerySet:
             agreed_plan_q,
         )
         names = list(grouped.query.annotations)
-        return grouped.annotate(counts=JSONObject(**{name: F(name) for name in names})).values(
+        counted = grouped.annotate(counts=JSONObject(**{name: F(name) for name in names})).values(
             *KEY_FIELDS, "counts"
         )
+        sql, params = counted.query.sql_with_params()
+        return sql, tuple(params)
 
     # A call's candidates are counted from its candidacies once any is recorded, from the
     # answers before: the query is built again when that changes.
@@ -131,22 +135,47 @@ def _grouped_template(campaign: Campaign) -> QuerySet:
     )
 
 
-def _insert_counted(campaign: Campaign, where: Q | None = None, *, built: bool = False) -> int:
-    """One INSERT … SELECT of the dashboards' grouped query over the establishments `where`
-    selects (all by default), updating the groups already stored (with `built`, the row
-    marking the summary built too); returns the rows."""
-    counted = _grouped_template(campaign)
-    if where is not None:
-        counted = counted.filter(where)
-    sql, params = counted.query.sql_with_params()
+def _groups_where(groups: Iterable[Group] | None, departments: set[str] | None) -> tuple[str, list]:
+    """The condition on the grouped query's columns (``g.…``) selecting these groups, or these
+    departments' every group; none selects all."""
+    if departments is not None:
+        marks = ", ".join(["%s"] * len(departments))
+        return f" WHERE g.department_id IN ({marks})", sorted(departments)
+    if groups is None:
+        return " WHERE true", []
+    clauses, params = [], []
+    for group in sorted(groups, key=repr):
+        parts = []
+        for column, value in zip(KEY_FIELDS, group, strict=True):
+            if value is None:
+                parts.append(f"g.{column} IS NULL")
+            else:
+                parts.append(f"g.{column} = %s")
+                params.append(value)
+        clauses.append("(" + " AND ".join(parts) + ")")
+    return " WHERE " + (" OR ".join(clauses) or "false"), params
+
+
+def _insert_counted(
+    campaign: Campaign,
+    groups: Iterable[Group] | None = None,
+    *,
+    departments: set[str] | None = None,
+    built: bool = False,
+) -> int:
+    """One INSERT … SELECT of the dashboards' grouped query, for these groups or these
+    departments' every group (all by default), updating the groups already stored (with
+    `built`, the row marking the summary built too); returns the rows."""
+    sql, params = _grouped_sql(campaign)
     table = CampaignSummary._meta.db_table
     jsonb = connection.vendor == "postgresql"
     counts = "CAST(g.counts AS jsonb)" if jsonb else "g.counts"
+    where, where_params = _groups_where(groups, departments)
     marker = (
         f" UNION ALL SELECT %s, '', '', 0, '{BUILT}', '', "
         + ("CAST('{}' AS jsonb)" if jsonb else "'{}'")
         if built
-        else " WHERE true"
+        else ""
     )
     upsert = (
         ""
@@ -159,8 +188,8 @@ def _insert_counted(campaign: Campaign, where: Q | None = None, *, built: bool =
             f"INSERT INTO {table} (campaign_id, region_id, department_id, ght_id, kind, "  # noqa: S608 - names from the model
             f"legal_status, counts) SELECT %s, g.region_id, g.department_id, "
             f"COALESCE(g.ght_id, 0), g.kind, g.legal_status, {counts} FROM ({sql}) g"
-            f"{marker}{upsert}",
-            [campaign.pk, *params, *([campaign.pk] if built else [])],
+            f"{where}{marker}{upsert}",
+            [campaign.pk, *params, *where_params, *([campaign.pk] if built else [])],
         )
         return cursor.rowcount
 
@@ -175,10 +204,12 @@ def refresh_groups(campaign: Campaign, groups: set[Group]) -> None:
         # Many groups (a bulk rescoring): their departments counted whole, one plain filter
         # rather than a disjunction the planner cannot use; the other groups of those
         # departments are counted afresh too, which leaves them exact.
-        where = Q(department_id__in={department for _r, department, *_rest in groups})
+        departments = {department for _r, department, *_rest in groups}
+        where = Q(department_id__in=departments)
+        found = _insert_counted(campaign, departments=departments)
     else:
         where = _group_q(groups)
-    found = _insert_counted(campaign, where)
+        found = _insert_counted(campaign, groups)
     if many or found < len(groups):
         # A group left empty (its last active establishment gone): its row goes.
         base = campaign_establishments(Establishment.objects.filter(where), campaign)
