@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from care_portal.spreadsheets import safe_text
-from dashboards.exports import Column, csv_response, xlsx_response
+from dashboards.exports import CSV_PIECE, Column, csv_response, xlsx_response
 
 # What spreadsheets may read as the start of a formula, written out here rather than imported.
 FORMULA = "=+-@＝＋－＠"
@@ -72,6 +72,21 @@ def test_no_csv_cell_runs_and_each_reads_back(table):
         for value, cell in zip(written, back, strict=True):
             assert not _runs(cell), repr(cell)
             assert cell in (value, "'" + value)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=0, max_value=6000), st.text(min_size=1, max_size=40))
+def test_a_large_csv_goes_out_in_pieces_and_reads_back_whole(count, name):
+    """Thousands of rows leave in pieces of about CSV_PIECE characters, not one per line."""
+    rows = [[f"{name} {n}", str(n)] for n in range(count)]
+    response = csv_response(_columns(2), rows, "export")
+    pieces = [piece.decode("utf-8") for piece in response.streaming_content]
+    text = "".join(pieces)
+    assert len(pieces) <= len(text) // CSV_PIECE + 1
+    assert all(len(piece) >= CSV_PIECE for piece in pieces[:-1])
+    read = list(csv.reader(io.StringIO(text[1:], newline=""), delimiter=";"))[1:]
+    assert [row[1] for row in read] == [str(n) for n in range(count)]
+    assert all(row[0] in (f"{name} {n}", f"'{name} {n}") for n, row in enumerate(read))
 
 
 @settings(max_examples=200, deadline=None)

@@ -18,6 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 
 from assessments.scoring.model import RequirementSpec, ScoringModel
@@ -168,8 +169,37 @@ def _token_key(referential_id: int) -> str:
     return f"care:compiled-referential:{referential_id}"
 
 
+# Within a request, each version's token is read from the shared cache once: the request
+# works on one state of the referential, and asks the cache once rather than at every use.
+# Outside requests (commands, task workers), every use asks.
+_in_request = threading.local()
+
+
+def _request_started(**_kwargs) -> None:
+    _in_request.tokens = {}
+
+
+def _request_finished(**_kwargs) -> None:
+    _in_request.tokens = None
+
+
+request_started.connect(_request_started, dispatch_uid="compiled-referential-tokens")
+request_finished.connect(_request_finished, dispatch_uid="compiled-referential-tokens")
+
+
 def _shared_token(referential_id: int) -> str | None:
-    """The version's current token (both keys in one round trip); None if the cache is down."""
+    """The version's current token (both keys in one round trip, once per request); None if
+    the cache is down."""
+    tokens = getattr(_in_request, "tokens", None)
+    if tokens is not None and referential_id in tokens:
+        return tokens[referential_id]
+    token = _read_token(referential_id)
+    if tokens is not None and token is not None:
+        tokens[referential_id] = token
+    return token
+
+
+def _read_token(referential_id: int) -> str | None:
     keys = [_ALL_KEY, _token_key(referential_id)]
     try:
         found = cache.get_many(keys)
@@ -212,6 +242,8 @@ def compiled_referential(referential_id: int) -> CompiledReferential:
 
 
 def _renew_token(referential_id: int | None) -> None:
+    if getattr(_in_request, "tokens", None) is not None:
+        _in_request.tokens = {}  # this request reads the new tokens from now on
     key = _ALL_KEY if referential_id is None else _token_key(referential_id)
     try:
         cache.set(key, secrets.token_hex(8), timeout=None)
