@@ -29,14 +29,18 @@ class EstablishmentFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        visible = Establishment.objects.for_user(user)
+        # Each choice list reads the distinct values of the visible establishments (one pass
+        # over them), not the visible establishments of every region, department or GHT.
+        visible = Establishment.objects.for_user(user).order_by()
         self.filters["region"].queryset = Region.objects.filter(
-            code__in=visible.values("region_id")
+            code__in=visible.values("region_id").distinct()
         )
         self.filters["department"].queryset = Department.objects.filter(
-            code__in=visible.values("department_id")
+            code__in=visible.values("department_id").distinct()
         )
-        self.filters["ght"].queryset = GHT.objects.filter(pk__in=visible.values("ght_id"))
+        self.filters["ght"].queryset = GHT.objects.filter(
+            pk__in=visible.values("ght_id").distinct()
+        )
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

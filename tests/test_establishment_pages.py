@@ -94,6 +94,29 @@ def test_list_filters(client, world):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "role, offered, withheld",
+    [
+        ("ars", {"84", "69", "GHT-RHONE"}, {"11", "75"}),
+        ("other_rssi", {"11", "75"}, {"84", "69", "GHT-RHONE"}),
+        ("national", {"84", "69", "GHT-RHONE", "11", "75"}, set()),
+    ],
+)
+def test_list_filters_offer_only_what_the_person_sees(client, world, role, offered, withheld):
+    """Regions, departments and GHTs to filter on: those of the visible establishments only."""
+    client.force_login(getattr(world, role))
+    form = client.get(reverse("establishments:list")).context["filter"].form
+    values = {
+        str(value)
+        for name in ("region", "department", "ght")
+        for value, _label in form.fields[name].choices
+        if value != ""
+    }
+    assert offered <= values
+    assert not (withheld & values)
+
+
+@pytest.mark.django_db
 def test_list_is_paginated_with_bounded_queries(client, world, django_assert_max_num_queries):
     from tests.factories import EstablishmentFactory
 
