@@ -9,6 +9,7 @@ from datetime import timedelta
 import segno
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import QuerySet
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -32,16 +33,26 @@ def requires_two_factor(user) -> bool:
     return bool(user.is_staff or user.is_superuser or user.roles & {Role.ARS, Role.NATIONAL})
 
 
+def confirmed_devices(user) -> QuerySet[TOTPDevice]:
+    """The person's confirmed authenticator devices (``user`` may be an ``OuterRef``)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True)
+
+
 def has_two_factor(user) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return confirmed_devices(user).exists()
 
 
-def must_pass_second_factor(user) -> bool:
+def must_pass_second_factor(user, *, has_device: bool | None = None) -> bool:
     """Whether the portal asks this person for a code: the role requires it, or they chose it.
 
     What opens the portal without that code (a long-lived personal API token) is refused to them.
+    ``has_device``: whether they have a confirmed device, when already read (else read here).
     """
-    return requires_two_factor(user) or (user.is_authenticated and has_two_factor(user))
+    if requires_two_factor(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    return has_two_factor(user) if has_device is None else has_device
 
 
 def pending_device(user) -> TOTPDevice:

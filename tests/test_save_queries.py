@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from assessments.exercise_register import register_codes
 from assessments.models import Answer, ScoreSnapshot
@@ -24,6 +25,8 @@ pytestmark = pytest.mark.django_db
 
 # An API save reads the assessment once, through the person's scope, in its transaction.
 SAVE_QUERIES = 11
+# With a personal API token instead of a session: no session, the person read with the token.
+TOKEN_SAVE_QUERIES = 10
 # A form step reads the assessment for the page, then locks it to save.
 FORM_SAVE_QUERIES = 12
 # A GHT-level save also rescores every member: their list, their answers, one upsert.
@@ -69,6 +72,24 @@ def test_an_api_save_runs_a_bounded_number_of_queries(client, world, sized):
         q[:100] for q in _statements(captured)
     )
     assert ScoreSnapshot.objects.get(assessment=sized.hospital).count_met == 1
+
+
+def test_an_api_save_with_a_personal_token_runs_a_bounded_number_of_queries(
+    client, world, sized
+):
+    """The token, its person and what the second-factor rule needs: one query, then roles."""
+    token = Token.objects.create(user=world.rssi)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.patch(
+            f"/api/assessments/{sized.hospital.pk}/answers/",
+            json.dumps({"version": 0, "answers": {"GOV-COMITE": "yes"}}),
+            content_type="application/json",
+            headers={"Authorization": f"Token {token.key}"},
+        )
+    assert response.status_code == 200, response.content
+    assert len(_statements(captured)) <= TOKEN_SAVE_QUERIES, "\n".join(
+        q[:100] for q in _statements(captured)
+    )
 
 
 def test_an_api_save_of_a_member_runs_a_bounded_number_of_queries(client, world, sized):
