@@ -156,14 +156,21 @@ def assessment_state(
         "counts": result.counts,
         # A save passes its fresh score; a read ranks the stored one, as the peers' are.
         "peers": PeerPositionSerializer(
-            peer_position(assessment)
-            if scored is None
-            else peer_position(
-                assessment,
-                score=result.score_care if by_care_score(assessment) else result.score_global,
-            )
+            _peer_position(assessment, result, fresh=scored is not None)
         ).data,
     }
+
+
+def _peer_position(assessment: Assessment, result: AssessmentResult, *, fresh: bool):
+    """The peer position on the score just computed (``fresh``: a save), else on the stored
+    one: the snapshot's, as the viewset's query annotates it on the assessment (else read)."""
+    care = by_care_score(assessment)
+    if fresh:
+        return peer_position(assessment, score=result.score_care if care else result.score_global)
+    stored = "score_care" if care else "score_global"
+    if hasattr(assessment, stored):
+        return peer_position(assessment, score=getattr(assessment, stored))
+    return peer_position(assessment)
 
 
 def _gaps_with_resources(assessment: Assessment, result: AssessmentResult) -> list[dict]:
