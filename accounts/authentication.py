@@ -45,7 +45,8 @@ class APITokenAuthentication(TokenAuthentication):
 
     def _personal_credentials(self, key):
         """The token and its person, whether the account is a service account's and whether it
-        has a confirmed device, in one query (as ``TokenAuthentication`` checks them)."""
+        has a confirmed device, in one query; refused as ``TokenAuthentication`` refuses, with
+        its (translated) messages."""
         model = self.get_model()
         try:
             token = (
@@ -59,9 +60,9 @@ class APITokenAuthentication(TokenAuthentication):
                 .get(key=key)
             )
         except model.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Jeton inconnu.")) from None
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("Compte désactivé ou supprimé."))
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return token.user, token
 
     def _service_credentials(self, key):

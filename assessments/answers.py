@@ -508,9 +508,12 @@ def save_answers_in_scope(
     na_reasons: Mapping[str, Any] | None = None,
 ) -> tuple[Assessment, AssessmentResult, dict[str, Any]]:
     """:func:`save_answers_scored` of the assessment ``pk`` among ``scope`` (the assessments
-    the person may see), read once and locked: raises Assessment.DoesNotExist outside it.
+    the person may see), read once and locked: raises NotInScope outside it.
     Returns the assessment (at its new version), the result and the answers scored on."""
-    locked = _locked(scope, pk)
+    try:
+        locked = _locked(scope, pk)
+    except Assessment.DoesNotExist:
+        raise NotInScope from None
     result, scored = _save_locked(
         locked,
         answers=answers,
@@ -519,6 +522,10 @@ def save_answers_in_scope(
         na_reasons=na_reasons,
     )
     return locked, result, scored
+
+
+class NotInScope(Exception):
+    """The assessment is not among those the person may see (or does not exist)."""
 
 
 def _locked(queryset: QuerySet[Assessment], pk: int) -> Assessment:

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from assessments.answers import (
     AnswersRejected,
     AssessmentLocked,
+    NotInScope,
     StaleVersion,
     na_reasons_of,
     save_answers_in_scope,
@@ -353,7 +354,7 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
                 user=request.user,
                 na_reasons=request.data.get("na_reasons") or {},
             )
-        except Assessment.DoesNotExist:
+        except NotInScope:
             raise Http404 from None
         except AssessmentLocked:
             return Response(

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.cache import cache
 
+from assessments.scoring import compiled
 from assessments.scoring.compiled import _token_key
 from referential.models import Requirement
 from referential.rules import NOT_APPLICABLE_VALUE
@@ -65,3 +66,32 @@ def test_a_referential_changed_by_another_process_shows_on_the_next_request(clie
     refused = client.patch(url, json.dumps(body), content_type="application/json")
     assert refused.status_code == 400
     assert "D3-BASTION" in refused.json()["answers"]
+
+
+def test_a_request_older_than_the_process_copy_keeps_its_build_to_itself(
+    world, django_assert_num_queries
+):
+    """A request that read a version's token before another thread rebuilt the version builds
+    its own form once and keeps it, without putting it in place of the process's copy."""
+    campaign = build_campaign(world)
+    referential_id = campaign.campaign.referential_id
+    compiled._request_started()
+    try:
+        first = compiled.compiled_referential(referential_id)
+        # Another thread of the process: the version renewed, rebuilt and kept under its token.
+        cache.set(_token_key(referential_id), "renewed by another thread", None)
+        theirs = object()
+        compiled._cache[referential_id] = (compiled._read_token(referential_id), theirs)
+        own = compiled.compiled_referential(referential_id)
+        assert own is not theirs and own is not first
+        with django_assert_num_queries(0):
+            assert compiled.compiled_referential(referential_id) is own
+        assert compiled._cache[referential_id][1] is theirs
+    finally:
+        compiled._request_finished()
+    # The next request reads the new token and takes the process's copy.
+    compiled._request_started()
+    try:
+        assert compiled.compiled_referential(referential_id) is theirs
+    finally:
+        compiled._request_finished()

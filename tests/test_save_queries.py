@@ -74,9 +74,7 @@ def test_an_api_save_runs_a_bounded_number_of_queries(client, world, sized):
     assert ScoreSnapshot.objects.get(assessment=sized.hospital).count_met == 1
 
 
-def test_an_api_save_with_a_personal_token_runs_a_bounded_number_of_queries(
-    client, world, sized
-):
+def test_an_api_save_with_a_personal_token_runs_a_bounded_number_of_queries(client, world, sized):
     """The token, its person and what the second-factor rule needs: one query, then roles."""
     token = Token.objects.create(user=world.rssi)
     with CaptureQueriesContext(connection) as captured:

@@ -176,27 +176,29 @@ _in_request = threading.local()
 
 
 def _request_started(**_kwargs) -> None:
-    _in_request.tokens = {}
+    # The tokens read, and the forms this request built under a token older than the process's
+    # copy (kept for the rest of the request, never in place of that copy).
+    _in_request.tokens, _in_request.own = {}, {}
 
 
 def _request_finished(**_kwargs) -> None:
-    _in_request.tokens = None
+    _in_request.tokens = _in_request.own = None
 
 
 request_started.connect(_request_started, dispatch_uid="compiled-referential-tokens")
 request_finished.connect(_request_finished, dispatch_uid="compiled-referential-tokens")
 
 
-def _shared_token(referential_id: int) -> str | None:
-    """The version's current token (both keys in one round trip, once per request); None if
-    the cache is down."""
+def _shared_token(referential_id: int) -> tuple[str | None, bool]:
+    """The version's token (both keys in one round trip, once per request; None if the cache
+    is down), and whether it was read just now rather than earlier in this request."""
     tokens = getattr(_in_request, "tokens", None)
     if tokens is not None and referential_id in tokens:
-        return tokens[referential_id]
+        return tokens[referential_id], False
     token = _read_token(referential_id)
     if tokens is not None and token is not None:
         tokens[referential_id] = token
-    return token
+    return token, True
 
 
 def _read_token(referential_id: int) -> str | None:
@@ -218,10 +220,13 @@ def _read_token(referential_id: int) -> str | None:
 
 def compiled_referential(referential_id: int) -> CompiledReferential:
     """The compiled referential version (one query the first time, none after)."""
-    token = _shared_token(referential_id)
+    token, current = _shared_token(referential_id)
     entry = _cache.get(referential_id)
     if entry is not None and token is not None and entry[0] == token:
         return entry[1]
+    own = getattr(_in_request, "own", None) if not current else None
+    if own is not None and (referential_id, token) in own:
+        return own[(referential_id, token)]
     specs, code_by_id = build_specs(referential_id)
     model = ScoringModel(specs)
     ej_codes, na_reason_codes, resources = answer_codes(referential_id)
@@ -235,15 +240,20 @@ def compiled_referential(referential_id: int) -> CompiledReferential:
         na_reason_codes=na_reason_codes,
         resources=resources,
     )
-    if token is not None:
+    # A request that read its token before another thread rebuilt the version keeps what it
+    # builds to itself: the process's copy stays the one of the current token.
+    if token is not None and current:
         with _lock:
             _cache[referential_id] = (token, compiled)
+    elif own is not None:
+        own[(referential_id, token)] = compiled
     return compiled
 
 
 def _renew_token(referential_id: int | None) -> None:
     if getattr(_in_request, "tokens", None) is not None:
-        _in_request.tokens = {}  # this request reads the new tokens from now on
+        # This request reads the new tokens from now on.
+        _in_request.tokens, _in_request.own = {}, {}
     key = _ALL_KEY if referential_id is None else _token_key(referential_id)
     try:
         cache.set(key, secrets.token_hex(8), timeout=None)
