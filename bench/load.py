@@ -27,6 +27,7 @@ Traffic goes to 127.0.0.1 only; every loop stops at the deadline. Not part of th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.client
 import json
@@ -182,8 +183,7 @@ class LocalRedis:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
+            _stop(self.process)
 
 
 def production_env(database_url: str, media_root: str, cache_url: str = "") -> dict[str, str]:
@@ -756,17 +756,32 @@ def main() -> int:
         print(f"server errors logged: {len(server_errors)}")
         return 0 if lost == 0 and not results.errors and not server_errors else 1
     finally:
-        if gunicorn is not None:
-            gunicorn.terminate()
-            gunicorn.wait(timeout=30)
-        from django.db import connections
+        # Each server stops even when stopping another failed (a gunicorn slow to exit).
+        with contextlib.ExitStack() as stopping:
+            stopping.callback(shutil.rmtree, media, ignore_errors=True)
+            if redis is not None:
+                stopping.callback(redis.stop)
+            if postgres is not None:
+                stopping.callback(postgres.stop)
+            stopping.callback(_close_connections)
+            if gunicorn is not None:
+                stopping.callback(_stop, gunicorn)
 
-        connections.close_all()
-        if postgres is not None:
-            postgres.stop()
-        if redis is not None:
-            redis.stop()
-        shutil.rmtree(media, ignore_errors=True)
+
+def _close_connections() -> None:
+    from django.db import connections
+
+    connections.close_all()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL after 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
 
 
 if __name__ == "__main__":
