@@ -44,7 +44,12 @@ def _first_visible(text: str) -> str:
 
 def could_run(text: str) -> bool:
     """True when a spreadsheet could read ``text`` as a formula."""
-    return bool(text) and (text[0] in CONTROL_STARTS or _first_visible(text) in FORMULA_STARTS)
+    if not text:
+        return False
+    # Most cells (names, codes, figures) start with a letter or digit: visible, no formula sign.
+    if text[0].isalnum():
+        return False
+    return text[0] in CONTROL_STARTS or _first_visible(text) in FORMULA_STARTS
 
 
 def safe_text(text: str) -> str:

@@ -22,7 +22,7 @@ from actions.agreement import PLAN_AGREED, PLAN_AGREED_LABEL
 from care_portal.formats import format_decimal, format_number
 from care_portal.spreadsheets import SheetColumn, safe_text, write_xlsx
 from dashboards.figures import PROGRESS_LABELS
-from dashboards.listing import decorate
+from dashboards.listing import NIS2_LABELS, decorate
 from referential.targets import HeadlineTarget
 
 CSV = "csv"
@@ -65,6 +65,7 @@ def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> l
     flags = {"n/a": _("Non concerné"), None: _("Non renseigné"), True: _("Oui"), False: _("Non")}
     flags[PLAN_AGREED] = str(PLAN_AGREED_LABEL)
     progress_labels = {key: str(label) for key, label in PROGRESS_LABELS.items()}
+    nis2_labels = {key: str(label) for key, label in NIS2_LABELS.items()}
 
     def link(suffix: str):
         def value(row: dict) -> str:
@@ -83,7 +84,7 @@ def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> l
         Column(_("Département"), lambda r: r["department_id"]),
         Column(_("Région"), lambda r: r["region__name"]),
         Column(_("GHT"), lambda r: r["ght__code"] or ""),
-        Column(_("Statut NIS2"), lambda r: str(r["nis2_label"])),
+        Column(_("Statut NIS2"), lambda r: nis2_labels[r["nis2_status"]]),
         Column(_("OSE"), lambda r: flags[r["is_ose"]]),
         Column(_("Avancement"), lambda r: progress_labels[r["progress_key"]]),
         Column(_("Score global"), lambda r: _round(r["score"]), number_format=SCORE_FORMAT),
@@ -185,6 +186,8 @@ def decorated(rows: Iterable[dict], targets: Sequence[HeadlineTarget]) -> Iterab
 
 
 def _csv_cell(value) -> str:
+    if type(value) is str:  # most cells: checked first
+        return safe_text(value)
     if value is None:
         return ""
     if isinstance(value, float):
