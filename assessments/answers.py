@@ -25,7 +25,11 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import (
+    bulk_create_with_history,
+    bulk_update_with_history,
+    get_history_manager_for_model,
+)
 
 from assessments.answer_fields import MAX_NA_REASON_LENGTH
 from assessments.ej_level import holder_of, sites_sharing
@@ -408,7 +412,17 @@ def _write_answers(
             stored[code] = cleaned[code]
     if to_create:
         bulk_create_with_history(to_create, Answer, default_user=user, default_date=now)
-    if to_update:
+    if len(to_update) == 1:
+        # Most saves change one answer: a plain UPDATE costs less to build than bulk_update's
+        # CASE over every field, in as many statements, with the same history.
+        (answer,) = to_update
+        Answer.objects.filter(pk=answer.pk).update(
+            value=answer.value, na_reason=answer.na_reason, updated_by=user, updated_at=now
+        )
+        get_history_manager_for_model(Answer).bulk_history_create(
+            to_update, update=True, default_user=user, default_date=now
+        )
+    elif to_update:
         bulk_update_with_history(
             to_update,
             Answer,
