@@ -479,7 +479,6 @@ def save_answers(
     )[0]
 
 
-@transaction.atomic
 def save_answers_scored(
     *,
     assessment: Assessment,
@@ -499,16 +498,16 @@ def save_answers_scored(
     {code: text} gives the reason of a "not applicable" answer among ``answers``. On success
     ``assessment.version`` holds the new version.
     """
-    locked = _locked(Assessment.objects.all(), assessment.pk)
-    scored = _save_locked(
-        locked,
+    locked, result, scored = save_answers_in_scope(
+        scope=Assessment.objects.all(),
+        pk=assessment.pk,
         answers=answers,
         expected_version=expected_version,
         user=user,
         na_reasons=na_reasons,
     )
     assessment.version = locked.version
-    return scored
+    return result, scored
 
 
 @transaction.atomic
@@ -525,7 +524,11 @@ def save_answers_in_scope(
     the person may see), read once and locked: raises NotInScope outside it.
     Returns the assessment (at its new version), the result and the answers scored on."""
     try:
-        locked = _locked(scope, pk)
+        locked = (
+            scope.select_for_update(of=("self",))
+            .select_related("establishment__ght", "establishment__region", "campaign")
+            .get(pk=pk)
+        )
     except Assessment.DoesNotExist:
         raise NotInScope from None
     result, scored = _save_locked(
@@ -538,18 +541,9 @@ def save_answers_in_scope(
     return locked, result, scored
 
 
-class NotInScope(Exception):
-    """The assessment is not among those the person may see (or does not exist)."""
-
-
-def _locked(queryset: QuerySet[Assessment], pk: int) -> Assessment:
-    """The assessment ``pk`` of ``queryset``, locked until the transaction ends, with what a
-    save reads of its establishment and campaign."""
-    return (
-        queryset.select_for_update(of=("self",))
-        .select_related("establishment__ght", "establishment__region", "campaign")
-        .get(pk=pk)
-    )
+class NotInScope(Assessment.DoesNotExist):
+    """The assessment is not among those the person may see (or does not exist): an
+    ``Assessment.DoesNotExist``, as a save of an assessment gone raised before."""
 
 
 def _save_locked(
