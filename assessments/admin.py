@@ -15,6 +15,9 @@ class AssessmentAdmin(SimpleHistoryAdmin):
     list_filter = ["campaign", "status"]
     search_fields = ["establishment__name", "establishment__finess"]
     raw_id_fields = ["establishment", "submitted_by", "validated_by"]
+    # A status changes through the workflow alone, which records the transition and the audit
+    # event and rewrites the score snapshot (and its copy of the status).
+    readonly_fields = ["status", "version"]
 
 
 @admin.register(Answer)

@@ -218,19 +218,23 @@ class ScoreSnapshot(models.Model):
     # Statuses, per-axis and per-objective scores, the ordered gaps: read through `view`.
     detail = models.JSONField(default=dict)
     computed_at = models.DateTimeField(default=timezone.now)
-    # Copies of what the lists filter on (the assessment's campaign, its establishment's region,
-    # department, GHT, kind, legal status and activity), kept equal to the registry by every
-    # snapshot write and registry change (``assessments.scoring.copies``): a regional list reads
-    # only its region's snapshots through the index below.
+    # Copies of what the lists and the peer position filter on (the assessment's campaign and
+    # status, its establishment's region, department, GHT, kind, legal status, activity and
+    # category group), kept equal to their sources by every snapshot write, status change and
+    # registry change (``assessments.scoring.copies``): a regional list reads only its region's
+    # snapshots, and a peer position its peers', through the indexes below.
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
     )
+    assessment_status = models.CharField(max_length=20, blank=True, default="")
     region_code = models.CharField(max_length=2, blank=True, default="")
     department_code = models.CharField(max_length=3, blank=True, default="")
     ght_ref = models.IntegerField(null=True, blank=True)
     kind = models.CharField(max_length=5, blank=True, default="")
     legal_status = models.CharField(max_length=255, blank=True, default="")
     establishment_active = models.BooleanField(default=True)
+    # The FINESS aggregated category, else the category (``Establishment.category_group``).
+    category_group = models.CharField(max_length=4, blank=True, default="")
 
     class Meta:
         verbose_name = _("instantané de score")
@@ -240,12 +244,18 @@ class ScoreSnapshot(models.Model):
                 fields=["campaign", "region_code", "establishment_active", "department_code"],
                 name="snapshot_campaign_region",
             ),
-            # A peer position counts its kind's snapshots of the campaign (and region) from the
-            # index alone, not the region's rows of every kind.
+            # A peer position counts its peers' snapshots from an index alone (no join to the
+            # assessments or the registry): same kind and region (version 1), same kind and
+            # category group (version 2 on), transmitted.
             models.Index(
                 fields=["campaign", "kind", "region_code"],
-                include=["score_global", "score_care", "assessment"],
+                include=["assessment_status", "score_global", "score_care", "assessment"],
                 name="snapshot_peers",
+            ),
+            models.Index(
+                fields=["campaign", "kind", "category_group"],
+                include=["assessment_status", "score_global", "score_care", "assessment"],
+                name="snapshot_peers_category",
             ),
         ]
 

@@ -8,7 +8,8 @@ from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -361,6 +362,18 @@ class Establishment(models.Model):
         """The name as pages, e-mails and reports show it: in readable case when FINESS gives it
         in capitals only (``establishments.names``); exports keep ``name``, FINESS's text."""
         return readable_name(self.name)
+
+    @property
+    def category_group(self) -> str:
+        """Its FINESS aggregated category, else its category (what peers are grouped on)."""
+        return self.aggregated_category_code or self.category_code
+
+    @staticmethod
+    def category_group_sql(path: str) -> Coalesce:
+        """:attr:`category_group` as an expression, from the establishment at ``path``."""
+        return Coalesce(
+            NullIf(f"{path}__aggregated_category_code", Value("")), f"{path}__category_code"
+        )
 
     @property
     def is_ght_support(self) -> bool:

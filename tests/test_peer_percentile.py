@@ -48,3 +48,18 @@ def test_best_of_its_region(world, campaign):
     scored(campaign.hospital, 80)
     scored(campaign.clinic, 20)
     assert peer_percentile(campaign.hospital).percentile == 100
+
+
+def test_the_peer_count_reads_the_snapshots_alone(world, campaign):
+    """Status, kind, region and category group are the snapshot's own copies: counting the
+    peers joins neither the assessments nor the registry, whatever plan the database chooses."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    scored(campaign.hospital, 50)
+    scored(campaign.clinic, 30)
+    with CaptureQueriesContext(connection) as captured:
+        assert peer_percentile(campaign.hospital, score=50).peers == 1
+    (sql,) = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"]]
+    assert "JOIN" not in sql
+    assert '"assessment_status" IN' in sql

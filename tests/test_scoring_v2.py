@@ -12,6 +12,7 @@ from assessments.scoring.compiled import compiled_referential
 from assessments.scoring.peers import peer_percentile, peer_position
 from assessments.scoring.service import compute_result, refresh_snapshot
 from establishments.models import Kind
+from establishments.services import _registry_changed
 from reports.content import build_report
 from tests.conftest import login
 from tests.factories import AssessmentFactory, EstablishmentFactory
@@ -192,6 +193,7 @@ def test_peers_are_of_the_same_category_group(world):
     other = peers[0].establishment
     other.aggregated_category_code = "1301"
     other.save()
+    _registry_changed()  # what a FINESS import or an admin edit tells, in its transaction
     assert peer_percentile(own).peers == 4
     assert "aucune tranche de taille" in peer_position(own).basis
 

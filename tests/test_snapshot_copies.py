@@ -12,10 +12,12 @@ from django.urls import reverse
 from assessments.answers import save_answers
 from assessments.models import Assessment, ScoreSnapshot
 from assessments.scoring.copies import copy_differences
+from assessments.workflow import reopen, submit, validate
 from dashboards.dashboard import REGION, Dashboard
 from dashboards.listing import establishment_rows
 from establishments.models import Establishment, Role
 from establishments.services import _registry_changed
+from tests.answers import fill
 from tests.campaigns import build_campaign
 from tests.factories import (
     AssessmentFactory,
@@ -31,12 +33,14 @@ def copies_of(assessment: Assessment) -> dict:
     snapshot = ScoreSnapshot.objects.get(assessment=assessment)
     return {
         "campaign": snapshot.campaign_id,
+        "status": snapshot.assessment_status,
         "region": snapshot.region_code,
         "department": snapshot.department_code,
         "ght": snapshot.ght_ref,
         "kind": snapshot.kind,
         "legal_status": snapshot.legal_status,
         "active": snapshot.establishment_active,
+        "category_group": snapshot.category_group,
     }
 
 
@@ -44,12 +48,14 @@ def expected_copies(assessment: Assessment) -> dict:
     e = Establishment.objects.get(pk=assessment.establishment_id)
     return {
         "campaign": assessment.campaign_id,
+        "status": Assessment.objects.get(pk=assessment.pk).status,
         "region": e.region_id,
         "department": e.department_id,
         "ght": e.ght_id,
         "kind": e.kind,
         "legal_status": e.legal_status,
         "active": e.is_active,
+        "category_group": e.aggregated_category_code or e.category_code,
     }
 
 
@@ -93,6 +99,38 @@ def test_a_registry_change_updates_the_copies(world, scored):
     assert copies_of(scored.clinic)["region"] == world.other_region.code
     assert copies_of(scored.clinic)["ght"] is None
     assert copies_of(scored.nursing_home)["active"] is False
+
+
+def test_every_status_change_sets_the_status_copy(world, scored):
+    hospital = Assessment.objects.get(pk=scored.hospital.pk)
+    fill(hospital, world.rssi)
+    assert copies_of(hospital)["status"] == Assessment.Status.DRAFT
+    steps = [
+        (submit, {"user": world.rssi}, Assessment.Status.SUBMITTED),
+        (validate, {"user": world.director}, Assessment.Status.VALIDATED),
+        (reopen, {"user": world.ars, "comment": "À revoir"}, Assessment.Status.REOPENED),
+    ]
+    for step, arguments, status in steps:
+        hospital = step(assessment=hospital, **arguments)
+        assert copies_of(hospital)["status"] == status
+        assert copies_of(hospital) == expected_copies(hospital)
+    assert copy_differences() == []
+
+
+def test_the_category_group_copy_follows_the_aggregated_category(world, scored):
+    Establishment.objects.filter(pk=world.clinic.pk).update(aggregated_category_code="")
+    Establishment.objects.filter(pk=world.hospital.pk).update(aggregated_category_code="9999")
+    assert "2 instantané(s)" in copy_differences()[0]
+    _registry_changed()
+    assert copies_of(scored.clinic)["category_group"] == world.clinic.category_code
+    assert copies_of(scored.hospital)["category_group"] == "9999"
+    assert copy_differences() == []
+
+
+def test_a_stale_status_copy_is_reported(world, scored):
+    ScoreSnapshot.objects.filter(assessment=scored.clinic).update(assessment_status="validated")
+    assert "1 instantané(s)" in copy_differences()[0]
+    assert world.clinic.finess in copy_differences()[0]
 
 
 def test_an_admin_edit_updates_the_copies(world, scored, admin_user):
@@ -178,3 +216,8 @@ def test_the_regional_page_and_exports_filter_the_snapshots_by_region(client, wo
         for sql in listed:
             join = sql[sql.index('JOIN "assessments_scoresnapshot"') :].split("JOIN")[1]
             assert '"region_code" = ' in join, url
+
+
+def test_the_admin_does_not_change_a_status_outside_the_workflow():
+    model_admin = admin.site._registry[Assessment]
+    assert "status" in model_admin.readonly_fields

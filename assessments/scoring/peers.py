@@ -52,32 +52,23 @@ def ranked_field(assessment: Assessment) -> str:
     return "score_care" if by_care_score(assessment) else "score_global"
 
 
-def category_group(establishment) -> str:
-    """The establishment's category group: its FINESS aggregated category, else its category."""
-    return establishment.aggregated_category_code or establishment.category_code
-
-
 def peer_snapshots(assessment: Assessment):
     """The scored snapshots of the assessment's peers (itself excluded), transmitted only.
 
-    Read through the snapshots' copies of their campaign, kind and region
-    (``assessments.scoring.copies``, kept exact): the index on the campaign and region
-    narrows a save's count to its region's snapshots instead of the campaign's."""
+    Read through the snapshots' copies of their campaign, assessment status, kind, region and
+    category group (``assessments.scoring.copies``, kept exact), from an index holding them and
+    the scores: a save or a read counts its peers without reading the assessments or the
+    registry, whatever plan the database would choose for a join."""
     establishment = assessment.establishment
     peers = ScoreSnapshot.objects.filter(
         campaign_id=assessment.campaign_id,
         kind=establishment.kind,
-        assessment__status__in=COMPARED_STATUSES,
+        assessment_status__in=COMPARED_STATUSES,
         **{f"{ranked_field(assessment)}__isnull": False},
     ).exclude(assessment_id=assessment.pk)
     if not by_care_score(assessment):
         return peers.filter(region_code=establishment.region_id)
-    group = category_group(establishment)
-    same_group = Q(assessment__establishment__aggregated_category_code=group) | Q(
-        assessment__establishment__aggregated_category_code="",
-        assessment__establishment__category_code=group,
-    )
-    return peers.filter(same_group)
+    return peers.filter(category_group=establishment.category_group)
 
 
 _STORED = object()

@@ -25,6 +25,7 @@ from assessments.scoring.compiled import CompiledReferential, compiled_referenti
 from assessments.scoring.copies import COPIED_FIELDS, copied_from, copied_values
 from assessments.scoring.model import AssessmentResult
 from assessments.scoring.snapshot import snapshot_detail
+from establishments.models import Establishment
 from referential.headlines import Headline
 
 SUBMITTED_STATUSES = frozenset({Assessment.Status.SUBMITTED, Assessment.Status.VALIDATED})
@@ -274,6 +275,7 @@ def recompute_snapshots(
             "establishment__department_id",
             "establishment__legal_status",
             "establishment__is_active",
+            Establishment.category_group_sql("establishment"),
         )
     )
     by_campaign: dict[tuple[int, int], list[tuple]] = defaultdict(list)
@@ -425,7 +427,7 @@ def _score_chunk(
     snapshots = []
     for row in chunk:
         pk, campaign_id, _referential, kind, ght_id, status, reference_date, finess_ej = row[:8]
-        region, department, legal_status, is_active = row[8:12]
+        region, department, legal_status, is_active, category_group = row[8:13]
         own = _merge_ght_answers(
             answers.get(pk, {}),
             ght_answers.get(ght_id, {}),
@@ -441,7 +443,15 @@ def _score_chunk(
         )
         values = snapshot_values(result, reference_date=reference_date)
         values |= copied_values(
-            campaign_id, region, department, ght_id, kind, legal_status, is_active
+            campaign_id,
+            status,
+            region,
+            department,
+            ght_id,
+            kind,
+            legal_status,
+            is_active,
+            category_group,
         )
         if stored.get(pk) == tuple(values[name] for name in compared):
             continue  # unchanged: not written again
