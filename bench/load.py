@@ -205,6 +205,20 @@ def production_env(database_url: str, media_root: str, cache_url: str = "") -> d
     }
 
 
+def machine_floor() -> float:
+    """CPU seconds (this process and its PostgreSQL backend) of the national grouped count
+    joined live, the floor of `bench.dashboards`: the median of five, 0 without a campaign
+    of the national data set."""
+    from assessments.models import Campaign
+    from bench.dashboards import timed
+    from dashboards.summary import live_rows
+
+    campaign = Campaign.objects.order_by("-year").first()
+    if campaign is None or campaign.assessments.count() < 1000:
+        return 0.0
+    return timed(lambda: live_rows(campaign), 5)["cpu"] / 1000
+
+
 def start_gunicorn(port: int, workers: int, threads: int, env: dict, log) -> subprocess.Popen:
     command = [
         sys.executable,
@@ -698,6 +712,13 @@ def main() -> int:
             f"{len(plan.initial_versions)} assessments, {len(plan.ars)} ARS users, "
             f"{len(plan.requirements)} requirements to answer"
         )
+        floor = machine_floor()
+        print(
+            f"floor: the dashboards' live join of bench.dashboards, {1000 * floor:.0f} ms CPU "
+            "(this machine's speed, measured before the load)"
+            if floor
+            else "floor: not measured (the demo data set has no national campaign to count)"
+        )
         port = free_port()
         server_log = open(Path(media) / "gunicorn.log", "w+")  # noqa: SIM115
         gunicorn = start_gunicorn(port, args.workers, args.threads, env, server_log)
@@ -747,6 +768,11 @@ def main() -> int:
             f"load generator {client_seconds:.1f} s; {os.cpu_count()} CPUs, load average "
             f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}"
         )
+        if floor:
+            print(
+                f"per request / floor: {server_seconds / count / floor:.3f} (a request costs this "
+                "share of the live join measured on the same machine)"
+            )
         server_log.seek(0)
         report_cpu_by_kind(server_log)
         lost = verify(plan, results)
