@@ -1,4 +1,5 @@
-"""Checks on rendered HTML shared by the page tests: the Content Security Policy holds."""
+"""Checks on rendered HTML shared by the page tests: the Content Security Policy holds, and
+what a page shows as text."""
 
 import re
 from html.parser import HTMLParser
@@ -41,3 +42,30 @@ def csp_problems(response) -> list[str]:
     scanner = _PolicyScanner(csp_nonce(response))
     scanner.feed(response.content.decode())
     return scanner.problems
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._hidden += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def shown_text(html: str) -> str:
+    """What a page shows: its text without tags, attributes (where random tokens and nonces
+    live), scripts or styles; non-breaking spaces as plain ones."""
+    collector = _TextCollector()
+    collector.feed(html)
+    return " ".join(collector.parts).replace("\xa0", " ").replace("\u202f", " ")
