@@ -11,10 +11,26 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
 
 from accounts.models import SERVICE_TOKEN_PREFIX, ServiceAccount
 from accounts.service_tokens import find_service_token
 from accounts.two_factor import confirmed_devices, must_pass_second_factor
+from care_portal.precompiled import PrecompiledQuery
+
+# Every API call by personal token reads it: its SQL is built once (care_portal.precompiled).
+_PERSONAL_TOKEN = PrecompiledQuery(
+    Token,
+    lambda key: (
+        Token.objects.select_related("user")
+        .annotate(
+            of_service_account=Exists(ServiceAccount.objects.filter(user_id=OuterRef("user_id"))),
+            has_device=Exists(confirmed_devices(OuterRef("user_id"))),
+        )
+        .filter(key=key)
+    ),
+    key="",
+)
 
 
 class PersonalTokenRefused(exceptions.PermissionDenied):
@@ -47,20 +63,10 @@ class APITokenAuthentication(TokenAuthentication):
         """The token and its person, whether the account is a service account's and whether it
         has a confirmed device, in one query; refused as ``TokenAuthentication`` refuses, with
         its (translated) messages."""
-        model = self.get_model()
-        try:
-            token = (
-                model.objects.select_related("user")
-                .annotate(
-                    of_service_account=Exists(
-                        ServiceAccount.objects.filter(user_id=OuterRef("user_id"))
-                    ),
-                    has_device=Exists(confirmed_devices(OuterRef("user_id"))),
-                )
-                .get(key=key)
-            )
-        except model.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        found = _PERSONAL_TOKEN.instances(key=key)
+        if not found:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        (token,) = found
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return token.user, token

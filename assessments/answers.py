@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import (
@@ -34,7 +34,7 @@ from simple_history.utils import (
 from assessments.answer_fields import MAX_NA_REASON_LENGTH
 from assessments.ej_level import holder_of, sites_sharing
 from assessments.exercise_register import derived_answers, refusal_message, register_answers
-from assessments.models import Answer, Assessment
+from assessments.models import Answer, Assessment, assessment_in_scope
 from assessments.scoring.compiled import CompiledReferential, compiled_referential
 from assessments.scoring.model import AssessmentResult
 from assessments.scoring.service import (
@@ -46,7 +46,8 @@ from assessments.scoring.service import (
 )
 from audit.models import Action
 from audit.services import record_event
-from establishments.models import User
+from care_portal.precompiled import PrecompiledQuery
+from establishments.models import Scope, User
 from referential.rules import NOT_APPLICABLE_VALUE, AnswerError
 
 
@@ -324,6 +325,31 @@ def _reads_as(
     return cleaned == register and type(cleaned) is type(register)
 
 
+# What a save reads of the answers, its SQL built once: the assessment's own, and with them,
+# for a member of a GHT, the GHT-level answers its support holds.
+_ANSWERS = PrecompiledQuery(
+    Answer,
+    lambda assessment_id: Answer.objects.filter(assessment_id=assessment_id),
+    assessment_id=-1,
+)
+_ANSWERS_AND_SUPPORTS = PrecompiledQuery(
+    Answer,
+    lambda assessment_id, campaign_id, support_id, requirement_ids: Answer.objects.filter(
+        Q(assessment_id=assessment_id)
+        | Q(
+            assessment__campaign_id=campaign_id,
+            assessment__establishment_id=support_id,
+            requirement_id__in=requirement_ids,
+            value__isnull=False,
+        )
+    ),
+    assessment_id=-1,
+    campaign_id=-2,
+    support_id=-3,
+    requirement_ids=[-1_000_000],
+)
+
+
 def _read_answers(
     assessment: Assessment, compiled: CompiledReferential
 ) -> tuple[dict[int, Answer], dict[str, Any] | None]:
@@ -337,16 +363,17 @@ def _read_answers(
         and compiled.ght_level_codes
         and ght.support_establishment_id not in (None, establishment.pk)
     )
-    wanted = Q(assessment=assessment)
     if held_by_support:
-        wanted |= Q(
-            assessment__campaign_id=assessment.campaign_id,
-            assessment__establishment_id=ght.support_establishment_id,
-            requirement_id__in=compiled.ght_level_ids,
-            value__isnull=False,
+        found = _ANSWERS_AND_SUPPORTS.instances(
+            assessment_id=assessment.pk,
+            campaign_id=assessment.campaign_id,
+            support_id=ght.support_establishment_id,
+            requirement_ids=sorted(compiled.ght_level_ids),
         )
+    else:
+        found = _ANSWERS.instances(assessment_id=assessment.pk)
     existing, ght_answers = {}, ({} if held_by_support else None)
-    for answer in Answer.objects.filter(wanted):
+    for answer in found:
         if answer.assessment_id == assessment.pk:
             existing[answer.requirement_id] = answer
         elif ght_answers is not None:
@@ -499,7 +526,7 @@ def save_answers_scored(
     ``assessment.version`` holds the new version.
     """
     locked, result, scored = save_answers_in_scope(
-        scope=Assessment.objects.all(),
+        scope=Scope.of(everything=True),
         pk=assessment.pk,
         answers=answers,
         expected_version=expected_version,
@@ -513,22 +540,18 @@ def save_answers_scored(
 @transaction.atomic
 def save_answers_in_scope(
     *,
-    scope: QuerySet[Assessment],
+    scope: Scope,
     pk: int,
     answers: Mapping[str, Any],
     expected_version: int,
     user: User,
     na_reasons: Mapping[str, Any] | None = None,
 ) -> tuple[Assessment, AssessmentResult, dict[str, Any]]:
-    """:func:`save_answers_scored` of the assessment ``pk`` among ``scope`` (the assessments
-    the person may see), read once and locked: raises NotInScope outside it.
+    """:func:`save_answers_scored` of the assessment ``pk`` among those ``scope`` covers (the
+    person's), read once and locked: raises NotInScope outside it.
     Returns the assessment (at its new version), the result and the answers scored on."""
     try:
-        locked = (
-            scope.select_for_update(of=("self",))
-            .select_related("establishment__ght", "establishment__region", "campaign")
-            .get(pk=pk)
-        )
+        locked = assessment_in_scope(scope, pk, lock=True)
     except Assessment.DoesNotExist:
         raise NotInScope from None
     result, scored = _save_locked(

@@ -22,7 +22,7 @@ from assessments.answers import (
     na_reasons_of,
     save_answers_in_scope,
 )
-from assessments.models import Assessment
+from assessments.models import Assessment, assessment_in_scope
 from assessments.scoring.compiled import compiled_referential
 from assessments.scoring.model import AssessmentResult
 from assessments.scoring.peers import PEER_MINIMUM, Withheld, by_care_score, peer_position
@@ -30,7 +30,7 @@ from assessments.scoring.service import answers_for_scoring, compute_result
 from care_portal.api_filters import ApiFilterSet, IntegerFilter
 from care_portal.api_schema import ERROR, VALIDATION_ERROR
 from care_portal.ids import ID_PATTERN
-from establishments.models import Kind
+from establishments.models import Kind, scope_of
 from referential.api import ResourceSerializer
 from referential.resources import Resource
 from referential.rules import NOT_APPLICABLE_VALUE
@@ -316,6 +316,18 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("-campaign__year", "establishment__finess")
         )
 
+    def get_object(self) -> Assessment:
+        """The assessment of the URL through the person's scope (404 outside it): the list's
+        query narrowed to one, or, without filters in the query string, its precompiled read."""
+        if self.request.query_params:
+            return super().get_object()
+        try:
+            assessment = assessment_in_scope(scope_of(self.request.user), int(self.kwargs["pk"]))
+        except Assessment.DoesNotExist:
+            raise Http404 from None
+        self.check_object_permissions(self.request, assessment)
+        return assessment
+
     @extend_schema(responses=AssessmentDetailSerializer)
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return Response(assessment_state(self.get_object()))
@@ -339,16 +351,15 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["patch"], url_path="answers")
     def answers(self, request: Request, pk=None) -> Response:
         # The assessment is read once, in the save's transaction, through the person's scope.
-        scope = Assessment.objects.for_user(request.user)
+        scope = scope_of(request.user)
         version, answers, errors = _answers_body(request.data)
         if errors:
-            if not scope.filter(pk=pk).exists():
-                raise Http404
+            self.get_object()  # 404 outside the scope
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         try:
             assessment, result, scored_on = save_answers_in_scope(
                 scope=scope,
-                pk=pk,
+                pk=int(pk),
                 answers=answers,
                 expected_version=version,
                 user=request.user,

@@ -29,6 +29,7 @@ from assessments.models import Answer, Assessment, CrisisExercise
 from assessments.scoring.compiled import CompiledReferential, beside_compiled
 from assessments.scoring.service import kinds_of
 from care_portal.formats import format_date
+from care_portal.precompiled import PrecompiledQuery
 from establishments.models import Establishment
 from referential.headlines import Headline
 from referential.models import ReferentialVersion
@@ -72,10 +73,24 @@ def register_codes(compiled: CompiledReferential, establishment: Establishment) 
 
 def latest_exercise(assessment: Assessment) -> date | None:
     """The date of the latest exercise in the register by the assessment's reference date."""
-    return CrisisExercise.objects.filter(
-        establishment_id=assessment.establishment_id,
-        held_on__lte=assessment.effective_reference_date(),
-    ).aggregate(latest=Max("held_on"))["latest"]
+    rows = _LATEST_EXERCISE.values(
+        establishment_id=assessment.establishment_id, by=assessment.effective_reference_date()
+    )
+    return rows[0][1] if rows else None
+
+
+# Every save of an RSSI reads it: its SQL is built once (one row, grouped on the establishment).
+_LATEST_EXERCISE = PrecompiledQuery(
+    CrisisExercise,
+    lambda establishment_id, by: (
+        CrisisExercise.objects.filter(establishment_id=establishment_id, held_on__lte=by)
+        .order_by()
+        .values("establishment_id")
+        .annotate(latest=Max("held_on"))
+    ),
+    establishment_id=-1,
+    by=date(1, 1, 1),
+)
 
 
 _READ = object()

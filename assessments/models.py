@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from assessments.scoring.snapshot import SnapshotView
-from establishments.models import Establishment, EstablishmentScopedQuerySet
+from care_portal.precompiled import PrecompiledQuery
+from establishments.models import Establishment, EstablishmentScopedQuerySet, Scope
 from referential.models import ReferentialVersion, Requirement
 from referential.rules import NOT_APPLICABLE_VALUE
 
@@ -126,6 +127,50 @@ class Assessment(models.Model):
         if self.reference_date:
             return self.reference_date
         return timezone.localdate()
+
+
+def _scoped_assessment(
+    *, pk, lock, everything, establishment_ids, ght_ids, region_codes
+) -> models.QuerySet[Assessment]:
+    scope = Scope.of(
+        everything=everything,
+        establishment_ids=establishment_ids,
+        ght_ids=ght_ids,
+        region_codes=region_codes,
+    )
+    q = scope.q(establishment=AssessmentQuerySet.establishment_path)
+    found = Assessment.objects.filter(pk=pk)
+    found = found.none() if q is None else found.filter(q)
+    if lock:
+        found = found.select_for_update(of=("self",))
+    return found.select_related("establishment__ght", "establishment__region", "campaign").annotate(
+        score_global=models.F("snapshot__score_global"),
+        score_care=models.F("snapshot__score_care"),
+    )
+
+
+# An API read or save fetches its assessment through the person's scope: the SQL of that read
+# is built once per shape of scope (care_portal.precompiled).
+_SCOPED_ASSESSMENT = PrecompiledQuery(
+    Assessment,
+    _scoped_assessment,
+    fixed=("lock", "everything"),
+    pk=-1,
+    establishment_ids=[-1_000_000],
+    ght_ids=[-2_000_000],
+    region_codes=["?region"],
+)
+
+
+def assessment_in_scope(scope: Scope, pk: int, *, lock: bool = False) -> Assessment:
+    """The assessment ``pk`` among those ``scope`` covers (``Assessment.objects.for_user``),
+    with its establishment, GHT, region and campaign, and its stored scores (``score_global``,
+    ``score_care``; None without a snapshot); raises Assessment.DoesNotExist outside the scope.
+    ``lock``: the assessment's row is locked until the transaction ends (inside one only)."""
+    found = _SCOPED_ASSESSMENT.instances(write=lock, pk=pk, lock=lock, **scope.parts())
+    if not found:
+        raise Assessment.DoesNotExist
+    return found[0]  # type: ignore[return-value]
 
 
 class AnswerQuerySet(EstablishmentScopedQuerySet):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from care_portal.precompiled import PrecompiledQuery
 from establishments.geography import department_display_code
 from establishments.names import readable_name
 from establishments.validators import validate_finess
@@ -63,12 +64,12 @@ class Scope:
     as RSSI or director, `ght_ids` the GHTs they lead, `region_codes` the regions of their ARS.
     """
 
-    def __init__(self, user) -> None:
+    def __init__(self, user=None) -> None:
         self.everything = False
         self.establishment_ids: set[int] = set()
         self.ght_ids: set[int] = set()
         self.region_codes: set[str] = set()
-        if not user.is_authenticated or not user.is_active:
+        if user is None or not user.is_authenticated or not user.is_active:
             return
         self.everything = user.is_superuser
         for assignment in user.assignments:
@@ -80,6 +81,32 @@ class Scope:
                 self.ght_ids.add(assignment.ght_id)
             elif assignment.role == Role.ARS:
                 self.region_codes.add(assignment.region_id)
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        everything: bool = False,
+        establishment_ids: Iterable[int] = (),
+        ght_ids: Iterable[int] = (),
+        region_codes: Iterable[str] = (),
+    ) -> Scope:
+        """A scope given by its parts (``parts()`` of another, or everything)."""
+        scope = cls()
+        scope.everything = everything
+        scope.establishment_ids = set(establishment_ids)
+        scope.ght_ids = set(ght_ids)
+        scope.region_codes = set(region_codes)
+        return scope
+
+    def parts(self) -> dict[str, Any]:
+        """What the scope holds, the sets in order: ``Scope.of(**scope.parts())`` is the same."""
+        return {
+            "everything": self.everything,
+            "establishment_ids": sorted(self.establishment_ids),
+            "ght_ids": sorted(self.ght_ids),
+            "region_codes": sorted(self.region_codes),
+        }
 
     def q(
         self,
@@ -461,9 +488,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @cached_property
     def assignments(self) -> list[RoleAssignment]:
-        return list(
-            self.role_assignments.select_related("establishment", "ght", "region").order_by("pk")
-        )
+        assignments = _ROLE_ASSIGNMENTS.instances(user_id=self.pk)
+        for assignment in assignments:
+            assignment.user = self
+        return assignments  # type: ignore[return-value]
 
     @cached_property
     def scope(self) -> Scope:
@@ -588,3 +616,15 @@ class SiretCheck(models.TextChoices):
     MATCH = "match", _("SIRET conforme à l’établissement du rôle")
     MISMATCH = "mismatch", _("SIRET différent de celui de l’établissement du rôle : à vérifier")
     UNKNOWN = "unknown", _("SIRET de l’établissement inconnu du FINESS : vérification impossible")
+
+
+# Every request of a signed-in person reads their roles: its SQL is built once.
+_ROLE_ASSIGNMENTS = PrecompiledQuery(
+    RoleAssignment,
+    lambda user_id: (
+        RoleAssignment.objects.filter(user_id=user_id)
+        .select_related("establishment", "ght", "region")
+        .order_by("pk")
+    ),
+    user_id=-1,
+)

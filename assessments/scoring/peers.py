@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, ScoreSnapshot
 from assessments.scoring.compiled import compiled_referential
+from care_portal.precompiled import PrecompiledQuery
 
 # Below this many scored peers the position is not shown: with two or three, a percentile
 # would tell a director how a named neighbour scored. The number of scored peers is withheld
@@ -86,18 +87,60 @@ def peer_percentile(assessment: Assessment, *, score: Any = _STORED) -> PeerBenc
     if score is _STORED:
         own = ScoreSnapshot.objects.filter(assessment=assessment).values_list(field_name, flat=True)
         score = next(iter(own), None)
-    peers = peer_snapshots(assessment)
     if score is None:
-        return PeerBenchmark(percentile=None, peers=peers.count())
-    counts = peers.aggregate(
-        total=Count("pk"),
-        below=Count("pk", filter=Q(**{f"{field_name}__lt": score})),
-        equal=Count("pk", filter=Q(**{field_name: score})),
+        return PeerBenchmark(percentile=None, peers=peer_snapshots(assessment).count())
+    establishment = assessment.establishment
+    care = by_care_score(assessment)
+    rows = _PEER_COUNTS[care].values(
+        campaign_id=assessment.campaign_id,
+        kind=establishment.kind,
+        group=establishment.category_group if care else establishment.region_id,
+        itself=assessment.pk,
+        score=float(score),
     )
-    if not counts["total"]:
+    if not rows:
         return PeerBenchmark(percentile=None, peers=0)
-    share = (counts["below"] + 0.5 * counts["equal"]) / counts["total"]
-    return PeerBenchmark(percentile=100 * share, peers=counts["total"])
+    ((_kind, total, below, equal),) = rows
+    share = (below + 0.5 * equal) / total
+    return PeerBenchmark(percentile=100 * share, peers=total)
+
+
+def _counted_peers(care: bool) -> PrecompiledQuery:
+    """How many peers score below and level with a score: :func:`peer_snapshots` counted (one
+    row, grouped on the kind they share; none without a peer), its SQL built once."""
+    field_name = "score_care" if care else "score_global"
+
+    def build(*, campaign_id, kind, group, itself, score):
+        return (
+            ScoreSnapshot.objects.filter(
+                campaign_id=campaign_id,
+                kind=kind,
+                assessment_status__in=COMPARED_STATUSES,
+                **{f"{field_name}__isnull": False},
+                **({"category_group": group} if care else {"region_code": group}),
+            )
+            .exclude(assessment_id=itself)
+            .order_by()
+            .values("kind")
+            .annotate(
+                total=Count("pk"),
+                below=Count("pk", filter=Q(**{f"{field_name}__lt": score})),
+                equal=Count("pk", filter=Q(**{field_name: score})),
+            )
+        )
+
+    return PrecompiledQuery(
+        ScoreSnapshot,
+        build,
+        campaign_id=-1,
+        kind="?kind",
+        group="?group",
+        itself=-2,
+        score=-1.5,
+    )
+
+
+_PEER_COUNTS = {care: _counted_peers(care) for care in (False, True)}
 
 
 class Withheld(models.TextChoices):

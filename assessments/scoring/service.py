@@ -25,6 +25,7 @@ from assessments.scoring.compiled import CompiledReferential, compiled_referenti
 from assessments.scoring.copies import COPIED_FIELDS, copied_from, copied_values
 from assessments.scoring.model import AssessmentResult
 from assessments.scoring.snapshot import snapshot_detail
+from care_portal.precompiled import PrecompiledQuery
 from establishments.models import Establishment
 from referential.headlines import Headline
 
@@ -107,20 +108,41 @@ def ght_level_answers(
     *, campaign_id: int, ght_ids: Iterable[int], compiled: CompiledReferential
 ) -> dict[int, dict[str, Any]]:
     """GHT id -> the GHT-level answers held on its support establishment's assessment."""
-    ght_ids = list(ght_ids)
+    ght_ids = sorted(ght_ids)
     found: dict[int, dict[str, Any]] = defaultdict(dict)
     if not ght_ids or not compiled.ght_level_codes:
         return found
-    rows = Answer.objects.filter(
-        assessment__campaign_id=campaign_id,
-        assessment__establishment__ght_id__in=ght_ids,
-        assessment__establishment_id=F("assessment__establishment__ght__support_establishment_id"),
-        requirement_id__in=compiled.ght_level_ids,
-        value__isnull=False,
-    ).values_list("assessment__establishment__ght_id", "requirement_id", "value")
+    values = {
+        "campaign_id": campaign_id,
+        "ght_ids": ght_ids,
+        "requirement_ids": sorted(compiled.ght_level_ids),
+    }
+    # One GHT (an assessment read or scored alone): the SQL built once; many, built here.
+    rows = (
+        _GHT_LEVEL_ANSWERS.values(**values) if len(ght_ids) == 1 else _ght_level_answers(**values)
+    )
     for ght_id, requirement_id, value in rows:
         found[ght_id][compiled.code_by_id[requirement_id]] = value
     return found
+
+
+def _ght_level_answers(*, campaign_id, ght_ids, requirement_ids) -> QuerySet:
+    return Answer.objects.filter(
+        assessment__campaign_id=campaign_id,
+        assessment__establishment__ght_id__in=ght_ids,
+        assessment__establishment_id=F("assessment__establishment__ght__support_establishment_id"),
+        requirement_id__in=requirement_ids,
+        value__isnull=False,
+    ).values_list("assessment__establishment__ght_id", "requirement_id", "value")
+
+
+_GHT_LEVEL_ANSWERS = PrecompiledQuery(
+    Answer,
+    _ght_level_answers,
+    campaign_id=-1,
+    ght_ids=[-1_000_000],
+    requirement_ids=[-2_000_000],
+)
 
 
 def _merge_ght_answers(
@@ -136,6 +158,15 @@ def _merge_ght_answers(
     return answers
 
 
+_OWN_ANSWERS = PrecompiledQuery(
+    Answer,
+    lambda assessment_id: Answer.objects.filter(
+        assessment_id=assessment_id, value__isnull=False
+    ).values_list("requirement_id", "value"),
+    assessment_id=-1,
+)
+
+
 def answers_for_scoring(
     assessment: Assessment,
     *,
@@ -149,9 +180,7 @@ def answers_for_scoring(
     """
     compiled = compiled_referential(assessment.campaign.referential_id)
     if own is None:
-        rows = Answer.objects.filter(assessment=assessment, value__isnull=False).values_list(
-            "requirement_id", "value"
-        )
+        rows = _OWN_ANSWERS.values(assessment_id=assessment.pk)
         answers = {
             compiled.code_by_id[rid]: value for rid, value in rows if rid in compiled.code_by_id
         }
