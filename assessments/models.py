@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 
 from assessments.scoring.snapshot import SnapshotView
@@ -16,6 +18,16 @@ from care_portal.precompiled import PrecompiledQuery
 from establishments.models import Establishment, EstablishmentScopedQuerySet, Scope
 from referential.models import ReferentialVersion, Requirement
 from referential.rules import NOT_APPLICABLE_VALUE
+
+
+class HistoryManagerOnce(HistoryManager):
+    """simple_history's manager of the history, its class built once: reading a model's
+    ``history`` otherwise builds a new manager class each time (several times per save)."""
+
+    @classmethod
+    @functools.cache
+    def from_queryset(cls, queryset_class, class_name=None):
+        return super().from_queryset(queryset_class, class_name)
 
 
 class Campaign(models.Model):
@@ -93,7 +105,7 @@ class Assessment(models.Model):
     )
 
     objects = AssessmentQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(history_manager=HistoryManagerOnce)
 
     class Meta:
         ordering = ["-campaign__year", "establishment__name"]
@@ -211,7 +223,7 @@ class Answer(models.Model):
     )
 
     objects = AnswerQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(history_manager=HistoryManagerOnce)
 
     class Meta:
         verbose_name = _("réponse")
