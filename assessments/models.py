@@ -179,7 +179,11 @@ def assessment_in_scope(scope: Scope, pk: int, *, lock: bool = False) -> Assessm
     with its establishment, GHT, region and campaign, and its stored scores (``score_global``,
     ``score_care``; None without a snapshot); raises Assessment.DoesNotExist outside the scope.
     ``lock``: the assessment's row is locked until the transaction ends (inside one only)."""
-    found = _SCOPED_ASSESSMENT.instances(write=lock, pk=pk, lock=lock, **scope.parts())
+    parts = scope.parts()
+    if parts["everything"]:
+        # The sets of someone who sees everything filter nothing (nor change the SQL).
+        parts.update(establishment_ids=[], ght_ids=[], region_codes=[])
+    found = _SCOPED_ASSESSMENT.instances(write=lock, pk=pk, lock=lock, **parts)
     if not found:
         raise Assessment.DoesNotExist
     return found[0]  # type: ignore[return-value]

@@ -2,47 +2,59 @@
 
 Turning a QuerySet into SQL costs more Python than a small indexed read costs the database:
 the few queries that every API request makes (its token, its person's roles, the assessment it
-reads or saves, its peer position) are built once per database and shape, with a recognisable
-stand-in for each value that changes, and each call runs the same SQL with its own values. The
-rows come back as the QuerySet would give them (model instances with their ``select_related``
-objects and annotations, or converted values).
+reads or saves, its peer position) are built once per database and shape, and each call runs the
+same SQL with its own values. The rows come back as the QuerySet would give them (model
+instances with their ``select_related`` objects and annotations, or converted values).
+
+Where each call's values go is found by building the query twice, with two sets of stand-in
+values: the parameters that differ are the call's, those that do not are the query's own.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.transaction import TransactionManagementError
+
+Slot = tuple[int, str, int | None, Callable[[Any], Any]]
 
 
-@dataclass(frozen=True)
-class _Compiled:
+@dataclass
+class _Shape:
+    """One shape of the query on one database: its SQL and what its rows hold."""
+
     sql: str | None  # None: the query selects nothing (an empty scope), nothing is run
-    params: tuple
+    params: tuple = ()
     # (position in params, the value's name, its index in a list, how the database takes it)
-    slots: tuple[tuple[int, str, int | None, Callable[[Any], Any]], ...]
-    compiler: Any  # the compiler that built the SQL: what its rows hold
+    slots: tuple[Slot, ...] = ()
+    locks: bool = False
+    select: list = field(default_factory=list)
+    klass_info: dict | None = None
+    annotation_col_map: dict = field(default_factory=dict)
+    col_count: int = 0
+    has_extra_select: bool = False
+    # Each connection's converters of the columns (a connection belongs to one thread).
+    converters: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
 
 
 class PrecompiledQuery:
     """A query of a known shape: ``build(**values)`` returns it for those values.
 
-    ``stand_ins`` gives, for each value that changes between calls, one of its type that the
-    query's other parameters never equal (not None either, which the ORM writes as
-    ``IS NULL``), as the database takes it (a date, a moment or a text or a number: no model
-    instance, no enumeration); for a list of values (an ``__in``), a list holding one such value, from which
-    one stand-in per element is derived (an integer counts down from it, a text gets the
-    element's number appended). ``fixed`` names the values that change the query's shape
-    (a flag choosing a filter): the SQL is built for each of their values and each length of
-    the lists, kept per database alias, and each call puts its own values in the stand-ins'
-    places (a value the query uses twice, in both).
+    ``stand_ins`` gives, for each value that changes between calls, an ordinary value of its
+    type (an integer, a text, a number, a date; not None, which the ORM writes as ``IS NULL``),
+    all different; for a list of values (an ``__in``), a list holding one such value, from which
+    one stand-in per element is derived. ``fixed`` names the values that change the query's
+    shape (a flag choosing a filter). The SQL is built for each of their values and each length of
+    the lists, on each database, and kept; a value the shape does not use is not needed.
     """
 
     def __init__(
@@ -58,51 +70,77 @@ class PrecompiledQuery:
         self.fixed = tuple(fixed)
         self.stand_ins = stand_ins
         self._lists = tuple(name for name, value in stand_ins.items() if isinstance(value, list))
-        self._compiled: dict[Hashable, _Compiled] = {}
+        self._shapes: dict[Hashable, _Shape] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, alias: str, values: dict[str, Any]) -> _Compiled:
+    def _stand_ins(self, values: dict[str, Any], other: bool) -> dict[str, Any]:
+        """The first (or the ``other``) set of stand-ins, the lists at the call's lengths."""
+        chosen: dict[str, Any] = {}
+        for name, value in self.stand_ins.items():
+            if name in self._lists:
+                elements = [_derived(value[0], i) for i in range(len(values[name]))]
+                chosen[name] = [_other(e) for e in elements] if other else elements
+            else:
+                chosen[name] = _other(value) if other else value
+        return chosen
+
+    def _shape(self, alias: str, values: dict[str, Any]) -> _Shape:
         key = (
             alias,
             tuple(values[name] for name in self.fixed),
             tuple(len(values[name]) for name in self._lists),
         )
-        compiled = self._compiled.get(key)
-        if compiled is not None:
-            return compiled
-        stand_ins = {
-            name: (
-                [_derived(value[0], i) for i in range(len(values[name]))]
+        shape = self._shapes.get(key)
+        if shape is not None:
+            return shape
+        fixed = {name: values[name] for name in self.fixed}
+        first, second = self._stand_ins(values, False), self._stand_ins(values, True)
+        elements = [
+            (name, index, a, b)
+            for name in first
+            for index, a, b in (
+                zip(range(len(first[name])), first[name], second[name], strict=True)
                 if name in self._lists
-                else value
+                else [(None, first[name], second[name])]
             )
-            for name, value in self.stand_ins.items()
-        }
-        queryset = self.build(**stand_ins, **{name: values[name] for name in self.fixed})
-        compiler = queryset.query.get_compiler(using=alias)
+        ]
+        if len({(type(a), a) for _n, _i, a, _b in elements}) < len(elements):
+            raise ValueError("the stand-ins must all differ")
+        compiler = self.build(**first, **fixed).query.get_compiler(using=alias)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
-            compiled = _Compiled(None, (), (), compiler)
+            shape = _Shape(None)
         else:
-            slots: list[tuple[int, str, int | None, Callable[[Any], Any]]] = []
-            for name, stand_in in stand_ins.items():
-                elements = enumerate(stand_in) if name in self._lists else [(None, stand_in)]
-                for index, element in elements:
-                    for adapt in _adapters(element, connections[alias].ops):
-                        target = adapt(element)
-                        found = [i for i, param in enumerate(params) if _same(param, target)]
-                        if found:
-                            break
-                    else:
-                        raise ValueError(f"{name}={element!r} is not in the query's parameters.")
-                    slots.extend((position, name, index, adapt) for position in found)
-            compiled = _Compiled(sql, tuple(params), tuple(slots), compiler)
+            other_sql, other_params = (
+                self.build(**second, **fixed).query.get_compiler(using=alias).as_sql()
+            )
+            if other_sql != sql or len(other_params) != len(params):
+                raise ValueError("the stand-in values change the query's SQL")
+            ops = connections[alias].ops
+            slots = [
+                _slot(position, a_param, b_param, elements, ops)
+                for position, (a_param, b_param) in enumerate(
+                    zip(params, other_params, strict=True)
+                )
+                if not (type(a_param) is type(b_param) and a_param == b_param)
+            ]
+            shape = _Shape(
+                sql,
+                tuple(params),
+                tuple(slots),
+                locks=bool(compiler.query.select_for_update),
+                select=compiler.select,
+                klass_info=compiler.klass_info,
+                annotation_col_map=compiler.annotation_col_map or {},
+                col_count=compiler.col_count,
+                has_extra_select=compiler.has_extra_select,
+            )
         with self._lock:
-            self._compiled[key] = compiled
-        return compiled
+            self._shapes[key] = shape
+        return shape
 
-    def _execute(self, values: dict[str, Any], *, write: bool) -> tuple[str, _Compiled, list]:
+    def _execute(self, values: dict[str, Any], *, write: bool) -> tuple[str, _Shape, list]:
         expected = set(self.stand_ins) | set(self.fixed)
         if set(values) != expected:
             raise TypeError(f"expected the values {sorted(expected)}, got {sorted(values)}")
@@ -110,30 +148,37 @@ class PrecompiledQuery:
             name: list(value) if name in self._lists else value for name, value in values.items()
         }
         alias = (router.db_for_write if write else router.db_for_read)(self.model)
-        compiled = self._compile(alias, values)
-        if compiled.sql is None:
-            return alias, compiled, []
-        params = list(compiled.params)
-        for position, name, index, adapt in compiled.slots:
+        shape = self._shape(alias, values)
+        if shape.sql is None:
+            return alias, shape, []
+        connection = connections[alias]
+        locks = shape.locks and connection.features.has_select_for_update
+        if locks and connection.get_autocommit():
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        params = list(shape.params)
+        for position, name, index, adapt in shape.slots:
             params[position] = adapt(values[name] if index is None else values[name][index])
-        with connections[alias].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+        with connection.cursor() as cursor:
+            cursor.execute(shape.sql, params)
             rows = cursor.fetchall()
-        return alias, compiled, rows
+        return alias, shape, rows
 
     def instances(self, *, write: bool = False, **values: Any) -> list[Model]:
         """The query's model instances, as iterating the QuerySet gives them. ``write``: read
         from the database written to (a locking read, ``select_for_update``)."""
-        alias, compiled, rows = self._execute(values, write=write)
-        return list(_model_rows(compiled.compiler, alias, rows))
+        alias, shape, rows = self._execute(values, write=write)
+        return list(_model_rows(shape, alias, rows))
 
     def values(self, **values: Any) -> list[tuple]:
         """The query's rows, converted as ``values_list()`` converts them."""
-        _alias, compiled, rows = self._execute(values, write=False)
-        return list(_converted(compiled.compiler, rows))
+        alias, shape, rows = self._execute(values, write=False)
+        return list(_converted(shape, alias, rows))
 
 
 def _derived(stand_in: Any, index: int) -> Any:
+    """The stand-in of a list's element ``index``, from the list's stand-in."""
     if isinstance(stand_in, int) and not isinstance(stand_in, bool):
         return stand_in - index
     if isinstance(stand_in, str):
@@ -141,52 +186,107 @@ def _derived(stand_in: Any, index: int) -> Any:
     raise TypeError(f"a list's stand-in is an integer or a text, not {stand_in!r}")
 
 
+def _other(stand_in: Any) -> Any:
+    """A second stand-in, different from ``stand_in`` and from the other second ones."""
+    if isinstance(stand_in, bool) or stand_in is None:
+        raise TypeError(f"a stand-in cannot be {stand_in!r}: it may change the query's SQL")
+    if isinstance(stand_in, int):
+        return stand_in - 10**12
+    if isinstance(stand_in, float):
+        return stand_in - 10.0**12
+    if isinstance(stand_in, str):
+        return stand_in + "\N{MIDDLE DOT}"
+    if isinstance(stand_in, datetime | date):
+        return stand_in + timedelta(days=1)
+    raise TypeError(f"a stand-in is an integer, a number, a text or a date, not {stand_in!r}")
+
+
 def _as_given(value: Any) -> Any:
     return value
 
 
-def _adapters(stand_in: Any, ops) -> list[Callable[[Any], Any]]:
-    """How the ORM may have handed a value to the database: as it is, or, for a date or a
-    moment, as the backend writes it (SQLite takes them as text)."""
-    if isinstance(stand_in, datetime):
-        return [_as_given, ops.adapt_datetimefield_value]
-    if isinstance(stand_in, date):
-        return [_as_given, ops.adapt_datefield_value]
-    return [_as_given]
+def _slot(position: int, a_param: Any, b_param: Any, elements: list, ops) -> Slot:
+    """The call's value that goes at ``position``: the one stand-in the two parameters found
+    there stand for, and how the ORM handed it to the database (as it is, with a typed wrapper
+    of its class, or, for a date or a moment, as the backend writes it)."""
+    found = []
+    for name, index, a, b in elements:
+        adapters: list[Callable[[Any], Any]] = [_as_given]
+        if type(a_param) is not type(a) and isinstance(a_param, type(a)):
+            adapters.append(type(a_param))  # e.g. psycopg's Int4 around an int
+        if isinstance(a, datetime):
+            adapters.append(ops.adapt_datetimefield_value)
+        elif isinstance(a, date):
+            adapters.append(ops.adapt_datefield_value)
+        for adapt in adapters:
+            if _same(adapt(a), a_param) and _same(adapt(b), b_param):
+                found.append((position, name, index, adapt))
+                break
+    if len(found) != 1:
+        raise ValueError(f"the parameter {position} stands for {len(found)} values, not one")
+    return found[0]
 
 
-def _same(param: Any, stand_in: Any) -> bool:
-    return type(param) is type(stand_in) and param == stand_in
+def _same(value: Any, param: Any) -> bool:
+    return type(value) is type(param) and value == param
 
 
-def _converted(compiler, rows: list) -> Iterator[tuple]:
+_converters_lock = threading.Lock()
+
+
+def _converters(shape: _Shape, alias: str) -> tuple[Any, list]:
+    connection = connections[alias]
+    converters = shape.converters.get(connection)
+    if converters is None:
+        converters = []
+        for position, (expression, _sql, _alias) in enumerate(shape.select[: shape.col_count]):
+            if not expression:
+                continue
+            found = connection.ops.get_db_converters(expression)
+            found += expression.get_db_converters(connection)
+            if found:
+                converters.append((position, found, expression))
+        with _converters_lock:
+            shape.converters[connection] = converters
+    return connection, converters
+
+
+def _converted(shape: _Shape, alias: str, rows: list) -> Iterator[tuple]:
+    """The rows as the QuerySet's compiler gives them: its columns only, converted."""
     if not rows:
-        return iter(())
-    fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
-    if compiler.has_extra_select:
+        return
+    if shape.has_extra_select:
         # Columns selected for the ordering only: not part of the rows.
-        rows = [row[: compiler.col_count] for row in rows]
-    converters = compiler.get_converters(fields)
+        rows = [row[: shape.col_count] for row in rows]
+    connection, converters = _converters(shape, alias)
     if not converters:
-        return (tuple(row) for row in rows)
-    return (tuple(row) for row in compiler.apply_converters(rows, converters))
+        yield from (tuple(row) for row in rows)
+        return
+    for row in rows:
+        row = list(row)
+        for position, functions, expression in converters:
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        yield tuple(row)
 
 
-def _model_rows(compiler, alias: str, rows: list) -> Iterator[Model]:
+def _model_rows(shape: _Shape, alias: str, rows: list) -> Iterator[Model]:
     """Model instances from the rows, built as Django's ModelIterable builds them."""
     if not rows:
         return
-    select, klass_info = compiler.select, compiler.klass_info
-    annotation_col_map = compiler.annotation_col_map
+    select, klass_info = shape.select, shape.klass_info
+    assert klass_info is not None  # a query of model instances
     model_cls = klass_info["model"]
     select_fields = klass_info["select_fields"]
     start, end = select_fields[0], select_fields[-1] + 1
     init_list = [selected[0].target.attname for selected in select[start:end]]
     populators = get_related_populators(klass_info, select, alias)
-    for row in _converted(compiler, rows):
+    for row in _converted(shape, alias, rows):
         obj = model_cls.from_db(alias, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, obj)
-        for attr_name, position in annotation_col_map.items():
+        for attr_name, position in shape.annotation_col_map.items():
             setattr(obj, attr_name, row[position])
         yield obj

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -38,7 +39,12 @@ def people(world) -> dict[str, User]:
     several = user_with_role(Role.RSSI, world.hospital)
     for target in (world.nursing_home, world.other_hospital):
         RoleAssignment.objects.create(user=several, role=Role.DIRECTOR, establishment=target)
+    national_too = user_with_role(Role.NATIONAL)
+    RoleAssignment.objects.create(user=national_too, role=Role.RSSI, establishment=world.clinic)
+    superuser = user_with_role(Role.ARS, world.other_region, is_superuser=True)
     return {
+        "national and RSSI": User.objects.get(pk=national_too.pk),
+        "superuser and ARS of another region": superuser,
         "rssi": user_with_role(Role.RSSI, world.clinic),
         "director": user_with_role(Role.DIRECTOR, world.hospital),
         "ght": user_with_role(Role.GHT, world.ght),
@@ -182,19 +188,56 @@ def test_the_latest_exercise_is_a_date_up_to_the_reference_date(world):
     assert latest_exercise(other) is None
 
 
-def test_a_stand_in_the_query_does_not_hold_is_refused(world):
+def test_lists_of_any_length_and_values_a_shape_does_not_use(world):
     campaign = build_campaign(world)
+    # `year` is not in this query's SQL: its value changes nothing.
     ignored = PrecompiledQuery(
         Assessment, lambda pk, year: Assessment.objects.filter(pk=pk), pk=-1, year=-2
     )
-    with pytest.raises(ValueError, match="year=-2"):
-        ignored.instances(pk=campaign.clinic.pk, year=2025)
+    for year in (2025, 1999):
+        assert [a.pk for a in ignored.instances(pk=campaign.clinic.pk, year=year)] == [
+            campaign.clinic.pk
+        ]
     query = PrecompiledQuery(
         Assessment, lambda ids: Assessment.objects.filter(pk__in=ids).order_by("pk"), ids=[-1]
     )
     with pytest.raises(TypeError, match="expected the values"):
         query.instances(pk=1)
     wanted = sorted([campaign.clinic.pk, campaign.hospital.pk, campaign.other_hospital.pk])
-    for size in (1, 3):
+    for size in (1, 3, 2):
         assert [a.pk for a in query.instances(ids=wanted[:size])] == wanted[:size]
     assert query.instances(ids=[]) == []
+    with pytest.raises(TypeError, match="cannot be None"):
+        PrecompiledQuery(
+            Assessment, lambda pk: Assessment.objects.filter(pk=pk), pk=None
+        ).instances(pk=1)
+
+
+def test_a_fixed_value_equal_to_a_stand_in_stays_fixed(world):
+    campaign = build_campaign(world)
+    named = user_with_role(Role.RSSI, world.clinic, first_name="")
+    unnamed = user_with_role(Role.RSSI, world.clinic, first_name="Camille")
+    tokens = {user: Token.objects.create(user=user).key for user in (named, unnamed)}
+    # The query's own "" (the first name) is not the call's value, though the stand-in is "".
+    query = PrecompiledQuery(
+        Token, lambda key: Token.objects.filter(key=key).exclude(user__first_name=""), key=""
+    )
+    assert [t.user_id for t in query.instances(key=tokens[unnamed])] == [unnamed.pk]
+    assert query.instances(key=tokens[named]) == []
+    # Two stand-ins alike could not be told apart.
+    alike = PrecompiledQuery(
+        Assessment, lambda a, b: Assessment.objects.filter(pk=a, campaign_id=b), a=-1, b=-1
+    )
+    with pytest.raises(ValueError, match="differ"):
+        alike.instances(a=campaign.clinic.pk, b=campaign.campaign.pk)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite locks no row")
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_read_outside_a_transaction_is_refused_every_time(world):
+    campaign = build_campaign(world)
+    with transaction.atomic():
+        assert assessment_in_scope(Scope.of(everything=True), campaign.clinic.pk, lock=True)
+    for _ in range(2):
+        with pytest.raises(TransactionManagementError):
+            assessment_in_scope(Scope.of(everything=True), campaign.clinic.pk, lock=True)
