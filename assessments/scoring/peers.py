@@ -50,7 +50,11 @@ def by_care_score(assessment: Assessment) -> bool:
 
 def ranked_field(assessment: Assessment) -> str:
     """The snapshot column peers are ranked on: the CaRE-targets score (v2), else the global."""
-    return "score_care" if by_care_score(assessment) else "score_global"
+    return _ranked_on(by_care_score(assessment))
+
+
+def _ranked_on(care: bool) -> str:
+    return "score_care" if care else "score_global"
 
 
 def peer_snapshots(assessment: Assessment):
@@ -60,16 +64,33 @@ def peer_snapshots(assessment: Assessment):
     category group (``assessments.scoring.copies``, kept exact), from an index holding them and
     the scores: a save or a read counts its peers without reading the assessments or the
     registry, whatever plan the database would choose for a join."""
+    return _peers(**_peers_of(assessment))
+
+
+def _peers_of(assessment: Assessment) -> dict[str, Any]:
+    """What decides the assessment's peers, as :func:`_peers` takes it."""
     establishment = assessment.establishment
-    peers = ScoreSnapshot.objects.filter(
-        campaign_id=assessment.campaign_id,
-        kind=establishment.kind,
+    care = by_care_score(assessment)
+    return {
+        "care": care,
+        "campaign_id": assessment.campaign_id,
+        "kind": establishment.kind,
+        "group": establishment.category_group if care else establishment.region_id,
+        "itself": assessment.pk,
+    }
+
+
+def _peers(*, care: bool, campaign_id, kind, group, itself) -> models.QuerySet[ScoreSnapshot]:
+    """The scored, transmitted snapshots of a campaign's establishments of this kind and group
+    (category group ranked on the CaRE-targets score with ``care``, else region), but one."""
+    field_name = _ranked_on(care)
+    return ScoreSnapshot.objects.filter(
+        campaign_id=campaign_id,
+        kind=kind,
         assessment_status__in=COMPARED_STATUSES,
-        **{f"{ranked_field(assessment)}__isnull": False},
-    ).exclude(assessment_id=assessment.pk)
-    if not by_care_score(assessment):
-        return peers.filter(region_code=establishment.region_id)
-    return peers.filter(category_group=establishment.category_group)
+        **{f"{field_name}__isnull": False},
+        **({"category_group": group} if care else {"region_code": group}),
+    ).exclude(assessment_id=itself)
 
 
 _STORED = object()
@@ -89,15 +110,9 @@ def peer_percentile(assessment: Assessment, *, score: Any = _STORED) -> PeerBenc
         score = next(iter(own), None)
     if score is None:
         return PeerBenchmark(percentile=None, peers=peer_snapshots(assessment).count())
-    establishment = assessment.establishment
-    care = by_care_score(assessment)
-    rows = _PEER_COUNTS[care].values(
-        campaign_id=assessment.campaign_id,
-        kind=establishment.kind,
-        group=establishment.category_group if care else establishment.region_id,
-        itself=assessment.pk,
-        score=float(score),
-    )
+    peers = _peers_of(assessment)
+    care = peers.pop("care")
+    rows = _PEER_COUNTS[care].values(**peers, score=float(score))
     if not rows:
         return PeerBenchmark(percentile=None, peers=0)
     ((_kind, total, below, equal),) = rows
@@ -108,19 +123,12 @@ def peer_percentile(assessment: Assessment, *, score: Any = _STORED) -> PeerBenc
 def _counted_peers(care: bool) -> PrecompiledQuery:
     """How many peers score below and level with a score: :func:`peer_snapshots` counted (one
     row, grouped on the kind they share; none without a peer), its SQL built once."""
-    field_name = "score_care" if care else "score_global"
+    field_name = _ranked_on(care)
 
     def build(*, campaign_id, kind, group, itself, score):
+        peers = _peers(care=care, campaign_id=campaign_id, kind=kind, group=group, itself=itself)
         return (
-            ScoreSnapshot.objects.filter(
-                campaign_id=campaign_id,
-                kind=kind,
-                assessment_status__in=COMPARED_STATUSES,
-                **{f"{field_name}__isnull": False},
-                **({"category_group": group} if care else {"region_code": group}),
-            )
-            .exclude(assessment_id=itself)
-            .order_by()
+            peers.order_by()
             .values("kind")
             .annotate(
                 total=Count("pk"),
