@@ -48,7 +48,7 @@ def navigation(request) -> dict:
     def unread_notifications() -> int:
         """Counted once, when the header first shows it (it is shown twice: desktop, phone)."""
         if not counted:
-            counted.append(Notification.objects.filter(recipient=user).unread().count())
+            counted.append(Notification.unread_count(user.pk))
         return counted[0]
 
     return {

@@ -20,6 +20,7 @@ from assessments.scoring.compiled import beside_compiled
 from assessments.scoring.model import UNANSWERED, RequirementStatus
 from assessments.target_units import count_units, ght_target_counts, unit_rows
 from care_portal.formats import format_number
+from care_portal.precompiled import PrecompiledQuery
 from dashboards.figures import (
     Figures,
     campaign_establishments,
@@ -62,6 +63,25 @@ def pick_campaign(campaigns: list[Campaign], year: str | None) -> tuple[Campaign
     return (campaigns[0] if campaigns else None), bool(year)
 
 
+# The lists every dashboard reads (SQL built once: see ``care_portal.precompiled``): the
+# campaigns, newest first, each with whether its summary is built; the departments and GHTs of
+# a region, or of the country.
+_CAMPAIGNS = PrecompiledQuery(
+    Campaign,
+    lambda: with_summary_built(Campaign.objects.select_related("referential").order_by("-year")),
+)
+_REGION_DEPARTMENTS = PrecompiledQuery(
+    Department,
+    lambda region: Department.objects.filter(region_id=region).order_by("code"),
+    region="00",
+)
+_DEPARTMENTS = PrecompiledQuery(Department, lambda: Department.objects.order_by("code"))
+_REGION_GHTS = PrecompiledQuery(
+    GHT, lambda region: GHT.objects.filter(region_id=region).order_by("code"), region="00"
+)
+_GHTS = PrecompiledQuery(GHT, lambda: GHT.objects.order_by("code"))
+
+
 @dataclass
 class Dashboard:
     level: str
@@ -78,9 +98,7 @@ class Dashboard:
 
     @cached_property
     def campaigns(self) -> list[Campaign]:
-        return list(
-            with_summary_built(Campaign.objects.select_related("referential").order_by("-year"))
-        )
+        return _CAMPAIGNS.instances()
 
     @cached_property
     def _campaign_choice(self) -> tuple[Campaign | None, bool]:
@@ -143,21 +161,23 @@ class Dashboard:
             queryset = Department.objects.filter(
                 code__in=self.establishments.values("department_id")
             )
-        elif self.level == REGION:
-            queryset = Department.objects.filter(region=self.region)
+            return {d.code: d for d in queryset.order_by("code")}
+        if self.level == REGION:
+            departments = _REGION_DEPARTMENTS.instances(region=self.region.code)
         else:
-            queryset = Department.objects.all()
-        return {d.code: d for d in queryset.order_by("code")}
+            departments = _DEPARTMENTS.instances()
+        return {d.code: d for d in departments}
 
     @cached_property
     def ghts(self) -> dict[int, GHT]:
         """The GHTs of this dashboard (names, filter choices)."""
         if self.level == GHT_LEVEL:
             return {self.ght.pk: self.ght}
-        queryset = GHT.objects.all()
         if self.level == REGION:
-            queryset = queryset.filter(region=self.region)
-        return {g.pk: g for g in queryset.order_by("code")}
+            ghts = _REGION_GHTS.instances(region=self.region.code)
+        else:
+            ghts = _GHTS.instances()
+        return {g.pk: g for g in ghts}
 
     @cached_property
     def ght_names(self) -> dict[int, GHT]:

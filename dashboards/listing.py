@@ -244,15 +244,18 @@ def campaign_rows(
     running it: it is built once per campaign and referential version in a process (kept as
     long as the version's compiled form), then narrowed to each page's establishments — never
     evaluated itself, every page works on a copy."""
+    if condition:
+        # Filtered first, so that the annotations share the filter's joins to the assessment
+        # and its snapshot (a filter() after them would join that multi-valued relation again,
+        # and PostgreSQL would read every assessment of the campaign to match them).
+        base = campaign_establishments(establishments, campaign).filter(condition)
+        return _shaped(_annotated(base, targets), targets, sort)
     template = beside_compiled(
         campaign.referential_id,
         f"list-rows:{campaign.pk}:{','.join(t.key for t in targets)}",
         lambda: _annotated(campaign_establishments(Establishment.objects.all(), campaign), targets),
     )
-    rows = template & establishments
-    if condition:
-        rows = rows.filter(condition)
-    return _shaped(rows, targets, sort)
+    return _shaped(template & establishments, targets, sort)
 
 
 def _annotated(base: QuerySet, targets: Sequence[HeadlineTarget]) -> QuerySet:

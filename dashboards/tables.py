@@ -141,7 +141,18 @@ def establishment_rows(
     ose, muted_dash = escape(_("OSE")), f'<span class="care-muted">{EMPTY}</span>'
     assessment_word, pdf_word = escape(_("Auto-évaluation")), escape(_("PDF"))
     report_of, none_yet = escape(_("rapport de")), escape(_("Pas d’auto-évaluation"))
+    select_word = _("Sélectionner %(name)s")
     flags_html: dict = {}
+    # A row's labels (translations) written once per page: by the label's identity, the
+    # same few objects for every row of this call.
+    labels_html: dict[int, str] = {}
+
+    def label(value) -> str:
+        key = id(value)
+        if key not in labels_html:
+            labels_html[key] = _text(value)
+        return labels_html[key]
+
     # The name opens the assessment, or the establishment's page when it has none.
     form_url = reverse("assessments:form", args=[0]).replace("/0/", "/{}/")
     detail_url = reverse("establishments:detail", args=["0"]).replace("/0/", "/{}/")
@@ -151,12 +162,12 @@ def establishment_rows(
         cells = []
         if selectable:
             pk = _text(row["pk"])
-            label = escape(_("Sélectionner %(name)s") % {"name": readable_name(row["name"])})
+            label_text = escape(select_word % {"name": readable_name(row["name"])})
             cells.append(
                 '<td class="fr-cell--fixed">\n  <div class="fr-checkbox-group fr-checkbox-group--sm">'
                 f'\n    <input type="checkbox" id="select-{pk}" name="establishment" '
                 f'value="{pk}" form="followup-selection">'
-                f'\n    <label class="fr-label" for="select-{pk}">{label}</label>\n  </div>\n</td>'
+                f'\n    <label class="fr-label" for="select-{pk}">{label_text}</label>\n  </div>\n</td>'
             )
         department = row["department_id"]
         assessment_id = row.get("assessment_id")
@@ -173,11 +184,11 @@ def establishment_rows(
         ]
         if with_ght:
             cells.append(f"<td>{_text(row.get('ght__code') or EMPTY)}</td>")
-        nis2 = _text(row["nis2_label"]) + (f" · {ose}" if row.get("is_ose") else "")
+        nis2 = label(row["nis2_label"]) + (f" · {ose}" if row.get("is_ose") else "")
         score_care = row.get("score_care")
         cells += [
             f"<td>{nis2}</td>",
-            f"<td>{_text(row['progress_label'])}</td>",
+            f"<td>{label(row['progress_label'])}</td>",
             f"<td>{muted_dash if score_care is None else _score(score_care)}</td>",
             f"<td>{_score(row.get('score'))}</td>",
             f"<td>{_text(row.get('incidents'))}</td>",

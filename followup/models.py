@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, Campaign
+from care_portal.precompiled import PrecompiledQuery
 from establishments.models import Establishment, Region, in_scope, scope_of
 
 # --- Reminders --------------------------------------------------------------------------------
@@ -289,6 +290,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.recipient_id}"
+
+    @staticmethod
+    def unread_count(person_id: int) -> int:
+        """The person's unread notifications, as every page's header shows them (its SQL built
+        once: see ``care_portal.precompiled``)."""
+        rows = _UNREAD_COUNT.values(person_id=person_id)
+        return rows[0][0] if rows else 0
+
+
+_UNREAD_COUNT = PrecompiledQuery(
+    Notification,
+    lambda person_id: (
+        Notification.objects.filter(recipient_id=person_id)
+        .unread()
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=models.Count("pk"))
+        .values_list("n")
+    ),
+    person_id=-1,
+)
 
 
 class FundingReminder(models.Model):

@@ -84,3 +84,30 @@ def test_pages_over_a_built_summary_run_at_most_twelve_queries(
         if args:
             shown = shown.filter(region_id=args[0])
         assert page.context["dashboard"].total.total == shown.count()
+
+
+@pytest.mark.parametrize(
+    ("role", "name", "args"),
+    [("ars", "region", ["84"]), ("national", "national", []), ("ght_lead", "ght", ["GHT-RHONE"])],
+)
+def test_a_filtered_list_joins_each_assessment_and_snapshot_once(
+    client, world, sized_campaign, django_assert_max_num_queries, role, name, args
+):
+    """The list's filters (progress, score, a target) and its columns read the same join to the
+    assessment and its snapshot: a second join would have the database match every assessment
+    of the campaign against the scope's establishments."""
+    client.force_login(getattr(world, role))
+    url = reverse(f"dashboards:{name}", args=args)
+    client.get(url)
+    with django_assert_max_num_queries(PAGE_QUERIES) as captured:
+        page = client.get(url, FILTERS)
+    assert page.status_code == 200
+    listed = [
+        q["sql"]
+        for q in captured.captured_queries
+        if 'FROM "establishments_establishment"' in q["sql"] and " cur ON " in q["sql"]
+    ]
+    assert len(listed) >= 2  # the list's count and its page (and the figures, counted live)
+    for sql in listed:
+        assert sql.count('JOIN "assessments_assessment"') == 1, sql
+        assert sql.count('JOIN "assessments_scoresnapshot"') == 1, sql

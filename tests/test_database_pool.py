@@ -20,9 +20,9 @@ print(json.dumps({alias: [db["CONN_MAX_AGE"], db.get("OPTIONS", {}).get("pool")]
 """
 
 
-def _settings(**env):
+def _settings(_script: str = "import django; django.setup()\n" + SCRIPT, **env):
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-c", "import django; django.setup()\n" + SCRIPT],
+        [sys.executable, "-c", _script],
         cwd=ROOT,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "care_portal.settings", **env},
         capture_output=True,

@@ -222,3 +222,18 @@ def test_an_e_mail_to_a_person_without_a_name_greets_plainly(world, campaign):
     (message,) = [m for m in mail.outbox if m.to == [world.director.email]]
     assert message.body.startswith("Bonjour,\n")
     assert world.director.email not in message.body.split("\n")[0]
+
+
+@pytest.mark.parametrize("unread", [1, 4])
+def test_the_header_counts_the_persons_unread_notifications_only(client, world, unread):
+    for n in range(unread + 1):
+        Notification.objects.create(recipient=world.director, kind=Kind.RELAUNCH, text=f"n{n}")
+    Notification.objects.create(recipient=world.rssi, kind=Kind.RELAUNCH, text="another's")
+    first = Notification.objects.filter(recipient=world.director).first()
+    first.read_at = first.created
+    first.save()
+    client.force_login(world.director)
+    noun = "non lue" if unread == 1 else "non lues"
+    assert f"Notifications ({unread} {noun})" in client.get(reverse("home")).text
+    Notification.objects.filter(recipient=world.director).update(read_at=first.created)
+    assert "Notifications (" not in client.get(reverse("home")).text
