@@ -7,8 +7,8 @@ For one campaign, per group (a department; regions and totals are sums of depart
   budget, each CaRE funding call of the version, the regional FIR, another source, or not decided
   yet. An abandoned action is left out of the costs: it will not be paid.
 
-One grouped query whatever the number of establishments (:func:`plan_counts`); the sums are
-additive, so coarser groups add the rows up (:meth:`PlanFigures.add`).
+One grouped query whatever the number of establishments (:func:`plan_counts`; for a region
+or the country, its SQL built once: :func:`area_plan_counts`); the sums are additive, so coarser groups add the rows up (:meth:`PlanFigures.add`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from actions.funding import funding_choices
 from actions.models import Action
 from assessments.models import Campaign
 from care_portal.formats import format_amount, format_number
+from care_portal.precompiled import PrecompiledQuery
+from establishments.models import Establishment
 
 UNDECIDED = ""
 CLOSED = (Action.Status.DONE, Action.Status.ABANDONED)
@@ -97,12 +99,29 @@ def plan_counts(
 ) -> dict[object, PlanFigures]:
     """{group value: its figures} over the actions of ``establishments``' campaign assessments
     (one query). ``group`` is a field of the establishment (default its department)."""
-    rows = (
+    return _figures_of(_plan_rows(establishments, campaign.pk, today, group))
+
+
+def area_plan_counts(
+    campaign: Campaign, today: date, region: str | None = None
+) -> dict[object, PlanFigures]:
+    """:func:`plan_counts` per department of the active establishments of a region, or of the
+    country (``region`` None): the same query, its SQL built once per process."""
+    if region is None:
+        rows = _NATIONAL_PLANS.values(campaign=campaign.pk, today=today)
+    else:
+        rows = _REGION_PLANS.values(campaign=campaign.pk, today=today, region=region)
+    return _figures_of(rows)
+
+
+def _plan_rows(establishments: QuerySet, campaign: int, today: date, group: str) -> QuerySet:
+    """(group value, funding, actions, overdue, investment, operating) per group and funding."""
+    return (
         Action.objects.filter(
             assessment__campaign=campaign, assessment__establishment__in=establishments
         )
         .order_by()
-        .values(f"assessment__establishment__{group}", "funding")
+        .values_list(f"assessment__establishment__{group}", "funding")
         .annotate(
             n=Count("pk"),
             overdue=Count("pk", filter=overdue_q(today)),
@@ -110,18 +129,41 @@ def plan_counts(
             operating=Sum("cost_operating", filter=~Q(status=Action.Status.ABANDONED)),
         )
     )
+
+
+_REGION_PLANS = PrecompiledQuery(
+    Action,
+    lambda campaign, today, region: _plan_rows(
+        Establishment.objects.filter(is_active=True, region_id=region),
+        campaign,
+        today,
+        "department_id",
+    ),
+    campaign=1,
+    today=date(2000, 1, 1),
+    region="00",
+)
+_NATIONAL_PLANS = PrecompiledQuery(
+    Action,
+    lambda campaign, today: _plan_rows(
+        Establishment.objects.filter(is_active=True), campaign, today, "department_id"
+    ),
+    campaign=1,
+    today=date(2000, 1, 1),
+)
+
+
+def _figures_of(rows: Iterable[tuple]) -> dict[object, PlanFigures]:
     figures: dict[object, PlanFigures] = {}
-    for row in rows:
-        key = row[f"assessment__establishment__{group}"]
-        group_figures = figures.setdefault(key, PlanFigures())
-        group_figures.add(
+    for key, funding, actions, overdue, investment, operating in rows:
+        figures.setdefault(key, PlanFigures()).add(
             PlanFigures(
-                actions=row["n"],
-                overdue=row["overdue"],
+                actions=actions,
+                overdue=overdue,
                 costs={
-                    row["funding"]: Cost(
-                        investment=row["investment"] or Decimal(0),
-                        operating=row["operating"] or Decimal(0),
+                    funding: Cost(
+                        investment=investment or Decimal(0),
+                        operating=operating or Decimal(0),
                     )
                 },
             )

@@ -14,8 +14,11 @@ the CSV and XLSX exports, beside the goals where there is one; the dashboards on
 figures drawn on every request, as after a change in their scope (they are otherwise served from
 the cache while unchanged, see `dashboards.fragments`); and the floor: the grouped counts
 read from the summary against the live join they replace. The CPU column adds this process's CPU time
-and, for a local PostgreSQL, its server process's: on a busy machine it stays close to what an
-idle one would take.
+and, for a local PostgreSQL, its server's (the connection's process and the workers it starts
+for a query planned in parallel): on a busy machine it stays close to what an idle one would
+take. The floor, the national grouped counts joined live, is measured first and again at the
+end; each CPU time is also printed divided by it, a figure that holds from one machine to another.
+Django runs with DEBUG off, as in production (``DJANGO_DEBUG`` set otherwise wins).
 
 It refuses a database that already holds establishments (use a dedicated database), unless
 `--reuse` (measure the data already there, e.g. a previous run's) or `--force` (add the
@@ -36,6 +39,8 @@ from datetime import date
 
 from bench import bootstrap
 
+# Served as in production: templates and queries without their debugging aids.
+os.environ.setdefault("DJANGO_DEBUG", "0")
 bootstrap.setup()
 
 from django.conf import settings  # noqa: E402
@@ -332,7 +337,11 @@ def signed_in_client(email: str, role: str, **scope) -> Client:
     return client
 
 
-database_cpu_seconds = bootstrap.database_cpu_seconds
+# The local PostgreSQL server's CPU time, every process of it: the connection's backend and the
+# workers it starts for a query planned in parallel.
+database_cpu_seconds = bootstrap.server_cpu_seconds
+# This run's floor (CPU ms of the live grouped counts), each page's CPU is printed against it.
+FLOOR: dict[str, float] = {}
 
 
 def timed(function, repeat: int) -> dict:
@@ -438,8 +447,9 @@ def print_row(label: str, m: dict, cpu_goal, query_goal, *, size: bool = True) -
     )
     met = (not cpu_goal or m["cpu"] <= cpu_goal) and (not query_goal or m["queries"] <= query_goal)
     written = f"{m['size']:>10,}" if size else f"{'':>10}"
+    ratio = f"{m['cpu'] / FLOOR['cpu']:>7.3f}" if FLOOR.get("cpu") else f"{'':>7}"
     print(
-        f"{label:<56} {m['median']:>9.1f} {m['best']:>8.1f} {m['cpu']:>7.1f} "
+        f"{label:<56} {m['median']:>9.1f} {m['best']:>8.1f} {m['cpu']:>7.1f} {ratio} "
         f"{m['queries']:>7} {written}  "
         + (f"{goal} ({'met' if met else 'NOT MET'})" if goal else "-")
     )
@@ -600,9 +610,17 @@ def main() -> None:
         ),
     ]
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    # The floor first (and again at the end): the live join of establishments, assessments
+    # and snapshots that the summary replaces, what the pages cost without it.
+    first_floor = timed(lambda: live_rows(campaign), args.repeat)
+    FLOOR["cpu"] = first_floor["cpu"]
     print(
-        f"\n{'page':<56} {'median ms':>9} {'best ms':>8} {'CPU ms':>7} {'queries':>7} "
-        f"{'bytes':>10}  goal"
+        f"floor: the national grouped counts joined live, {first_floor['cpu']:.1f} ms CPU "
+        f"({first_floor['median']:.1f} ms wall); the column / floor divides each CPU time by it"
+    )
+    print(
+        f"\n{'page':<56} {'median ms':>9} {'best ms':>8} {'CPU ms':>7} {'/ floor':>7} "
+        f"{'queries':>7} {'bytes':>10}  goal"
     )
     # The dashboards again, their figures drawn on every request (as after a change in the
     # scope), beside the same pages served while the figures are unchanged.
@@ -630,6 +648,15 @@ def main() -> None:
         f"\ngrouped counts, national: live join {live['median']:.1f} ms wall, "
         f"{live['cpu']:.1f} ms CPU; summary read {stored['median']:.1f} ms wall, "
         f"{stored['cpu']:.1f} ms CPU; ratio summary / live {stored['cpu'] / live['cpu']:.2f} (CPU)"
+    )
+    drift = live["cpu"] / first_floor["cpu"]
+    print(
+        f"floor at the start {first_floor['cpu']:.1f} ms CPU, at the end {live['cpu']:.1f}: "
+        + (
+            "the machine kept its speed"
+            if 0.85 <= drift <= 1.15
+            else f"the machine's speed changed during the run (× {drift:.2f}): compare ratios"
+        )
     )
 
 

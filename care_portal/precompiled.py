@@ -140,7 +140,8 @@ class PrecompiledQuery:
             self._shapes[key] = shape
         return shape
 
-    def _execute(self, values: dict[str, Any], *, write: bool) -> tuple[str, _Shape, list]:
+    def _bound(self, values: dict[str, Any], *, write: bool) -> tuple[str, _Shape, list | None]:
+        """The database, the shape and the parameters of the call (None: nothing to run)."""
         expected = set(self.stand_ins) | set(self.fixed)
         if set(values) != expected:
             raise TypeError(f"expected the values {sorted(expected)}, got {sorted(values)}")
@@ -150,6 +151,15 @@ class PrecompiledQuery:
         alias = (router.db_for_write if write else router.db_for_read)(self.model)
         shape = self._shape(alias, values)
         if shape.sql is None:
+            return alias, shape, None
+        params = list(shape.params)
+        for position, name, index, adapt in shape.slots:
+            params[position] = adapt(values[name] if index is None else values[name][index])
+        return alias, shape, params
+
+    def _execute(self, values: dict[str, Any], *, write: bool) -> tuple[str, _Shape, list]:
+        alias, shape, params = self._bound(values, write=write)
+        if params is None or shape.sql is None:
             return alias, shape, []
         connection = connections[alias]
         locks = shape.locks and connection.features.has_select_for_update
@@ -157,13 +167,18 @@ class PrecompiledQuery:
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
-        params = list(shape.params)
-        for position, name, index, adapt in shape.slots:
-            params[position] = adapt(values[name] if index is None else values[name][index])
         with connection.cursor() as cursor:
             cursor.execute(shape.sql, params)
             rows = cursor.fetchall()
         return alias, shape, rows
+
+    def statement(self, **values: Any) -> tuple[str, str, list] | None:
+        """(database, SQL, parameters) of the query for these values, to run inside a larger
+        statement (as ``query.sql_with_params()`` gives them); None when it selects nothing."""
+        alias, shape, params = self._bound(values, write=False)
+        if params is None or shape.sql is None:
+            return None
+        return alias, shape.sql, params
 
     def instances(self, *, write: bool = False, **values: Any) -> list[Model]:
         """The query's model instances, as iterating the QuerySet gives them. ``write``: read

@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actions.agreement import agreed_plan_q
-from actions.figures import PlanFigures, funding_sources, plan_counts, rolled_up
+from actions.figures import (
+    PlanFigures,
+    area_plan_counts,
+    funding_sources,
+    plan_counts,
+    rolled_up,
+)
 from assessments.models import Assessment, Campaign
 from assessments.scoring.compiled import beside_compiled
 from assessments.scoring.model import UNANSWERED, RequirementStatus
@@ -23,9 +29,9 @@ from care_portal.formats import format_number
 from care_portal.precompiled import PrecompiledQuery
 from dashboards.figures import (
     Figures,
+    area_ght_requirement_counts,
     campaign_establishments,
     complete_rows,
-    ght_requirement_counts,
     grouped_counts,
     region_snapshots_only,
     rollup,
@@ -141,6 +147,9 @@ class Dashboard:
         built (see :func:`dashboards.summary.stored_rows`)."""
         if self.campaign is None or not self.summary_usable:
             return None
+        if self.level != GHT_LEVEL:
+            region = self.region.code if self.level == REGION else None
+            return stored_rows(self.campaign, region=region)
         scope = scope_q(region=self.region, ght=self.ght)
         if self.summary_regions is not None:
             scope &= Q(region_id__in=self.summary_regions)
@@ -282,6 +291,11 @@ class Dashboard:
         """The action plans' figures per department (one query)."""
         if self.campaign is None:
             return {}
+        if self.level != GHT_LEVEL:
+            # A region's dashboard shows every establishment of the region, the national one
+            # every establishment (who may open it sees them all): their SQL is built once.
+            region = self.region.code if self.level == REGION else None
+            return area_plan_counts(self.campaign, self.today, region)
         return plan_counts(self.establishments.filter(is_active=True), self.campaign, self.today)
 
     @cached_property
@@ -427,7 +441,9 @@ class Dashboard:
         if not self.ght_requirements:
             return []
         codes = [r.code for r in self.ght_requirements]
-        counts = ght_requirement_counts(ghts, self.campaign, codes)
+        # Who opens a region's dashboard sees all its GHTs; the national one, every GHT.
+        region = self.region.code if self.level == REGION else None
+        counts = area_ght_requirement_counts(self.campaign, codes, region)
         figures = []
         for requirement in self.ght_requirements:
             met, total = counts[requirement.code], counts["total"]

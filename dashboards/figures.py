@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Sum
 from django.db.models.expressions import Col
 from django.db.models.fields.json import KeyTransform
@@ -27,6 +27,7 @@ from assessments.models import Assessment, Campaign, ScoreSnapshot
 from assessments.scoring.snapshot import status_lookup
 from assessments.target_units import GROUPED_UNITS, UnitCount, figure_text
 from care_portal.formats import format_number, format_percent
+from care_portal.precompiled import PrecompiledQuery
 from dashboards.targets import (
     STATUS_BADGES,
     STATUS_LABELS,
@@ -35,6 +36,7 @@ from dashboards.targets import (
     population_q,
     target_status,
 )
+from establishments.models import GHT
 from referential.models import Headline
 from referential.targets import HeadlineTarget
 
@@ -516,14 +518,10 @@ def total_of(
 def ght_requirement_counts(ghts: QuerySet, campaign: Campaign, codes: Sequence[str]) -> dict:
     """How many of `ghts` meet each GHT-level requirement, read from the status stored in their
     support establishment's snapshot (one query): {"total": n, code: met}."""
-    annotated = ghts.annotate(
-        support_assessment=FilteredRelation(
-            "support_establishment__assessments",
-            condition=Q(support_establishment__assessments__campaign=campaign),
-        )
-    )
+    annotated = _with_support_assessment(ghts, campaign.pk)
     if connection.vendor == "postgresql" and codes:
-        return _ght_requirement_counts_pg(annotated, codes)
+        sql, params = _support_statuses(annotated).query.sql_with_params()
+        return _ght_requirement_counts_pg(connection.alias, sql, params, codes)
     aggregates = {"total": Count("pk", distinct=True)}
     for i, code in enumerate(codes):
         status = status_lookup(code, prefix="support_assessment__snapshot__")
@@ -532,11 +530,36 @@ def ght_requirement_counts(ghts: QuerySet, campaign: Campaign, codes: Sequence[s
     return {"total": counts["total"], **{code: counts[f"met_{i}"] for i, code in enumerate(codes)}}
 
 
-def _ght_requirement_counts_pg(annotated: QuerySet, codes: Sequence[str]) -> dict:
-    """:func:`ght_requirement_counts` on PostgreSQL: each status read from the snapshot's
-    detail would decompress the whole document again, so the statuses are taken out once per
-    GHT in a subquery the planner keeps apart (``OFFSET 0``), then counted."""
-    inner = (
+def area_ght_requirement_counts(
+    campaign: Campaign, codes: Sequence[str], region: str | None = None
+) -> dict:
+    """:func:`ght_requirement_counts` of the GHTs of a region, or of the country (``region``
+    None); on PostgreSQL, the statuses' SQL is built once per process."""
+    ghts = GHT.objects.all() if region is None else GHT.objects.filter(region_id=region)
+    if connection.vendor != "postgresql" or not codes:
+        return ght_requirement_counts(ghts, campaign, codes)
+    if region is None:
+        statement = _NATIONAL_SUPPORT_STATUSES.statement(campaign=campaign.pk)
+    else:
+        statement = _REGION_SUPPORT_STATUSES.statement(campaign=campaign.pk, region=region)
+    if statement is None:
+        return {"total": 0, **dict.fromkeys(codes, 0)}
+    return _ght_requirement_counts_pg(*statement, codes)
+
+
+def _with_support_assessment(ghts: QuerySet, campaign: int) -> QuerySet:
+    """`ghts` joined to their support establishment's assessment of the campaign."""
+    return ghts.annotate(
+        support_assessment=FilteredRelation(
+            "support_establishment__assessments",
+            condition=Q(support_establishment__assessments__campaign=campaign),
+        )
+    )
+
+
+def _support_statuses(annotated: QuerySet) -> QuerySet:
+    """Each GHT's key and its support assessment's statuses (None without one)."""
+    return (
         annotated.order_by()
         .annotate(
             ght_key=F("pk"),
@@ -544,12 +567,33 @@ def _ght_requirement_counts_pg(annotated: QuerySet, codes: Sequence[str]) -> dic
         )
         .values("ght_key", "statuses")
     )
-    sql, params = inner.query.sql_with_params()
+
+
+_REGION_SUPPORT_STATUSES = PrecompiledQuery(
+    GHT,
+    lambda campaign, region: _support_statuses(
+        _with_support_assessment(GHT.objects.filter(region_id=region), campaign)
+    ),
+    campaign=1,
+    region="00",
+)
+_NATIONAL_SUPPORT_STATUSES = PrecompiledQuery(
+    GHT,
+    lambda campaign: _support_statuses(_with_support_assessment(GHT.objects.all(), campaign)),
+    campaign=1,
+)
+
+
+def _ght_requirement_counts_pg(alias: str, sql: str, params: list, codes: Sequence[str]) -> dict:
+    """:func:`ght_requirement_counts` on PostgreSQL, over the statuses of `sql`
+    (:func:`_support_statuses`): each status read from the snapshot's detail would decompress
+    the whole document again, so the statuses are taken out once per GHT in a subquery the
+    planner keeps apart (``OFFSET 0``), then counted."""
     met = ", ".join(
         "COUNT(DISTINCT s.ght_key) FILTER (WHERE s.statuses -> %s = '\"met\"'::jsonb)"
         for _code in codes
     )
-    with connection.cursor() as cursor:
+    with connections[alias].cursor() as cursor:
         cursor.execute(
             f"SELECT COUNT(DISTINCT s.ght_key), {met} FROM ({sql} OFFSET 0) s",  # noqa: S608 - no input in the text
             [*codes, *params],

@@ -26,6 +26,7 @@ from assessments.models import Campaign
 from assessments.scoring.compiled import beside_compiled
 from assessments.scoring.service import Group
 from assessments.target_units import candidacies_recorded
+from care_portal.precompiled import PrecompiledQuery
 from dashboards.figures import campaign_establishments, raw_counts
 from dashboards.models import BUILT, CampaignSummary
 from establishments.models import Establishment
@@ -246,9 +247,17 @@ def summary_rows(campaign: Campaign, scope: Q, *, known_built: bool = True) -> l
     return None if stored is None else decoded(stored)
 
 
-def stored_rows(campaign: Campaign, scope: Q, *, known_built: bool = True) -> list[tuple] | None:
-    """The summary's rows of `scope` as stored: (region, department, GHT id or None, kind,
-    legal status, the counts as JSON text), or None while the campaign's summary is not built.
+def stored_rows(
+    campaign: Campaign,
+    scope: Q | None = None,
+    *,
+    region: str | None = None,
+    known_built: bool = True,
+) -> list[tuple] | None:
+    """The summary's rows of `scope` (a filter on the key fields; without one, those of the
+    region ``region``, or of the country: SQL built once per process) as stored: (region,
+    department, GHT id or None, kind, legal status, the counts as JSON text), or None while the
+    campaign's summary is not built.
     The text is what a dashboard's figures are computed from, so it also tells whether they
     changed (:mod:`dashboards.fragments`). ``known_built``: skip the query unless the
     campaign is known built — by its ``summary_built`` annotation (:func:`with_summary_built`,
@@ -258,7 +267,24 @@ def stored_rows(campaign: Campaign, scope: Q, *, known_built: bool = True) -> li
         built = getattr(campaign, "summary_built", None)
         if not (cache.get(_built_key(campaign.pk)) if built is None else built):
             return None
-    found = list(
+    if scope is not None:
+        found = list(_stored_query(campaign.pk, scope))
+    elif region is not None:
+        found = _REGION_STORED.values(campaign=campaign.pk, region=region)
+    else:
+        found = _NATIONAL_STORED.values(campaign=campaign.pk)
+    if not any(row[3] == BUILT for row in found):
+        return None
+    return [
+        (region, department, ght or None, kind, legal_status, counts)
+        for region, department, ght, kind, legal_status, counts in found
+        if kind != BUILT
+    ]
+
+
+def _stored_query(campaign: int, scope: Q) -> QuerySet:
+    """The summary rows of `scope` and the row marking the summary built, in a stable order."""
+    return (
         CampaignSummary.objects.filter(campaign=campaign)
         .filter(scope | Q(kind=BUILT))
         .order_by("pk")
@@ -271,13 +297,17 @@ def stored_rows(campaign: Campaign, scope: Q, *, known_built: bool = True) -> li
             Cast("counts", output_field=TextField()),
         )
     )
-    if not any(row[3] == BUILT for row in found):
-        return None
-    return [
-        (region, department, ght or None, kind, legal_status, counts)
-        for region, department, ght, kind, legal_status, counts in found
-        if kind != BUILT
-    ]
+
+
+_REGION_STORED = PrecompiledQuery(
+    CampaignSummary,
+    lambda campaign, region: _stored_query(campaign, Q(region_id=region)),
+    campaign=1,
+    region="00",
+)
+_NATIONAL_STORED = PrecompiledQuery(
+    CampaignSummary, lambda campaign: _stored_query(campaign, scope_q()), campaign=1
+)
 
 
 def decoded(stored: list[tuple]) -> list[dict]:

@@ -241,3 +241,60 @@ def test_a_locking_read_outside_a_transaction_is_refused_every_time(world):
     for _ in range(2):
         with pytest.raises(TransactionManagementError):
             assessment_in_scope(Scope.of(everything=True), campaign.clinic.pk, lock=True)
+
+
+def test_a_statement_runs_inside_a_larger_one_as_its_queryset_would(world):
+    """The SQL and values a precompiled query hands out, wrapped in another statement, select
+    what the QuerySet selects for those values, region by region; an empty shape gives None."""
+    from establishments.models import Establishment
+
+    EstablishmentFactory(region=world.region)
+    by_region = PrecompiledQuery(
+        Establishment,
+        lambda region: Establishment.objects.filter(region_id=region).values("pk"),
+        region="00",
+    )
+    for region in (world.region, world.other_region):
+        alias, sql, params = by_region.statement(region=region.code)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) counted", params)  # noqa: S608
+            (found,) = cursor.fetchone()
+        assert alias == "default"
+        assert found == Establishment.objects.filter(region=region).count() > 0
+    nothing = PrecompiledQuery(Establishment, lambda: Establishment.objects.none())
+    assert nothing.statement() is None
+
+
+def test_the_area_counts_agree_with_the_counts_over_a_queryset(world):
+    """A region's (or the country's) action-plan figures, GHT-level counts and summary rows,
+    read through SQL built once, are those counted over the same establishments."""
+    from actions.figures import area_plan_counts, plan_counts
+    from dashboards.figures import area_ght_requirement_counts, ght_requirement_counts
+    from dashboards.summary import rebuild_summary, scope_q, stored_rows
+    from establishments.models import GHT, Establishment
+    from tests.factories import ActionFactory
+
+    campaign = build_campaign(world)
+    for assessment in (campaign.hospital, campaign.other_hospital, campaign.clinic):
+        ActionFactory(assessment=assessment, due_on=date(2020, 1, 1))
+    ScoreSnapshotFactory(assessment=campaign.hospital)
+    rebuild_summary(campaign.campaign)
+    today = date.today()
+    codes = ["GHT-RSSI", "GHT-COMITE"]
+    for region in (world.region, world.other_region, None):
+        establishments = Establishment.objects.filter(is_active=True)
+        ghts = GHT.objects.all()
+        if region is not None:
+            establishments = establishments.filter(region=region)
+            ghts = ghts.filter(region=region)
+        code = region.code if region else None
+        assert area_plan_counts(campaign.campaign, today, code) == plan_counts(
+            establishments, campaign.campaign, today
+        )
+        assert area_ght_requirement_counts(campaign.campaign, codes, code) == (
+            ght_requirement_counts(ghts, campaign.campaign, codes)
+        )
+        assert stored_rows(campaign.campaign, region=code, known_built=False) == stored_rows(
+            campaign.campaign, scope_q(region=region), known_built=False
+        )
+    assert area_plan_counts(campaign.campaign, today, world.region.code)
