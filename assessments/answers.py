@@ -537,7 +537,6 @@ def save_answers_scored(
     return result, scored
 
 
-@transaction.atomic
 def save_answers_in_scope(
     *,
     scope: Scope,
@@ -549,19 +548,39 @@ def save_answers_in_scope(
 ) -> tuple[Assessment, AssessmentResult, dict[str, Any]]:
     """:func:`save_answers_scored` of the assessment ``pk`` among those ``scope`` covers (the
     person's), read once and locked: raises NotInScope outside it.
-    Returns the assessment (at its new version), the result and the answers scored on."""
-    try:
-        locked = assessment_in_scope(scope, pk, lock=True)
-    except Assessment.DoesNotExist:
-        raise NotInScope from None
-    result, scored = _save_locked(
-        locked,
-        answers=answers,
-        expected_version=expected_version,
-        user=user,
-        na_reasons=na_reasons,
-    )
-    return locked, result, scored
+    Returns the assessment (at its new version), the result and the answers scored on.
+
+    A save refused before anything is written (out of scope, submitted, not allowed, a stale
+    version: the usual refusals, a conflict between two RSSIs above all) raises once its
+    transaction, which only read, has ended with a commit: a rollback would also make the
+    PostgreSQL connection drop every prepared statement it keeps (psycopg clears them on any
+    ROLLBACK), and each would be planned afresh on its next runs."""
+    refused: Exception
+    with transaction.atomic():
+        try:
+            locked = assessment_in_scope(scope, pk, lock=True)
+        except Assessment.DoesNotExist:
+            refused = NotInScope()
+        else:
+            compiled = compiled_referential(locked.campaign.referential_id)
+            try:
+                rights = _write_rights(locked, answers, compiled, user)
+            except (AssessmentLocked, PermissionDenied) as error:
+                refused = error
+            else:
+                if locked.version == expected_version:
+                    result, scored = _save_locked(
+                        locked,
+                        compiled,
+                        rights,
+                        answers=answers,
+                        expected_version=expected_version,
+                        user=user,
+                        na_reasons=na_reasons,
+                    )
+                    return locked, result, scored
+                refused = StaleVersion(locked.version)
+    raise refused
 
 
 class NotInScope(Assessment.DoesNotExist):
@@ -571,17 +590,17 @@ class NotInScope(Assessment.DoesNotExist):
 
 def _save_locked(
     locked: Assessment,
+    compiled: CompiledReferential,
+    rights: tuple[bool, bool, bool],
     *,
     answers: Mapping[str, Any],
     expected_version: int,
     user: User,
     na_reasons: Mapping[str, Any] | None,
 ) -> tuple[AssessmentResult, dict[str, Any]]:
-    """The save itself, on the locked assessment (``locked.version`` ends at the new one)."""
-    compiled = compiled_referential(locked.campaign.referential_id)
-    may_edit, may_edit_ght, may_record_ars = _write_rights(locked, answers, compiled, user)
-    if locked.version != expected_version:
-        raise StaleVersion(locked.version)
+    """The save itself, on the locked assessment at ``expected_version``, with the person's
+    ``rights`` (see :func:`_write_rights`); ``locked.version`` ends at the new one."""
+    may_edit, may_edit_ght, may_record_ars = rights
     # The conditional update is what guarantees no lost update where rows are not locked; it
     # comes first so that the answers read next are the ones this save replaces (a refused
     # save rolls it back with the rest).

@@ -149,6 +149,8 @@ if DATABASE_POOL:
 # it planned it on every run: a save spent a third of its database time planning. Off (0) behind
 # a pooler in transaction mode that does not keep prepared statements (PgBouncer before 1.21).
 DATABASE_PREPARED = env_bool("DATABASE_PREPARED", True)
+# How many prepared statements a connection keeps (the least recently run dropped beyond).
+DATABASE_PREPARED_MAX = env_int("DATABASE_PREPARED_MAX", 500)
 
 
 def _prepared(database: Any) -> Any:
