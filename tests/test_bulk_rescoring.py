@@ -3,6 +3,7 @@ PostgreSQL (its COPY … UPDATE FROM path too), over several processes as in one
 rewrite unchanged snapshots."""
 
 import random
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -141,3 +142,30 @@ def test_two_processes_store_what_one_stores(many):
     call_command("recompute_scores", campaign=2025, chunk_size=5, processes=2)
     assert without_time(stored()) == expected
     assert service.split_runs_possible()
+
+
+@pytest.mark.parametrize(("cores", "expected"), [(None, 1), (1, 1), (2, 2), (16, 2)])
+def test_a_campaigns_rescoring_uses_two_processes_where_there_are_two_cores(
+    monkeypatch, cores, expected
+):
+    monkeypatch.setattr(service.os, "cpu_count", lambda: cores)
+    assert service.default_processes() == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_splits_the_work_by_default_on_two_cores(many, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the in-memory SQLite test database is private to this process")
+    answer_at_random(many, random.Random(5))
+    expected = per_assessment()
+    monkeypatch.setattr(service.os, "cpu_count", lambda: 2)
+    split = []
+    real = service._in_processes
+    monkeypatch.setattr(
+        service,
+        "_in_processes",
+        lambda ids, processes, *rest: split.append(processes) or real(ids, processes, *rest),
+    )
+    call_command("recompute_scores", campaign=2025, chunk_size=5, stdout=StringIO())
+    assert split == [2]
+    assert without_time(stored()) == expected

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -349,6 +350,14 @@ def _recompute_campaign(
     for start in range(0, len(campaign_rows), chunk_size):
         chunk = campaign_rows[start : start + chunk_size]
         _store(_score_chunk(chunk, compiled, campaign_ght_answers, today, ej_answers))
+
+
+def default_processes() -> int:
+    """How many processes a whole campaign's rescoring (``recompute_scores``) uses unless told:
+    two where the machine has two cores or more. A rescoring is about half Python (scoring)
+    and half database (reading answers, writing snapshots): two processes keep both busy, where
+    one leaves the database waiting for Python and Python for the database."""
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 def split_runs_possible() -> bool:

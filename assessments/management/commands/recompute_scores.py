@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.models import Assessment, Campaign
-from assessments.scoring.service import recompute_snapshots
+from assessments.scoring.service import default_processes, recompute_snapshots
 from care_portal.formats import format_number
 from care_portal.runs import AlreadyRunning, exclusive_run
 
@@ -17,12 +17,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--processes",
             type=int,
-            default=1,
+            default=None,
             metavar="N",
-            help="split the work by ranges of ids over N processes (the summary rebuilt once)",
+            help=(
+                "split the work by ranges of ids over N processes (the summary rebuilt once); "
+                "default: 2 where the machine has two cores or more, else 1"
+            ),
         )
 
-    def handle(self, *args, campaign, chunk_size, processes=1, **options):
+    def handle(self, *args, campaign, chunk_size, processes=None, **options):
+        if processes is None:
+            processes = default_processes()
         if processes < 1:
             raise CommandError(f"--processes doit valoir au moins 1 (reçu {processes}).")
         found = Campaign.objects.select_related("referential").filter(year=campaign).first()
