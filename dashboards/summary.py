@@ -69,28 +69,6 @@ def live_rows(
     }
 
 
-def _row(campaign_id: int, group: Group, counts: dict) -> CampaignSummary:
-    region, department, ght, kind, legal_status = group
-    return CampaignSummary(
-        campaign_id=campaign_id,
-        region_id=region,
-        department_id=department,
-        ght_id=ght or 0,
-        kind=kind,
-        legal_status=legal_status,
-        counts={k: v for k, v in counts.items() if k not in KEY_FIELDS},
-    )
-
-
-def _upsert(rows: list[CampaignSummary]) -> None:
-    CampaignSummary.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["campaign", *KEY_FIELDS],
-        update_fields=["counts"],
-    )
-
-
 def _built_key(campaign_id: int) -> str:
     return f"campaign-summary-built:{campaign_id}"
 

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from assessments.models import Answer, Assessment, ScoreSnapshot
 from assessments.scoring import service
@@ -168,4 +169,23 @@ def test_the_command_splits_the_work_by_default_on_two_cores(many, monkeypatch):
     )
     call_command("recompute_scores", campaign=2025, chunk_size=5, stdout=StringIO())
     assert split == [2]
+    assert without_time(stored()) == expected
+
+
+@pytest.mark.django_db
+def test_the_upsert_sends_rows_not_one_array_per_column(many, monkeypatch):
+    """A few dozen snapshots (a GHT-level save rescoring its members) are written as VALUES
+    rows: an array per column would have the driver escape each JSON detail in Python."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the array per column (UNNEST) is PostgreSQL's form")
+    monkeypatch.setattr(service, "COPY_FROM", 10**9)
+    monkeypatch.setattr(service, "UPSERT_BATCH", 16)
+    answer_at_random(many, random.Random(6))
+    expected = per_assessment()
+    with CaptureQueriesContext(connection) as captured:
+        recompute_snapshots(Assessment.objects.all(), chunk_size=40)
+    table = ScoreSnapshot._meta.db_table
+    writes = [q["sql"] for q in captured if q["sql"].startswith(f"INSERT INTO {table} ")]
+    assert len(writes) == 3  # 40 rows, 16 at a time
+    assert not any("UNNEST" in sql for sql in writes)
     assert without_time(stored()) == expected
