@@ -18,8 +18,8 @@ from operator import or_
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextField
-from django.db.models.functions import Cast, JSONObject
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import JSONObject
 
 from actions.agreement import agreed_plan_q
 from assessments.models import Campaign
@@ -147,15 +147,10 @@ def _insert_counted(
     `built`, the row marking the summary built too); returns the rows."""
     sql, params = _grouped_sql(campaign)
     table = CampaignSummary._meta.db_table
-    jsonb = connection.vendor == "postgresql"
-    counts = "CAST(g.counts AS jsonb)" if jsonb else "g.counts"
+    # The JSON object as text (PostgreSQL builds it as jsonb; SQLite's is text already).
+    counts = "CAST(g.counts AS text)" if connection.vendor == "postgresql" else "g.counts"
     where, where_params = _groups_where(groups, departments)
-    marker = (
-        f" UNION ALL SELECT %s, '', '', 0, '{BUILT}', '', "
-        + ("CAST('{}' AS jsonb)" if jsonb else "'{}'")
-        if built
-        else ""
-    )
+    marker = f" UNION ALL SELECT %s, '', '', 0, '{BUILT}', '', '{{}}'" if built else ""
     upsert = (
         ""
         if built
@@ -272,7 +267,7 @@ def _stored_query(campaign: int, scope: Q) -> QuerySet:
             "ght_id",
             "kind",
             "legal_status",
-            Cast("counts", output_field=TextField()),
+            "counts",
         )
     )
 
