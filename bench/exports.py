@@ -69,7 +69,7 @@ def rows(count: int, shown: list[HeadlineTarget]):
             "category_label": "Centre hospitalier",
             "legal_status": "Public",
             "department_id": f"{1 + i % 95:02d}",
-            "region__name": "Auvergne-Rhône-Alpes",
+            "region_id": "84",
             "ght__code": f"GHT-{i % 135}" if i % 3 else None,
             "nis2_status": statuses[i % len(statuses)],
             "is_ose": (True, False, None, "n/a")[i % 4],
@@ -85,9 +85,12 @@ def rows(count: int, shown: list[HeadlineTarget]):
         yield row
 
 
+REGION_NAMES = {"84": "Auvergne-Rhône-Alpes"}
+
+
 def export(count: int) -> int:
     shown = targets()
-    columns = establishment_columns(shown, "https://care.example.fr")
+    columns = establishment_columns(shown, "https://care.example.fr", REGION_NAMES)
     response = xlsx_response(columns, decorated(rows(count, shown), shown), "export", "Liste")
     size = sum(len(chunk) for chunk in response.streaming_content)
     response.close()
@@ -97,7 +100,7 @@ def export(count: int) -> int:
 def openpyxl_export(count: int) -> None:
     """The same sheet through openpyxl's write-only workbook (the shared rules' other writer)."""
     shown = targets()
-    columns = establishment_columns(shown, "https://care.example.fr")
+    columns = establishment_columns(shown, "https://care.example.fr", REGION_NAMES)
     workbook = Workbook(write_only=True)
     write_sheet(
         workbook,
@@ -112,7 +115,7 @@ def openpyxl_export(count: int) -> None:
 def floor(count: int) -> int:
     """The cell values alone: what any writer needs before it writes."""
     shown = targets()
-    columns = establishment_columns(shown, "https://care.example.fr")
+    columns = establishment_columns(shown, "https://care.example.fr", REGION_NAMES)
     cells = 0
     for item in decorated(rows(count, shown), shown):
         cells += len([c.xlsx_value(item) for c in columns])

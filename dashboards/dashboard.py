@@ -368,6 +368,17 @@ class Dashboard:
     # --- The establishment list ------------------------------------------------------------------
 
     @cached_property
+    def region_names(self) -> dict[str, str]:
+        """Each region's name by its code, for the list's rows (which carry the code alone):
+        those the dashboard knows already; a GHT's, whose members may lie in other regions,
+        read (one query)."""
+        if self.level == NATIONAL:
+            return {region.code: region.name for region in self.regions}
+        if self.level == REGION:
+            return {self.region.code: self.region.name}
+        return dict(Region.objects.values_list("code", "name"))
+
+    @cached_property
     def filter_form(self) -> ListFilterForm:
         ghts = None
         if self.level != GHT_LEVEL:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -59,8 +59,11 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> list[Column]:
-    """The columns of the establishment list; `site_url` is the portal's address, no slash."""
+def establishment_columns(
+    targets: Sequence[HeadlineTarget], site_url: str, region_names: Mapping[str, str]
+) -> list[Column]:
+    """The columns of the establishment list; `site_url` is the portal's address, no slash;
+    `region_names`: each region's name by its code (the rows carry the code alone)."""
     # Translated once per export, not once per cell: tens of thousands of rows.
     flags = {"n/a": _("Non concerné"), None: _("Non renseigné"), True: _("Oui"), False: _("Non")}
     flags[PLAN_AGREED] = str(PLAN_AGREED_LABEL)
@@ -82,7 +85,7 @@ def establishment_columns(targets: Sequence[HeadlineTarget], site_url: str) -> l
         Column(_("Catégorie"), lambda r: r["category_label"]),
         Column(_("Statut juridique"), lambda r: r["legal_status"]),
         Column(_("Département"), lambda r: r["department_id"]),
-        Column(_("Région"), lambda r: r["region__name"]),
+        Column(_("Région"), lambda r: region_names.get(r["region_id"], r["region_id"])),
         Column(_("GHT"), lambda r: r["ght__code"] or ""),
         Column(_("Statut NIS2"), lambda r: nis2_labels[r["nis2_status"]]),
         Column(_("OSE"), lambda r: flags[r["is_ose"]]),

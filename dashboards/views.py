@@ -388,7 +388,7 @@ def _export(request: HttpRequest, dashboard: Dashboard, scope_name: str) -> Http
         rows = dashboard.rows
         iterator = rows.iterator(chunk_size=2000)
         columns = establishment_columns(
-            dashboard.targets, request.build_absolute_uri("/").rstrip("/")
+            dashboard.targets, request.build_absolute_uri("/").rstrip("/"), dashboard.region_names
         )
         return export_response(
             fmt,

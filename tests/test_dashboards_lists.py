@@ -143,12 +143,29 @@ def test_export_holds_the_figures_of_each_row(client, world, campaign_data):
         row = by_finess[record.establishment.finess]
         assert row["Établissement"] == record.establishment.name
         assert row["Type"] == record.kind
+        assert row["Région"] == "Auvergne-Rhône-Alpes"
         if record.progress == "not_started":
             assert row["Score global"] is None
         else:
             assert row["Score global"] == pytest.approx(record.score, abs=0.05)
         if record.kind == "ESSMS":
             assert row["Budget numérique ≥ 2 %"] == "Non concerné"
+
+
+def test_national_and_ght_exports_name_each_establishments_region(client, world, campaign_data):
+    _campaign, records = campaign_data
+    client.force_login(world.national)
+    rows = read_csv(client.get(reverse("dashboards:national_export"), {"format": "csv"}))
+    regions = {row["FINESS ET"]: row["Région"] for row in rows}
+    for record in records:
+        expected = record.establishment.region.name
+        assert regions[record.establishment.finess] == expected
+    assert {"Auvergne-Rhône-Alpes", "Île-de-France"} <= set(regions.values())
+    ght = world.hospital.ght
+    rows = read_csv(
+        client.get(reverse("dashboards:ght_export", args=[ght.code]), {"format": "csv"})
+    )
+    assert rows and {row["Région"] for row in rows} == {ght.region.name}
 
 
 def test_breakdown_exports(client, world, campaign_data):
