@@ -42,6 +42,9 @@ class _Shape:
     annotation_col_map: dict = field(default_factory=dict)
     col_count: int = 0
     has_extra_select: bool = False
+    # A values() query's names of its columns, in order (as its dicts hold them).
+    names: tuple[str, ...] = ()
+    sliced: bool = False
     # Each connection's converters of the columns (a connection belongs to one thread).
     converters: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
 
@@ -106,7 +109,8 @@ class PrecompiledQuery:
         ]
         if len({(type(a), a) for _n, _i, a, _b in elements}) < len(elements):
             raise ValueError("the stand-ins must all differ")
-        compiler = self.build(**first, **fixed).query.get_compiler(using=alias)
+        query = self.build(**first, **fixed).query
+        compiler = query.get_compiler(using=alias)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
@@ -123,7 +127,7 @@ class PrecompiledQuery:
                 for position, (a_param, b_param) in enumerate(
                     zip(params, other_params, strict=True)
                 )
-                if not (type(a_param) is type(b_param) and a_param == b_param)
+                if not _same_param(a_param, b_param)
             ]
             shape = _Shape(
                 sql,
@@ -135,6 +139,8 @@ class PrecompiledQuery:
                 annotation_col_map=compiler.annotation_col_map or {},
                 col_count=compiler.col_count,
                 has_extra_select=compiler.has_extra_select,
+                names=(*query.extra_select, *query.values_select, *query.annotation_select),
+                sliced=query.is_sliced,
             )
         with self._lock:
             self._shapes[key] = shape
@@ -157,7 +163,9 @@ class PrecompiledQuery:
             params[position] = adapt(values[name] if index is None else values[name][index])
         return alias, shape, params
 
-    def _execute(self, values: dict[str, Any], *, write: bool) -> tuple[str, _Shape, list]:
+    def _execute(
+        self, values: dict[str, Any], *, write: bool, page: tuple[int, int] | None = None
+    ) -> tuple[str, _Shape, list]:
         alias, shape, params = self._bound(values, write=write)
         if params is None or shape.sql is None:
             return alias, shape, []
@@ -167,8 +175,14 @@ class PrecompiledQuery:
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
+        sql = shape.sql
+        if page is not None:
+            if locks or shape.sliced:
+                raise ValueError("a page is read from an unsliced query that locks nothing")
+            # As values, not in the text: one statement (prepared once) serves every page.
+            sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, *page]
         with connection.cursor() as cursor:
-            cursor.execute(shape.sql, params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         return alias, shape, rows
 
@@ -190,6 +204,12 @@ class PrecompiledQuery:
         """The query's rows, converted as ``values_list()`` converts them."""
         alias, shape, rows = self._execute(values, write=False)
         return list(_converted(shape, alias, rows))
+
+    def dicts(self, *, limit: int, offset: int = 0, **values: Any) -> list[dict[str, Any]]:
+        """``limit`` rows from ``offset`` of a ``values()`` query, as dicts (as slicing the
+        QuerySet and iterating it gives them)."""
+        alias, shape, rows = self._execute(values, write=False, page=(limit, offset))
+        return [dict(zip(shape.names, row, strict=True)) for row in _converted(shape, alias, rows)]
 
 
 def _derived(stand_in: Any, index: int) -> Any:
@@ -240,6 +260,16 @@ def _slot(position: int, a_param: Any, b_param: Any, elements: list, ops) -> Slo
     if len(found) != 1:
         raise ValueError(f"the parameter {position} stands for {len(found)} values, not one")
     return found[0]
+
+
+def _same_param(a: Any, b: Any) -> bool:
+    """Whether two builds put the same value at a place: the query's own value. A JSON value
+    comes wrapped for the driver (psycopg's ``Jsonb``, compared by what it wraps)."""
+    if type(a) is not type(b):
+        return False
+    if hasattr(a, "obj") and hasattr(a, "dumps"):
+        return a.obj == b.obj
+    return a == b
 
 
 def _same(value: Any, param: Any) -> bool:

@@ -6,6 +6,7 @@ views read the same lists, so a page and its exports always agree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -46,7 +47,7 @@ from dashboards.summary import (
     with_summary_built,
 )
 from dashboards.targets import STATUS_BADGES, STATUS_LABELS, target_status
-from establishments.models import GHT, Department, Kind, Region
+from establishments.models import GHT, Department, Establishment, Kind, Region
 from referential.targets import (
     HeadlineTarget,
     ght_level_requirements,
@@ -88,6 +89,46 @@ _REGION_GHTS = PrecompiledQuery(
 _GHTS = PrecompiledQuery(GHT, lambda: GHT.objects.order_by("code"))
 
 
+def _area_rows(campaign: Campaign, referential: int, sort: str, region: str | None = None):
+    """The unfiltered list of the country's, or a region's, every establishment (as one who
+    sees the whole area sees it), in the order `sort`. `referential`: the campaign's version,
+    whose targets make the list's columns (a key of the SQL built, not read here)."""
+    everything = Establishment.objects.all()
+    if region is None:
+        return campaign_rows(everything, campaign, campaign_targets(campaign), sort)
+    rows = campaign_rows(
+        everything.filter(region_id=region), campaign, campaign_targets(campaign), sort
+    )
+    return region_snapshots_only(rows, campaign, Region(code=region))
+
+
+# The unfiltered list of a region and of the country (SQL built once per campaign and sort).
+_REGION_LIST = PrecompiledQuery(
+    Establishment, _area_rows, fixed=("campaign", "referential", "sort"), region="00"
+)
+_NATIONAL_LIST = PrecompiledQuery(
+    Establishment, _area_rows, fixed=("campaign", "referential", "sort")
+)
+
+
+class PagedRows:
+    """A list's rows for a paginator, each page read by itself (LIMIT and OFFSET)."""
+
+    def __init__(self, read: Callable[[int, int], list[dict]], count: int):
+        self._read = read
+        self._count = count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, item: slice) -> list[dict]:
+        start, stop = item.start or 0, min(item.stop, self._count)
+        return self._read(max(0, stop - start), start) if stop > start else []
+
+
 @dataclass
 class Dashboard:
     level: str
@@ -101,6 +142,9 @@ class Dashboard:
     # person who sees a GHT's members in their regions alone), or none (counted live).
     summary_regions: frozenset[str] | None = None
     summary_usable: bool = True
+    # The person sees every establishment of the dashboard's area (a region's ARS, the national
+    # level): the unfiltered list is then the area's, read through SQL built once.
+    whole_area: bool = False
 
     @cached_property
     def campaigns(self) -> list[Campaign]:
@@ -402,6 +446,36 @@ class Dashboard:
         form = self.filter_form
         form.is_valid()
         return None if form.condition() else total
+
+    def page_rows(self, count: int | None) -> QuerySet | PagedRows:
+        """The rows a page of the list is taken from: :attr:`rows`, or, unfiltered over a whole
+        region or the country, the same rows read page by page through SQL built once
+        (building the list's query costs more than running it). `count`: the list's length
+        when known (see :meth:`list_count`)."""
+        form = self.filter_form
+        form.is_valid()
+        if (
+            count is None
+            or self.campaign is None
+            or not self.whole_area
+            or self.level == GHT_LEVEL
+            or form.condition()
+        ):
+            return self.rows
+        campaign, sort = self.campaign, form.sort_key
+        fixed = {"campaign": campaign, "referential": campaign.referential_id, "sort": sort}
+        if self.level == REGION:
+            code = self.region.code
+            return PagedRows(
+                lambda limit, offset: _REGION_LIST.dicts(
+                    limit=limit, offset=offset, region=code, **fixed
+                ),
+                count,
+            )
+        return PagedRows(
+            lambda limit, offset: _NATIONAL_LIST.dicts(limit=limit, offset=offset, **fixed),
+            count,
+        )
 
     @property
     def rows(self) -> QuerySet:

@@ -80,16 +80,19 @@ def _national(request: HttpRequest) -> Dashboard:
         establishments=Establishment.objects.for_user(request.user),
         params=request.GET,
         regions=list(Region.objects.for_user(request.user).order_by("name")),
+        whole_area=request.user.scope.everything,
     )
 
 
 def _region(request: HttpRequest, code: str) -> Dashboard:
     region = get_object_or_404(Region.objects.for_user(request.user), code=code)
+    scope = request.user.scope
     return Dashboard(
         level=REGION,
         establishments=Establishment.objects.for_user(request.user).filter(region=region),
         params=request.GET,
         region=region,
+        whole_area=scope.everything or region.code in scope.region_codes,
     )
 
 
@@ -218,9 +221,8 @@ def _render(
 
         drawn = fragments.figures(request, dashboard, context, draw)
         form = dashboard.filter_form
-        paginator = KnownCountPaginator(
-            dashboard.rows, PAGE_SIZE, count=dashboard.list_count(drawn.total)
-        )
+        count = dashboard.list_count(drawn.total)
+        paginator = KnownCountPaginator(dashboard.page_rows(count), PAGE_SIZE, count=count)
         page = paginator.get_page(request.GET.get("page"))
         for row in page.object_list:
             decorate(row, dashboard.targets)

@@ -298,3 +298,19 @@ def test_the_area_counts_agree_with_the_counts_over_a_queryset(world):
             campaign.campaign, scope_q(region=region), known_built=False
         )
     assert area_plan_counts(campaign.campaign, today, world.region.code)
+
+
+def test_a_json_value_of_the_query_itself_is_kept(world, campaign):
+    """A JSON constant (wrapped for the driver on PostgreSQL) is the query's, not a call's."""
+    hospital = campaign.hospital
+    requirement = next(iter(campaign.requirements.values()))
+    Answer.objects.create(assessment=hospital, requirement=requirement, value="yes")
+    yes = PrecompiledQuery(
+        Answer,
+        lambda assessment: Answer.objects.filter(assessment_id=assessment, value="yes").values_list(
+            "requirement_id", flat=True
+        ),
+        assessment=1,
+    )
+    assert yes.values(assessment=hospital.pk) == [(requirement.pk,)]
+    assert yes.values(assessment=campaign.clinic.pk) == []
