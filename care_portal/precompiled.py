@@ -139,7 +139,10 @@ class PrecompiledQuery:
                 annotation_col_map=compiler.annotation_col_map or {},
                 col_count=compiler.col_count,
                 has_extra_select=compiler.has_extra_select,
-                names=(*query.extra_select, *query.values_select, *query.annotation_select),
+                # As Django's ValuesIterable names them.
+                names=tuple(query.selected)
+                if query.selected
+                else (*query.extra_select, *query.values_select, *query.annotation_select),
                 sliced=query.is_sliced,
             )
         with self._lock:

@@ -89,10 +89,9 @@ _REGION_GHTS = PrecompiledQuery(
 _GHTS = PrecompiledQuery(GHT, lambda: GHT.objects.order_by("code"))
 
 
-def _area_rows(campaign: Campaign, referential: int, sort: str, region: str | None = None):
+def _area_rows(campaign: Campaign, sort: str, region: str | None = None):
     """The unfiltered list of the country's, or a region's, every establishment (as one who
-    sees the whole area sees it), in the order `sort`. `referential`: the campaign's version,
-    whose targets make the list's columns (a key of the SQL built, not read here)."""
+    sees the whole area sees it), in the order `sort`."""
     everything = Establishment.objects.all()
     if region is None:
         return campaign_rows(everything, campaign, campaign_targets(campaign), sort)
@@ -102,13 +101,21 @@ def _area_rows(campaign: Campaign, referential: int, sort: str, region: str | No
     return region_snapshots_only(rows, campaign, Region(code=region))
 
 
-# The unfiltered list of a region and of the country (SQL built once per campaign and sort).
-_REGION_LIST = PrecompiledQuery(
-    Establishment, _area_rows, fixed=("campaign", "referential", "sort"), region="00"
-)
-_NATIONAL_LIST = PrecompiledQuery(
-    Establishment, _area_rows, fixed=("campaign", "referential", "sort")
-)
+def _area_list(campaign: Campaign, *, regional: bool) -> PrecompiledQuery:
+    """The unfiltered list of a region (``regional``) or of the country, SQL built once per
+    sort; kept as long as the campaign's referential version is compiled (its targets are the
+    list's columns)."""
+
+    def build(sort: str, region: str | None = None):
+        return _area_rows(campaign, sort, region)
+
+    return beside_compiled(
+        campaign.referential_id,
+        f"area-list:{campaign.pk}:{'region' if regional else 'national'}",
+        lambda: PrecompiledQuery(
+            Establishment, build, fixed=("sort",), **({"region": "00"} if regional else {})
+        ),
+    )
 
 
 class PagedRows:
@@ -462,19 +469,18 @@ class Dashboard:
             or form.condition()
         ):
             return self.rows
-        campaign, sort = self.campaign, form.sort_key
-        fixed = {"campaign": campaign, "referential": campaign.referential_id, "sort": sort}
+        sort = form.sort_key
         if self.level == REGION:
-            code = self.region.code
+            code, regional = self.region.code, _area_list(self.campaign, regional=True)
             return PagedRows(
-                lambda limit, offset: _REGION_LIST.dicts(
-                    limit=limit, offset=offset, region=code, **fixed
+                lambda limit, offset: regional.dicts(
+                    limit=limit, offset=offset, region=code, sort=sort
                 ),
                 count,
             )
+        national = _area_list(self.campaign, regional=False)
         return PagedRows(
-            lambda limit, offset: _NATIONAL_LIST.dicts(limit=limit, offset=offset, **fixed),
-            count,
+            lambda limit, offset: national.dicts(limit=limit, offset=offset, sort=sort), count
         )
 
     @property

@@ -224,7 +224,7 @@ class ListFilterForm(forms.Form):
     @property
     def sort_key(self) -> str:
         value = (self.data.get("sort") or DEFAULT_SORT) if self.is_bound else DEFAULT_SORT
-        return value if value.lstrip("-") in SORTS else DEFAULT_SORT
+        return value if value.removeprefix("-") in SORTS else DEFAULT_SORT
 
 
 def establishment_rows(base: QuerySet, targets: Sequence[HeadlineTarget], sort: str) -> QuerySet:

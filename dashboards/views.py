@@ -41,7 +41,7 @@ from dashboards.funding import (
     steering_row,
     summaries,
 )
-from dashboards.listing import decorate
+from dashboards.listing import SORTS, decorate
 from dashboards.maps import chosen_target_index, dashboard_map
 from dashboards.not_applicable import counts_by_requirement
 from dashboards.not_applicable import region_not_applicable as region_not_applicable_answers
@@ -329,7 +329,7 @@ def _region_comparison(dashboard: Dashboard) -> dict:
 def _sort_columns(current: str, filters_query: str) -> dict:
     """For each sortable column: the link that sorts by it and its aria-sort state."""
     columns = {}
-    for key in ("name", "finess", "kind", "department", "ght", "status", "score"):
+    for key in SORTS:
         if current == key:
             state, next_sort = "ascending", f"-{key}"
         elif current == f"-{key}":

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -106,10 +107,11 @@ def test_list_is_sorted_and_paginated(client, world, campaign_data):
     response = client.get(url, {"sort": "score"})
     shown = [row["score"] for row in response.context["page_obj"]]
     assert shown[: len(mine) - len(scored)] == [None] * min(50, len(mine) - len(scored))
-    # An unknown sort key falls back to the name.
-    assert shown_finess(client.get(url, {"sort": "password"}))[:3] == [
-        r.establishment.finess for r in by_name[:3]
-    ]
+    # An unknown sort key falls back to the name (one dash at most reverses a known one).
+    for unknown in ("password", "--score", "-"):
+        assert shown_finess(client.get(url, {"sort": unknown}))[:3] == [
+            r.establishment.finess for r in by_name[:3]
+        ]
 
 
 def test_rows_link_to_the_assessment_and_its_report(client, world, campaign_data):
@@ -255,3 +257,28 @@ def test_each_filter_keeps_what_was_typed_and_names_its_own_error(client, world,
     assert '<option value="ES" selected>' in html
     assert 'id="id_score_max" name="score_max" value="" type="number"' in html
     assert 'aria-describedby="id_score_max-errors"' not in html
+
+
+def test_every_column_header_sorts_the_list_by_it(client, world, campaign_data):
+    client.force_login(world.ars)
+    url = reverse("dashboards:region", args=["84"])
+    page = client.get(url, {"sort": "-score_care"}).text
+    headers = re.findall(
+        r'<th scope="col" aria-sort="(\w+)"><a class="care-sort" href="([^"]+)"', page
+    )
+    links = {href.split("sort=")[1].split("#")[0]: state for state, href in headers}
+    # Each header links to its own order; the one in force to the reverse order.
+    assert links == {
+        "name": "none",
+        "finess": "none",
+        "kind": "none",
+        "department": "none",
+        "ght": "none",
+        "status": "none",
+        "score_care": "descending",
+        "score": "none",
+    }
+    assert '<span aria-hidden="true">▼</span>' in page
+    response = client.get(url, {"sort": "score_care"})
+    shown = [row["score_care"] for row in response.context["page_obj"]]
+    assert shown == sorted(shown, key=lambda v: (v is not None, v or 0))

@@ -377,8 +377,12 @@ def _in_processes(
     """Recompute these assessments in `processes` forked processes, one range of ids each."""
     share = -(-len(ids) // processes)
     ranges = [(ids[i], ids[min(i + share, len(ids)) - 1]) for i in range(0, len(ids), share)]
-    # Each child opens its own connection: none is shared across the fork.
+    # Each child opens its own connection: none is shared across the fork (nor a pool's idle
+    # connections, which a closed connection goes back to: the pools are closed too).
     connections.close_all()
+    for wrapper in connections.all(initialized_only=True):
+        if getattr(wrapper, "pool", None) is not None:
+            wrapper.close_pool()
     context = multiprocessing.get_context("fork")
     with context.Pool(len(ranges)) as pool:
         failures = [

@@ -2,6 +2,8 @@
 `care_portal.template_formats`)."""
 
 from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from dashboards.dashboard import GHT_LEVEL, REGION
 from dashboards.tables import establishment_rows, figures_table, filter_field
@@ -12,6 +14,27 @@ register = template.Library()
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+# The arrow of the column the list is sorted by.
+_SORT_ARROWS = {"ascending": " ▲", "descending": " ▼"}
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key, label):
+    """A sortable column's header: the link that sorts the list by it, and its ``aria-sort``
+    state (``sort_columns`` of the context, see ``dashboards.views``)."""
+    column = context["sort_columns"][key]
+    arrow = _SORT_ARROWS.get(column["state"])
+    return format_html(
+        '<th scope="col" aria-sort="{}"><a class="care-sort" href="{}#etablissements">{}{}'
+        '<span class="fr-sr-only"> — {}</span></a></th>',
+        column["state"],
+        column["url"],
+        label,
+        format_html(' <span aria-hidden="true">{}</span>', arrow.strip()) if arrow else "",
+        _("trier"),
+    )
 
 
 @register.filter
