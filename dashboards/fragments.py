@@ -10,8 +10,12 @@ draw them.
 Every page reads those inputs — the cheap part — and keeps the rendered HTML in the cache under
 a digest of them: while nothing changes, the rollups, charts and tables are not computed again;
 any change to an input (a save in the scope, an agreed plan, a renamed GHT, the next day, a
-deployment) gives another digest, so the page is never stale. The establishment list below the
-figures is never cached (its filters, sort and page are the person's).
+deployment) gives another digest, so the page is never stale.
+
+The establishment list between them is drawn from those inputs too, plus the page's own: its
+filters, sort and page as asked, the list's length and the rows of the page as just read. It is
+kept under a digest of all of them: the rows are read on every request (one query), and any
+change to one of them (a score, a status, a name) gives another digest.
 
 Before a campaign's summary is built, figures are counted live and rendered each time.
 """
@@ -51,7 +55,14 @@ TEMPLATES = (
     "dashboards/includes/distribution.html",
     "dashboards/includes/breakdowns.html",
     "dashboards/includes/export_links.html",
+    # The establishment list.
+    "dashboards/includes/establishments.html",
+    "followup/includes/dashboard_actions.html",
+    "followup/includes/selection_form.html",
+    "followup/includes/select_header.html",
+    "includes/pagination.html",
 )
+LIST = "dashboards/includes/establishments.html"
 # The code that computes and draws the figures: a deployment changing any gives new digests.
 MODULES = (
     "dashboards",
@@ -65,6 +76,9 @@ MODULES = (
     "establishments/map_grid.py",
     "establishments/models.py",
     "establishments/names.py",
+    "establishments/templatetags",
+    "followup/selection.py",
+    "followup/templatetags",
     "referential/headlines.py",
     "referential/targets.py",
 )
@@ -78,6 +92,8 @@ class Fragments:
     bottom: SafeString
     # Establishments counted in the scope (the unfiltered list's length).
     total: int
+    # The digest they are kept under; None when counted live (not kept).
+    key: str | None = None
 
 
 @functools.cache
@@ -172,14 +188,43 @@ def figures(
         found = cache.get(key)
         if found is not None:
             top, bottom, total = found
-            return Fragments(mark_safe(top), mark_safe(bottom), total)  # noqa: S308 - rendered here
+            return Fragments(mark_safe(top), mark_safe(bottom), total, key)  # noqa: S308 - rendered here
     drawn = {**context(), **extra}
     fragments = Fragments(
         # Drawn from their own context alone (no context processor: nothing of the person).
         top=render_to_string(TOP, drawn),
         bottom=render_to_string(BOTTOM, drawn),
         total=dashboard.total.total,
+        key=key,
     )
     if key is not None:
         cache.set(key, (str(fragments.top), str(fragments.bottom), fragments.total), TIMEOUT)
     return fragments
+
+
+def list_key(request: HttpRequest, figures_key: str | None, page, rows: list[dict]) -> str | None:
+    """The digest of everything the establishment list of this page is drawn from: the
+    figures' inputs, the page's query, the list's length, the page and its rows as read."""
+    if figures_key is None:
+        return None
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(figures_key.encode())
+    digest.update(repr(sorted(request.GET.lists())).encode())
+    digest.update(repr((page.number, page.paginator.count, rows)).encode())
+    return f"dashboard-list:{digest.hexdigest()}"
+
+
+def establishment_list(
+    request: HttpRequest, key: str | None, context: Callable[[], dict]
+) -> SafeString:
+    """The establishment list of the page, from the cache while its inputs (see
+    :func:`list_key`) are unchanged; `context` gives what the template draws."""
+    if key is not None:
+        found = cache.get(key)
+        if found is not None:
+            return mark_safe(found)  # noqa: S308 - rendered here
+    # Drawn from its own context alone: nothing of the person but the query they asked.
+    drawn = render_to_string(LIST, {**context(), "request": request})
+    if key is not None:
+        cache.set(key, drawn, TIMEOUT)
+    return mark_safe(drawn)  # noqa: S308 - rendered by the template

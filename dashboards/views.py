@@ -224,8 +224,8 @@ def _render(
         count = dashboard.list_count(drawn.total)
         paginator = KnownCountPaginator(dashboard.page_rows(count), PAGE_SIZE, count=count)
         page = paginator.get_page(request.GET.get("page"))
-        for row in page.object_list:
-            decorate(row, dashboard.targets)
+        page.object_list = rows = list(page.object_list)
+        list_key = fragments.list_key(request, drawn.key, page, rows)
         query = request.GET.copy()
         query.pop("page", None)
         filters_query = query.copy()
@@ -241,6 +241,13 @@ def _render(
                 "sort_columns": _sort_columns(form.sort_key, filters_query.urlencode()),
             }
         )
+
+        def draw_list() -> dict:
+            for row in rows:
+                decorate(row, dashboard.targets)
+            return context
+
+        context["establishment_list"] = fragments.establishment_list(request, list_key, draw_list)
     return render(request, "dashboards/dashboard.html", context)
 
 

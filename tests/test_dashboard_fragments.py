@@ -53,6 +53,19 @@ def fresh_html(client, url, **params) -> str:
     return figures_html(client, url, **params)
 
 
+def rssi_work(world, hospital) -> list:
+    """An RSSI's changes to the hospital's assessment: its answers saved, then submitted."""
+    return [
+        lambda: save_answers(
+            assessment=hospital,
+            answers=given_by_ght_lead(hospital, complete_answers()),
+            expected_version=0,
+            user=world.rssi,
+        ),
+        lambda: workflow.submit(assessment=hospital, user=world.rssi),
+    ]
+
+
 def test_unchanged_figures_are_drawn_once(client, world, built, drawings):
     client.force_login(world.national)
     url = reverse("dashboards:national")
@@ -91,15 +104,8 @@ def test_after_every_kind_of_change_the_page_is_drawn_afresh(
 
     hospital = built.hospital
 
-    changed(
-        lambda: save_answers(
-            assessment=hospital,
-            answers=given_by_ght_lead(hospital, complete_answers()),
-            expected_version=0,
-            user=world.rssi,
-        )
-    )
-    changed(lambda: workflow.submit(assessment=hospital, user=world.rssi))
+    for change in rssi_work(world, hospital):
+        changed(change)
     changed(lambda: workflow.validate(assessment=hospital, user=world.director))
     changed(lambda: GHT.objects.filter(pk=world.ght.pk).update(name="GHT Rhône Renommé"))
     assert "GHT Rhône Renommé" in before
@@ -167,3 +173,89 @@ def test_an_ars_counts_only_the_ght_members_of_its_region(client, world, built):
     assert page.context["page_obj"].paginator.count == page.context["figures"].total
     client.force_login(world.ght_lead)
     assert client.get(url).context["figures"].total == members.count()
+
+
+# --- The establishment list ---------------------------------------------------------------------
+
+
+def list_html(client, url, **params) -> str:
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return str(response.context["establishment_list"])
+
+
+def fresh_list(client, url, **params) -> str:
+    cache.clear()
+    return list_html(client, url, **params)
+
+
+@pytest.fixture
+def list_drawings(monkeypatch):
+    """The rows decorated for drawing (the list not served from the cache)."""
+    calls = []
+    real = views.decorate
+
+    def counted(row, targets):
+        calls.append(row["finess"])
+        return real(row, targets)
+
+    monkeypatch.setattr(views, "decorate", counted)
+    return calls
+
+
+def test_an_unchanged_list_is_drawn_once_for_each_query(client, world, built, list_drawings):
+    client.force_login(world.ars)
+    url = reverse("dashboards:region", args=[world.region.code])
+    first = list_html(client, url)
+    drawn = len(list_drawings)
+    assert drawn > 0
+    assert list_html(client, url) == first
+    assert len(list_drawings) == drawn
+    # Another sort, filter or page is another list, drawn in its turn.
+    by_score = list_html(client, url, sort="-score")
+    assert len(list_drawings) == 2 * drawn
+    assert by_score != first
+    assert list_html(client, url, sort="-score") == by_score
+    assert len(list_drawings) == 2 * drawn
+    filtered = list_html(client, url, kind="ES")
+    assert filtered != first
+    assert filtered == fresh_list(client, url, kind="ES")
+
+
+def test_the_list_follows_every_change_to_its_rows(
+    client, world, built, django_capture_on_commit_callbacks
+):
+    client.force_login(world.ars)
+    url = reverse("dashboards:region", args=[world.region.code])
+    before = list_html(client, url)
+    hospital = built.hospital
+
+    def changed(change) -> str:
+        nonlocal before
+        with django_capture_on_commit_callbacks(execute=True):
+            change()
+        after = list_html(client, url)
+        assert after != before, "the change was not seen"
+        assert after == fresh_list(client, url)
+        before = after
+        return after
+
+    for change in rssi_work(world, hospital):
+        changed(change)
+    shown = changed(
+        lambda: Establishment.objects.filter(pk=world.hospital.pk).update(
+            name="Centre hospitalier renommé"
+        )
+    )
+    assert "Centre hospitalier renommé" in shown
+    changed(lambda: EstablishmentFactory(department=world.hospital.department))
+
+
+def test_each_region_lists_its_own_establishments(client, world, built):
+    other_ars = user_with_role(Role.ARS, world.other_region, email="ars-autre@example.fr")
+    client.force_login(world.ars)
+    mine = list_html(client, reverse("dashboards:region", args=[world.region.code]))
+    client.force_login(other_ars)
+    theirs = list_html(client, reverse("dashboards:region", args=[world.other_region.code]))
+    assert world.hospital.name in mine and world.hospital.name not in theirs
+    assert world.other_hospital.name in theirs and world.other_hospital.name not in mine

@@ -237,3 +237,22 @@ def test_the_header_counts_the_persons_unread_notifications_only(client, world, 
     assert f"Notifications ({unread} {noun})" in client.get(reverse("home")).text
     Notification.objects.filter(recipient=world.director).update(read_at=first.created)
     assert "Notifications (" not in client.get(reverse("home")).text
+
+
+def test_the_header_tools_are_in_the_header_and_in_the_phone_menu(world):
+    """Drawn once for the page, shown twice: the desktop header and the phone menu both name
+    the person, count the unread notifications and sign out (with a valid CSRF token)."""
+    from django.test import Client
+
+    Notification.objects.create(recipient=world.director, kind=Kind.RELAUNCH, text="n")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.director)
+    page = client.get(reverse("home")).text
+    header = page.split('class="fr-header__tools-links">', 1)[1].split("</ul>", 1)[0]
+    menu = page.split('class="fr-header__menu-links">', 1)[1].split("</ul>", 1)[0]
+    assert header.strip() == menu.strip()
+    assert "Notifications (1 non lue)" in header and "Se déconnecter" in header
+    token = header.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    response = client.post(reverse("logout"), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).wsgi_request.user.is_anonymous
