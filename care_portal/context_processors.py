@@ -1,7 +1,9 @@
 """Template context shared by every page: the navigation of the signed-in person's role."""
 
+import functools
+
 import rules
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.translation import gettext as _
 
 from accounts.middleware import awaits_second_factor
@@ -9,11 +11,18 @@ from establishments.models import Role
 from followup.models import Notification
 
 
-def _url(name: str, *args) -> str | None:
+@functools.lru_cache(maxsize=1024)
+def _reversed(prefix: str, name: str, args: tuple) -> str | None:
+    """The URL of `name` for `args` under the script prefix `prefix` (the URLs do not change
+    while the process runs: each is worked out once)."""
     try:
         return reverse(name, args=args)
     except NoReverseMatch:
         return None
+
+
+def _url(name: str, *args) -> str | None:
+    return _reversed(get_script_prefix(), name, tuple(str(arg) for arg in args))
 
 
 def navigation(request) -> dict:
