@@ -3,7 +3,8 @@
 import functools
 
 import rules
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext as _
 
 from accounts.middleware import awaits_second_factor
@@ -12,9 +13,9 @@ from followup.models import Notification
 
 
 @functools.lru_cache(maxsize=1024)
-def _reversed(prefix: str, name: str, args: tuple) -> str | None:
-    """The URL of `name` for `args` under the script prefix `prefix` (the URLs do not change
-    while the process runs: each is worked out once)."""
+def _reversed(urlconf, prefix: str, name: str, args: tuple) -> str | None:
+    """The URL of `name` for `args` in `urlconf` under the script prefix `prefix` (the URLs do
+    not change while the process runs: each is worked out once)."""
     try:
         return reverse(name, args=args)
     except NoReverseMatch:
@@ -22,7 +23,12 @@ def _reversed(prefix: str, name: str, args: tuple) -> str | None:
 
 
 def _url(name: str, *args) -> str | None:
-    return _reversed(get_script_prefix(), name, tuple(str(arg) for arg in args))
+    return _reversed(
+        get_urlconf() or settings.ROOT_URLCONF,
+        get_script_prefix(),
+        name,
+        tuple(str(arg) for arg in args),
+    )
 
 
 def navigation(request) -> dict:

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import django
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.template.loader import get_template, render_to_string
@@ -84,6 +86,28 @@ MODULES = (
 )
 # Kept this long at most (a digest no longer asked for is simply left to expire).
 TIMEOUT = 3600
+# The page's parameters besides the list's filters; a list asked with any other is drawn but
+# not kept (nobody fills the cache with made-up queries), nor one searched by name.
+PAGE_PARAMS = frozenset({"campaign", "page", "compare", "order"})
+
+logger = logging.getLogger(__name__)
+
+
+def _kept(key: str):
+    """What the cache holds under `key`, None when absent or the cache is unreachable (the
+    page is then drawn afresh)."""
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("Shared cache unreachable: %s drawn afresh", key.partition(":")[0])
+        return None
+
+
+def _keep(key: str, value) -> None:
+    try:
+        cache.set(key, value, TIMEOUT)
+    except Exception:
+        logger.warning("Shared cache unreachable: %s not kept", key.partition(":")[0])
 
 
 @dataclass(frozen=True)
@@ -100,6 +124,8 @@ class Fragments:
 def code_version() -> str:
     """A digest of the templates and code the fragments come from, as deployed."""
     digest = hashlib.blake2b(digest_size=16)
+    # The framework draws parts too (form widgets, messages).
+    digest.update(django.get_version().encode())
     for name in TEMPLATES:
         digest.update(Path(get_template(name).origin.name).read_bytes())  # type: ignore[attr-defined]
     root = Path(__file__).resolve().parent.parent
@@ -185,7 +211,7 @@ def figures(
     what the templates draw (called only when they must be drawn)."""
     key = state_key(request, dashboard, extra)
     if key is not None:
-        found = cache.get(key)
+        found = _kept(key)
         if found is not None:
             top, bottom, total = found
             return Fragments(mark_safe(top), mark_safe(bottom), total, key)  # noqa: S308 - rendered here
@@ -198,18 +224,27 @@ def figures(
         key=key,
     )
     if key is not None:
-        cache.set(key, (str(fragments.top), str(fragments.bottom), fragments.total), TIMEOUT)
+        _keep(key, (str(fragments.top), str(fragments.bottom), fragments.total))
     return fragments
 
 
-def list_key(request: HttpRequest, figures_key: str | None, page, rows: list[dict]) -> str | None:
+def list_key(
+    request: HttpRequest, figures_key: str | None, form, page, rows: list[dict]
+) -> str | None:
     """The digest of everything the establishment list of this page is drawn from: the
-    figures' inputs, the page's query, the list's length, the page and its rows as read."""
-    if figures_key is None:
+    figures' inputs, the page's query (as asked: its links repeat it), the list's length, the
+    page and its rows as read. None (drawn, not kept) when the figures are not kept, or the
+    query holds a parameter the page does not know or a search by name."""
+    query = request.GET
+    if (
+        figures_key is None
+        or query.get("q")
+        or any(name not in form.fields and name not in PAGE_PARAMS for name in query)
+    ):
         return None
     digest = hashlib.blake2b(digest_size=20)
     digest.update(figures_key.encode())
-    digest.update(repr(sorted(request.GET.lists())).encode())
+    digest.update(repr(list(query.lists())).encode())
     digest.update(repr((page.number, page.paginator.count, rows)).encode())
     return f"dashboard-list:{digest.hexdigest()}"
 
@@ -220,11 +255,11 @@ def establishment_list(
     """The establishment list of the page, from the cache while its inputs (see
     :func:`list_key`) are unchanged; `context` gives what the template draws."""
     if key is not None:
-        found = cache.get(key)
+        found = _kept(key)
         if found is not None:
             return mark_safe(found)  # noqa: S308 - rendered here
     # Drawn from its own context alone: nothing of the person but the query they asked.
     drawn = render_to_string(LIST, {**context(), "request": request})
     if key is not None:
-        cache.set(key, drawn, TIMEOUT)
+        _keep(key, drawn)
     return mark_safe(drawn)  # noqa: S308 - rendered by the template

@@ -225,7 +225,7 @@ def _render(
         paginator = KnownCountPaginator(dashboard.page_rows(count), PAGE_SIZE, count=count)
         page = paginator.get_page(request.GET.get("page"))
         page.object_list = rows = list(page.object_list)
-        list_key = fragments.list_key(request, drawn.key, page, rows)
+        list_key = fragments.list_key(request, drawn.key, form, page, rows)
         query = request.GET.copy()
         query.pop("page", None)
         filters_query = query.copy()

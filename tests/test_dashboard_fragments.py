@@ -175,6 +175,22 @@ def test_an_ars_counts_only_the_ght_members_of_its_region(client, world, built):
     assert client.get(url).context["figures"].total == members.count()
 
 
+def test_a_ght_list_is_each_persons_own(client, world, built):
+    """The same GHT page, the same query: its ARS lists only the members in its region, the
+    GHT lead every member, whichever drew the list first."""
+    paris = world.other_hospital.department
+    elsewhere = EstablishmentFactory(department=paris, ght=world.ght, name="Clinique de Paris")
+    call_command("check_summary", campaign=2025, rebuild=True)
+    url = reverse("dashboards:ght", args=[world.ght.code])
+    client.force_login(world.ght_lead)
+    assert elsewhere.name in list_html(client, url)
+    client.force_login(world.ars)
+    assert elsewhere.name not in list_html(client, url)
+    assert world.hospital.name in list_html(client, url)
+    client.force_login(world.ght_lead)
+    assert elsewhere.name in list_html(client, url)
+
+
 # --- The establishment list ---------------------------------------------------------------------
 
 
@@ -220,6 +236,20 @@ def test_an_unchanged_list_is_drawn_once_for_each_query(client, world, built, li
     filtered = list_html(client, url, kind="ES")
     assert filtered != first
     assert filtered == fresh_list(client, url, kind="ES")
+
+
+def test_a_list_asked_with_unknown_parameters_or_a_search_is_not_kept(
+    client, world, built, list_drawings
+):
+    client.force_login(world.ars)
+    url = reverse("dashboards:region", args=[world.region.code])
+    for params in ({"x": "1"}, {"q": world.hospital.name[:8]}):
+        before = len(list_drawings)
+        first = list_html(client, url, **params)
+        drawn = len(list_drawings) - before
+        assert drawn > 0
+        assert list_html(client, url, **params) == first
+        assert len(list_drawings) == before + 2 * drawn
 
 
 def test_the_list_follows_every_change_to_its_rows(

@@ -247,7 +247,9 @@ def test_the_header_tools_are_in_the_header_and_in_the_phone_menu(world):
     Notification.objects.create(recipient=world.director, kind=Kind.RELAUNCH, text="n")
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.director)
-    page = client.get(reverse("home")).text
+    response = client.get(reverse("home"))
+    page = response.text
+    assert [t.name for t in response.templates].count("includes/user_tools.html") == 1
     header = page.split('class="fr-header__tools-links">', 1)[1].split("</ul>", 1)[0]
     menu = page.split('class="fr-header__menu-links">', 1)[1].split("</ul>", 1)[0]
     assert header.strip() == menu.strip()
