@@ -28,6 +28,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import django
 from django.core.cache import cache
@@ -108,6 +109,17 @@ def _keep(key: str, value) -> None:
         cache.set(key, value, TIMEOUT)
     except Exception:
         logger.warning("Shared cache unreachable: %s not kept", key.partition(":")[0])
+
+
+def _drawn(key: str | None, draw: Callable[[], Any]) -> Any:
+    """What `draw()` gives, kept under `key` and found there again while the key is the
+    same; None: drawn each time, not kept."""
+    if key is not None and (found := _kept(key)) is not None:
+        return found
+    value = draw()
+    if key is not None:
+        _keep(key, value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -210,22 +222,18 @@ def figures(
     """The page's figures, from the cache when their inputs are unchanged; `context` builds
     what the templates draw (called only when they must be drawn)."""
     key = state_key(request, dashboard, extra)
-    if key is not None:
-        found = _kept(key)
-        if found is not None:
-            top, bottom, total = found
-            return Fragments(mark_safe(top), mark_safe(bottom), total, key)  # noqa: S308 - rendered here
-    drawn = {**context(), **extra}
-    fragments = Fragments(
+
+    def draw() -> tuple[str, str, int]:
+        drawn = {**context(), **extra}
         # Drawn from their own context alone (no context processor: nothing of the person).
-        top=render_to_string(TOP, drawn),
-        bottom=render_to_string(BOTTOM, drawn),
-        total=dashboard.total.total,
-        key=key,
-    )
-    if key is not None:
-        _keep(key, (str(fragments.top), str(fragments.bottom), fragments.total))
-    return fragments
+        return (
+            render_to_string(TOP, drawn),
+            render_to_string(BOTTOM, drawn),
+            dashboard.total.total,
+        )
+
+    top, bottom, total = _drawn(key, draw)
+    return Fragments(mark_safe(top), mark_safe(bottom), total, key)  # noqa: S308 - rendered here
 
 
 def list_key(
@@ -250,16 +258,12 @@ def list_key(
 
 
 def establishment_list(
-    request: HttpRequest, key: str | None, context: Callable[[], dict]
+    request: HttpRequest, figures_key: str | None, form, page, context: Callable[[], dict]
 ) -> SafeString:
-    """The establishment list of the page, from the cache while its inputs (see
-    :func:`list_key`) are unchanged; `context` gives what the template draws."""
-    if key is not None:
-        found = _kept(key)
-        if found is not None:
-            return mark_safe(found)  # noqa: S308 - rendered here
+    """The establishment list of the page (`page` holds its rows as read), from the cache
+    while its inputs (see :func:`list_key`) are unchanged; `context` gives what the template
+    draws."""
+    key = list_key(request, figures_key, form, page, page.object_list)
     # Drawn from its own context alone: nothing of the person but the query they asked.
-    drawn = render_to_string(LIST, {**context(), "request": request})
-    if key is not None:
-        _keep(key, drawn)
-    return mark_safe(drawn)  # noqa: S308 - rendered by the template
+    drawn = _drawn(key, lambda: render_to_string(LIST, {**context(), "request": request}))
+    return mark_safe(drawn)  # noqa: S308 - rendered here

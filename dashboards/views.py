@@ -92,7 +92,7 @@ def _region(request: HttpRequest, code: str) -> Dashboard:
         establishments=Establishment.objects.for_user(request.user).filter(region=region),
         params=request.GET,
         region=region,
-        whole_area=scope.everything or region.code in scope.region_codes,
+        whole_area=scope.whole_region(region.code),
     )
 
 
@@ -104,7 +104,7 @@ def _ght(request: HttpRequest, code: str) -> Dashboard:
     # The summary holds every member; a person who sees only the members in their regions
     # (an ARS) reads those regions' rows; one who sees other members one by one, a live count.
     scope = request.user.scope
-    whole = scope.everything or ght.pk in scope.ght_ids
+    whole = scope.whole_ght(ght.pk)
     return Dashboard(
         level=GHT_LEVEL,
         establishments=Establishment.objects.for_user(request.user).filter(ght=ght),
@@ -225,7 +225,6 @@ def _render(
         paginator = KnownCountPaginator(dashboard.page_rows(count), PAGE_SIZE, count=count)
         page = paginator.get_page(request.GET.get("page"))
         page.object_list = rows = list(page.object_list)
-        list_key = fragments.list_key(request, drawn.key, form, page, rows)
         query = request.GET.copy()
         query.pop("page", None)
         filters_query = query.copy()
@@ -247,7 +246,9 @@ def _render(
                 decorate(row, dashboard.targets)
             return context
 
-        context["establishment_list"] = fragments.establishment_list(request, list_key, draw_list)
+        context["establishment_list"] = fragments.establishment_list(
+            request, drawn.key, form, page, draw_list
+        )
     return render(request, "dashboards/dashboard.html", context)
 
 

@@ -108,6 +108,16 @@ class Scope:
             "region_codes": sorted(self.region_codes),
         }
 
+    def whole_region(self, code: str) -> bool:
+        """Whether the scope holds region `code` whole (the national level, or an ARS of it):
+        every establishment there, however many."""
+        return self.everything or code in self.region_codes
+
+    def whole_ght(self, ght_id: int) -> bool:
+        """Whether the scope holds GHT `ght_id` whole (the national level, or its lead): every
+        member, in whatever region."""
+        return self.everything or ght_id in self.ght_ids
+
     def q(
         self,
         *,

@@ -191,6 +191,25 @@ def _check_union(world, held) -> None:
         for key, objects in _alone(world, role, target).items():
             expected[key] |= objects
     assert _seen(person) == expected
+    # A region or GHT held whole (its dashboard's list read for the whole area, its summary's
+    # rows standing for what the person sees) is one they see every establishment of.
+    scope = person.scope
+    areas = [
+        (region, "region", Role.ARS, scope.whole_region(region.code))
+        for region in (world.region, world.other_region)
+    ]
+    areas += [
+        (ght, "ght", Role.GHT, scope.whole_ght(ght.pk)) for ght in (world.ght, world.other_ght)
+    ]
+    for area, field, area_role, held_whole in areas:
+        whole = any(
+            role == Role.NATIONAL or (role == area_role and getattr(world, target) == area)
+            for role, target in held
+        )
+        assert held_whole == whole
+        members = set(Establishment.objects.filter(**{field: area}))
+        if whole:
+            assert members <= expected["establishments"]
 
     events, relaunches = _events_and_relaunches(world)
     national = any(role == Role.NATIONAL for role, _ in held)
