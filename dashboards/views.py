@@ -23,6 +23,7 @@ from audit.services import record_event
 from care_portal import charts
 from care_portal.collection import without_collection
 from care_portal.db_router import reads_from_replica
+from care_portal.pagination import KnownCountPaginator, counted_page
 from dashboards import fragments
 from dashboards.dashboard import GHT_LEVEL, NATIONAL, REGION, Dashboard
 from dashboards.exports import (
@@ -58,15 +59,6 @@ LIST_NAMES = {
     "kinds": gettext_lazy("Type"),
     "legal_statuses": gettext_lazy("Statut juridique"),
 }
-
-
-class KnownCountPaginator(Paginator):
-    """A paginator that trusts a count already known instead of counting again."""
-
-    def __init__(self, *args, count: int | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if count is not None:
-            self.__dict__["count"] = count
 
 
 # --- Building the dashboard from the request --------------------------------------------------
@@ -222,8 +214,12 @@ def _render(
         drawn = fragments.figures(request, dashboard, context, draw)
         form = dashboard.filter_form
         count = dashboard.list_count(drawn.total)
-        paginator = KnownCountPaginator(dashboard.page_rows(count), PAGE_SIZE, count=count)
-        page = paginator.get_page(request.GET.get("page"))
+        if count is None:
+            # Filtered: the list's length is read with the page's rows.
+            page = counted_page(dashboard.rows, PAGE_SIZE, request.GET.get("page"))
+        else:
+            paginator = KnownCountPaginator(dashboard.page_rows(count), PAGE_SIZE, count=count)
+            page = paginator.get_page(request.GET.get("page"))
         page.object_list = rows = list(page.object_list)
         query = request.GET.copy()
         query.pop("page", None)

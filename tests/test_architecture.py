@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The modules of `care_portal` any app may use: the display formats, charts, API helpers,
 # identifiers, spreadsheet guard, stored-file checksums, the replica router, environment and HTTP
 # headers, the run locks and workers' heartbeats (runs, models), the collector pause, the queries
-# built once (precompiled). They import no app.
+# built once (precompiled), the pages of long lists (pagination). They import no app.
 TOOLKIT = frozenset(
     {
         "care_portal.api_errors",
@@ -31,6 +31,7 @@ TOOLKIT = frozenset(
         "care_portal.ids",
         "care_portal.middleware",
         "care_portal.models",
+        "care_portal.pagination",
         "care_portal.precompiled",
         "care_portal.runs",
         "care_portal.spreadsheets",
