@@ -29,8 +29,9 @@ SAVE_QUERIES = 11
 TOKEN_SAVE_QUERIES = 10
 # A form step reads the assessment for the page, then locks it to save.
 FORM_SAVE_QUERIES = 12
-# A GHT-level save also rescores every member: their list, their answers, one upsert.
-GHT_SAVE_QUERIES = 18
+# A GHT-level save also rescores every member: their list, their answers, one upsert (and, on
+# PostgreSQL, the lock of the members' groups before they are counted again).
+GHT_SAVE_QUERIES = 19
 FORM_PAGE_QUERIES = 10
 
 

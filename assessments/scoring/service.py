@@ -8,6 +8,7 @@ them (``assessments.ej_level``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -92,9 +93,63 @@ def campaign_counts_changed(campaign: Campaign) -> None:
         _written(campaign, set(), whole_campaign=campaign)
 
 
-def _written(campaign, groups: set[Group], *, whole_campaign: Campaign | None = None) -> None:
+def _written(
+    campaign,
+    groups: set[Group],
+    *,
+    whole_campaign: Campaign | None = None,
+    locked: bool = False,
+) -> None:
+    """Tell the listeners, the groups locked first (unless the write that precedes took their
+    locks already: `locked`)."""
+    if not _snapshot_listeners:
+        return
+    if groups and not locked and whole_campaign is None:
+        lock_groups(groups)
     for listener in _snapshot_listeners:
         listener(campaign, groups, whole_campaign=whole_campaign)
+
+
+# --- one writer of a group at a time ------------------------------------------------------------
+#
+# What counts a group again after a write (the dashboards' summary) counts it in the writing
+# transaction, from what that transaction sees: on PostgreSQL, another transaction's write of the
+# same group, not yet committed, is not seen, and whichever commits last would store a count that
+# misses the other's. The writes of one group therefore take a transaction-scoped advisory lock
+# of the group first: the second writer waits for the first to commit, and its count (a later
+# statement, hence a later snapshot of the data) sees the first's write. Locks are taken in one
+# order (sorted keys), so that writers of several groups never wait on each other in a cycle.
+# SQLite lets one transaction write at a time already.
+
+_LOCK_KEYS = "(SELECT unnest(%s::bigint[]) AS k ORDER BY 1) keys"
+_LOCK = "count(pg_advisory_xact_lock(k))"
+LOCK_GROUPS_SQL = f"SELECT {_LOCK} FROM {_LOCK_KEYS}"  # noqa: S608 - fixed text
+# The same, as a query the snapshot's upsert refers to (see `_upsert_values`).
+LOCKED_CTE = f"WITH locked AS MATERIALIZED (SELECT {_LOCK} AS n FROM {_LOCK_KEYS}) "  # noqa: S608
+
+
+def group_lock_keys(groups: Iterable[Group]) -> list[int]:
+    """The advisory-lock keys of these groups, sorted: 64-bit digests of the groups, the same in
+    every process."""
+    return sorted(
+        {
+            int.from_bytes(
+                hashlib.blake2b(repr(tuple(group)).encode(), digest_size=8).digest(),
+                "big",
+                signed=True,
+            )
+            for group in groups
+        }
+    )
+
+
+def lock_groups(groups: Iterable[Group]) -> None:
+    """Wait for, then hold until the end of the transaction, the locks of these groups
+    (PostgreSQL; nothing elsewhere)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(LOCK_GROUPS_SQL, [group_lock_keys(groups)])
 
 
 # --- scoring one assessment -------------------------------------------------------------------
@@ -259,15 +314,21 @@ def refresh_snapshot(
         result = compute_result(assessment)
     values = snapshot_values(result, reference_date=assessment.effective_reference_date())
     snapshot = ScoreSnapshot(assessment=assessment, **values, **copied_from(assessment))
+    group = group_of(assessment.establishment)
     # One INSERT … ON CONFLICT DO UPDATE, where update_or_create takes a savepoint, a SELECT
-    # and an UPDATE or INSERT.
+    # and an UPDATE or INSERT; on PostgreSQL, the same statement takes the group's lock.
+    if connection.vendor == "postgresql" and _snapshot_listeners:
+        row = {"assessment_id": assessment.pk, **values, **copied_from(assessment)}
+        _upsert_values([row], lock=[group])
+        _written(assessment.campaign, {group}, locked=True)
+        return snapshot
     ScoreSnapshot.objects.bulk_create(
         [snapshot],
         update_conflicts=True,
         unique_fields=["assessment"],
         update_fields=WRITTEN_FIELDS,
     )
-    _written(assessment.campaign, {group_of(assessment.establishment)})
+    _written(assessment.campaign, {group})
     return snapshot
 
 
@@ -539,26 +600,42 @@ def _upsert(snapshots: list[dict[str, Any]]) -> None:
     )
 
 
-def _upsert_values(snapshots: list[dict[str, Any]]) -> None:
+def _upsert_values(snapshots: list[dict[str, Any]], *, lock: Iterable[Group] = ()) -> None:
     """PostgreSQL: the upsert as VALUES rows, each JSON detail sent as one text. Django's
     `bulk_create` sends several rows as one array per column (``UNNEST``), and the driver
     escapes every quote of every JSON document into the array's text in Python: most of a
-    GHT-level save's time, which rescores its members this way."""
+    GHT-level save's time, which rescores its members this way. `lock`: groups whose locks
+    (:func:`lock_groups`) the first statement takes before it writes (one statement for a
+    single save's snapshot and its group's lock)."""
     table = ScoreSnapshot._meta.db_table
     columns = _columns()
     names = ", ".join(f'"{column}"' for _name, column in columns)
-    row = "(" + ", ".join("%s::jsonb" if name == "detail" else "%s" for name, _c in columns) + ")"
+    marks = {"detail": "%s::jsonb"}
     updates = ", ".join(f'"{column}" = excluded."{column}"' for _name, column in columns[1:])
+    keys = group_lock_keys(lock)
     with connection.cursor() as cursor:
         for start in range(0, len(snapshots), UPSERT_BATCH):
             batch = snapshots[start : start + UPSERT_BATCH]
+            head, locks = "", []
+            if keys and not start:
+                # The lock's query is referenced by the rows' time of computation, so that it
+                # runs (once) before they are written.
+                head = LOCKED_CTE
+                locks = [keys]
+                marks["computed_at"] = "(SELECT %s::timestamptz FROM locked)"
+            else:
+                marks.pop("computed_at", None)
+            row = "(" + ", ".join(marks.get(name, "%s") for name, _c in columns) + ")"
             cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(batch))} "  # noqa: S608 - fixed names
+                f"{head}INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(batch))} "  # noqa: S608 - fixed names
                 f"ON CONFLICT (assessment_id) DO UPDATE SET {updates}",
                 [
-                    json.dumps(values[name]) if name == "detail" else values[name]
-                    for values in batch
-                    for name, _column in columns
+                    *locks,
+                    *(
+                        json.dumps(values[name]) if name == "detail" else values[name]
+                        for values in batch
+                        for name, _column in columns
+                    ),
                 ],
             )
 
