@@ -1,10 +1,13 @@
 """Reports of transmitted assessments, rendered once by the worker and served from the storage.
 
 When an assessment is submitted or validated, the worker renders its PDF and stores it (the
-``reports`` storage) with its SHA-256. A download serves that file while the assessment (its
-version, status and dates), its referential and the report's template are unchanged — the
+``reports`` storage) with its SHA-256. A download serves that file while what the report shows
+is unchanged — the assessment (its version, status and dates), its establishment's names, its
+scores as stored (a GHT- or EJ-level answer held by another site rescores it), its actions,
+target plans and candidacies, its referential, the report's templates and code: the
 :func:`report_key` of those — after checking the file against its checksum; otherwise (a
-reopening, a new answer, a new template) the report is rendered again and stored. A draft's
+reopening, a new answer, a renamed establishment, a new action…) the report is rendered again
+and stored. The position among peers is the one at rendering time. A draft's
 report is rendered on demand and never stored.
 """
 
@@ -13,14 +16,19 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import CharField, Count, Max, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.template.loader import get_template
 from django.utils import timezone
 
+from actions.models import Action, ActionNote, TargetPlan, TargetPlanStep
 from assessments.models import Assessment, Transition
 from care_portal.stored_files import DamagedFile, open_verified
+from funding.models import Candidacy
 from reports import pdf
 from reports.models import StoredReport
 
@@ -38,21 +46,61 @@ TEMPLATE_NAMES = (
 )
 
 
+# The code that reads and lays out what the report shows.
+CODE_FILES = ("annex.py", "comparison.py", "content.py", "decisions.py", "pdf.py")
+
+
 @functools.cache
 def template_version() -> str:
-    """A digest of the report's templates as deployed."""
+    """A digest of the report's templates and code as deployed."""
     digest = hashlib.sha256()
     for name in TEMPLATE_NAMES:
         origin = get_template(name).origin.name
         with open(origin, "rb") as handle:
             digest.update(handle.read())
+    here = Path(__file__).resolve().parent
+    for name in CODE_FILES:
+        digest.update((here / name).read_bytes())
     return digest.hexdigest()[:16]
 
 
 def report_key(assessment: Assessment) -> str:
-    """What a stored report was rendered from: unchanged key, unchanged report."""
+    """What a stored report was rendered from: unchanged key, unchanged report. Besides the
+    assessment itself: the establishment as the report names it, its scores as last stored
+    (rescored when a GHT- or EJ-level answer of another site changes), its actions and target
+    plans, and its candidacies to funding calls (one query)."""
+    pk = assessment.pk
+    shown = (
+        Assessment.objects.filter(pk=pk)
+        .values_list(
+            "establishment__name",
+            "establishment__finess",
+            "establishment__finess_ej",
+            "establishment__kind",
+            "establishment__category_label",
+            "establishment__department_id",
+            "establishment__ght_id",
+            "establishment__legal_status",
+            "snapshot__computed_at",
+        )
+        .annotate(
+            actions=_count_and_latest(Action.objects.filter(assessment_id=pk), "updated_at"),
+            notes=_count_and_latest(
+                ActionNote.objects.filter(action__assessment_id=pk), "created_at"
+            ),
+            plans=_count_and_latest(TargetPlan.objects.filter(assessment_id=pk), "updated_at"),
+            steps=_count_and_latest(
+                TargetPlanStep.objects.filter(plan__assessment_id=pk), "created_at"
+            ),
+            candidacies=_count_and_latest(
+                Candidacy.objects.filter(establishment_id=assessment.establishment_id),
+                "updated_at",
+            ),
+        )
+        .first()
+    )
     parts = [
-        assessment.pk,
+        pk,
         assessment.version,
         assessment.status,
         assessment.reference_date,
@@ -60,8 +108,25 @@ def report_key(assessment: Assessment) -> str:
         assessment.validated_at,
         assessment.campaign.referential_id,
         template_version(),
+        shown,
     ]
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+
+
+def _count_and_latest(queryset, field: str) -> Subquery:
+    """How many rows `queryset` holds and when the latest was written, as one text."""
+    return Subquery(
+        queryset.order_by()
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(
+            summary=Concat(
+                Cast(Count("pk"), CharField()), Value("/"), Cast(Max(field), CharField())
+            )
+        )
+        .values("summary")[:1],
+        output_field=CharField(),
+    )
 
 
 def _store(assessment: Assessment, key: str) -> bytes:

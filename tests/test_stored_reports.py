@@ -2,16 +2,21 @@
 nothing they are made of has changed, checked against their checksum."""
 
 import gc
+from io import BytesIO
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
+from actions.models import Action
 from assessments import workflow
 from assessments.answers import save_answers
 from assessments.models import Assessment
+from establishments.models import Establishment, Role
 from reports import pdf, stored
 from reports.models import StoredReport
 from tests.answers import complete_answers, given_by_ght_lead
+from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +146,51 @@ def test_the_garbage_collector_is_off_while_rendering_only(world, campaign, monk
     pdf.render_report_pdf(campaign.hospital)
     assert seen == [False]
     assert gc.isenabled()
+
+
+def _rename(world, submitted):
+    Establishment.objects.filter(pk=submitted.establishment_id).update(name="CH Nouveau Nom")
+    return "CH Nouveau Nom"
+
+
+def _action_added(world, submitted):
+    # An action of the plan (its gaps aside), as the plan's page adds it after the submission.
+    Action.objects.create(
+        assessment_id=submitted.pk, created_by=world.rssi, title="Installer le comité cyber"
+    )
+    return "Installer le comité cyber"
+
+
+@pytest.mark.parametrize("change", [_rename, _action_added])
+def test_what_the_report_shows_changed_elsewhere_renders_again(
+    client, world, submitted, renders, change
+):
+    first = download(client, world.director, submitted)
+    shown = change(world, submitted)
+    again = download(client, world.director, submitted)
+    assert len(renders) == 2 and again != first
+    assert shown in "".join(page.extract_text() for page in PdfReader(BytesIO(again)).pages)
+    assert download(client, world.rssi, submitted) == again and len(renders) == 2
+
+
+def test_a_member_rescored_by_its_supports_ght_level_answer_renders_again(
+    client, world, campaign, renders, django_capture_on_commit_callbacks
+):
+    member, rssi = campaign.clinic, user_with_role(Role.RSSI, world.clinic)
+    save_answers(
+        assessment=member,
+        answers=complete_answers(ght_support=False),
+        expected_version=0,
+        user=rssi,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.submit(assessment=member, user=rssi)
+    first = download(client, rssi, member)
+    save_answers(
+        assessment=campaign.hospital,
+        answers={"GHT-CONVERGENCE": True},
+        expected_version=0,
+        user=world.ght_lead,
+    )
+    again = download(client, rssi, member)
+    assert len(renders) == 2 and again != first
