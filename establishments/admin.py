@@ -34,8 +34,26 @@ class GHTMemberInline(admin.TabularInline):
     extra = 0
 
 
+class RegistryEditAdmin(admin.ModelAdmin):
+    """An edit of the registry by hand — a save, a deletion, an inline row — told like an
+    import, in its transaction: what is kept per establishment elsewhere (counts per group,
+    the snapshots' copies) follows it."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        establishment_edited()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        establishment_edited()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        establishment_edited()
+
+
 @admin.register(GHT)
-class GHTAdmin(admin.ModelAdmin):
+class GHTAdmin(RegistryEditAdmin):
     list_display = ["code", "name", "region", "support_establishment"]
     list_filter = ["region"]
     search_fields = ["code", "name"]
@@ -44,17 +62,12 @@ class GHTAdmin(admin.ModelAdmin):
 
 
 @admin.register(Establishment)
-class EstablishmentAdmin(admin.ModelAdmin):
+class EstablishmentAdmin(RegistryEditAdmin):
     list_display = ["finess", "name", "kind", "category_label", "department", "region", "ght"]
     list_filter = ["kind", "region", "is_active"]
     search_fields = ["finess", "finess_ej", "name"]
     raw_id_fields = ["ght"]
     list_select_related = ["department", "region", "ght"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # What is kept per establishment elsewhere (counts per group, copies) follows the edit.
-        establishment_edited()
 
 
 class RoleAssignmentInline(admin.TabularInline):
