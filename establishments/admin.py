@@ -39,9 +39,14 @@ class RegistryEditAdmin(admin.ModelAdmin):
     import, in its transaction: what is kept per establishment elsewhere (counts per group,
     the snapshots' copies) follows it."""
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        establishment_edited()
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        establishment_edited()
+        if any(formset.has_changed() for formset in formsets):  # inline rows (GHT members)
+            establishment_edited()
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
