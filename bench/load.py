@@ -45,10 +45,12 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
+
+from django.utils import timezone
 
 from bench import bootstrap
 
@@ -295,7 +297,7 @@ def value_for(rule: dict, rng: random.Random):
     if kind == "percent_at_least":
         return rng.randint(0, 100)
     if kind == "within_days":
-        return (date.today() - timedelta(days=rng.randint(0, 900))).isoformat()
+        return (timezone.localdate() - timedelta(days=rng.randint(0, 900))).isoformat()
     if kind == "level":
         return rng.choice(list(rule["choices"]))
     if kind == "person_named":
@@ -345,7 +347,9 @@ def prepare(rssi_count: int, ars_count: int, establishments: int = 0) -> Plan:
         done("seed_demo")
     if not Campaign.objects.exists():
         call_command("load_referential", str(REFERENTIAL), stdout=quiet)
-        call_command("open_campaign", year=date.today().year, referential="CARE", stdout=quiet)
+        call_command(
+            "open_campaign", year=timezone.localdate().year, referential="CARE", stdout=quiet
+        )
         done("referential and campaign")
     call_command("collectstatic", interactive=False, verbosity=0)
     done("collectstatic")

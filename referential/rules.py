@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care_portal.formats import format_date
@@ -160,7 +161,7 @@ class Rule:
                     _("La réponse « non applicable » n'est pas autorisée pour cette exigence.")
                 )
             return NOT_APPLICABLE_VALUE
-        return self.clean_value(value, reference_date=reference_date or date.today())
+        return self.clean_value(value, reference_date=reference_date or timezone.localdate())
 
     def clean_value(self, value: Any, *, reference_date: date) -> Any:
         raise NotImplementedError

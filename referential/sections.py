@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from referential.fields import Fields, is_number
@@ -95,7 +96,7 @@ def check_answers(
     """Each value is an answer the requirement ``target`` (of rule ``rule``) can take."""
     for value in values if rule else ():
         try:
-            rule.clean(value, reference_date=date.today())
+            rule.clean(value, reference_date=timezone.localdate())
         except AnswerError as error:
             errors.append(
                 _(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -134,7 +133,9 @@ def test_the_rssi_reorders_and_the_plan_says_when(world, plan, client):
     assert reordered(assessment).reordered_by == world.rssi
     client.force_login(world.director)
     page = client.get(f"/assessments/{assessment.pk}/actions/").content.decode()
-    assert "Ordre modifié par l’établissement le " + date.today().strftime("%d/%m/%Y") in page
+    assert (
+        "Ordre modifié par l’établissement le " + timezone.localdate().strftime("%d/%m/%Y") in page
+    )
     # An action added afterwards follows the ranked ones; back to the rule on request.
     create_action(assessment=assessment, user=world.rssi, title="Bis", gaps=["GOV-RSSI"])
     assert [a.title for a in ordered_actions(assessment)][-1] == "Bis"

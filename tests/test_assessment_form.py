@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.answers import save_answers
 from assessments.evidence import add_note
@@ -369,7 +370,9 @@ def _messages_of(html: str, part: str) -> str:
     return match.group(1)
 
 
-TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+def tomorrow() -> str:
+    """Read when the test runs, not when it is collected (a run may cross midnight)."""
+    return (timezone.localdate() + timedelta(days=1)).isoformat()
 
 
 @pytest.mark.parametrize(
@@ -400,7 +403,7 @@ TOMORROW = (date.today() + timedelta(days=1)).isoformat()
             "n&#x27;est pas un montant",
         ),
         ("2", {"BUDGET__numerator": "100"}, "BUDGET__denominator", "Saisissez aussi ce montant"),
-        ("1", {"EXERCICE": TOMORROW}, "EXERCICE", "dans le futur"),
+        ("1", {"EXERCICE": tomorrow}, "EXERCICE", "dans le futur"),
         ("1", {"EXERCICE": "31/02/2025"}, "EXERCICE", "n&#x27;est pas une date"),
         ("3", {"EDR": "120"}, "EDR", "entre 0 et 100"),
         (
@@ -424,6 +427,7 @@ def test_bad_input_message_next_to_its_field(
     client, world, forms_world, step, posted, part, message
 ):
     client.force_login(world.rssi)
+    posted = {key: value() if callable(value) else value for key, value in posted.items()}
     others = {
         "1": {"GOV-COMITE": "partial"}
         if "GOV-COMITE" not in posted

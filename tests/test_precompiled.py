@@ -12,6 +12,7 @@ import pytest
 from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -169,7 +170,7 @@ def test_the_latest_exercise_is_a_date_up_to_the_reference_date(world):
     campaign = build_campaign(world)
     assessment = Assessment.objects.select_related("establishment").get(pk=campaign.clinic.pk)
     assert latest_exercise(assessment) is None
-    today = date.today()
+    today = timezone.localdate()
     for held_on in (today - timedelta(days=400), today - timedelta(days=20)):
         CrisisExercise.objects.create(
             establishment=assessment.establishment,
@@ -279,7 +280,7 @@ def test_the_area_counts_agree_with_the_counts_over_a_queryset(world):
         ActionFactory(assessment=assessment, due_on=date(2020, 1, 1))
     ScoreSnapshotFactory(assessment=campaign.hospital)
     rebuild_summary(campaign.campaign)
-    today = date.today()
+    today = timezone.localdate()
     codes = ["GHT-RSSI", "GHT-COMITE"]
     for region in (world.region, world.other_region, None):
         establishments = Establishment.objects.filter(is_active=True)

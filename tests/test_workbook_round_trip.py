@@ -414,7 +414,7 @@ BAD_CELLS = [
         id="ratio-half",
     ),
     pytest.param(
-        {("Q-DATE", "F"): timezone.localdate() + timedelta(days=10)},
+        lambda: {("Q-DATE", "F"): timezone.localdate() + timedelta(days=10)},
         lambda: (
             "Axe 2, cellule F5 : "
             + rule_message(DATE_RULE, (timezone.localdate() + timedelta(days=10)).isoformat())
@@ -474,6 +474,7 @@ def test_a_bad_cell_is_refused_with_its_sheet_and_cell_and_nothing_is_written(
     client, world, setup, cells, expected
 ):
     hospital, _other = setup
+    cells = cells() if callable(cells) else cells  # dates read when the test runs
     save_answers(assessment=hospital, answers={"Q-LEVEL": "1"}, expected_version=0, user=world.rssi)
     hospital.refresh_from_db()
     version = hospital.version
